@@ -1,0 +1,381 @@
+"""Turns one crawl's findings into archive rows and change events, each in its own unit of work.
+
+New statements are stored as they arrive. Changes to known statements (edits, missing pages,
+restorations) are held until the run ends, so that the redesign guard can judge the run as a
+whole and record one health problem instead of a flood of events."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from math import ceil
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from archive.db import Database
+from archive.identity import url_key
+from archive.models import (
+    ChangeEvent,
+    CrawlError,
+    CrawlRun,
+    EventKind,
+    HealthProblem,
+    PageValidator,
+    RunStatus,
+    Statement,
+    StatementStatus,
+    StatementUrl,
+    TopicRelevance,
+    Version,
+    utcnow,
+)
+from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
+from archive.relevance import TopicScorer
+
+log = logging.getLogger(__name__)
+
+# Rotation quota slack: re-verifying a little faster than strictly needed absorbs skipped polls.
+_ROTATION_SLACK = 1.25
+
+
+@dataclass(frozen=True)
+class Validator:
+    etag: str | None
+    last_modified: str | None
+    listing_body: bytes | None
+
+
+@dataclass(frozen=True)
+class RevisitTarget:
+    path: str
+    section: str
+
+
+@dataclass
+class CrawlPlan:
+    """What the spider needs to know about the archive before it starts."""
+
+    run_id: int
+    full: bool
+    baseline: bool
+    known_keys: set[str]
+    # Removed or possibly removed statements are re-checked wherever a listing shows them.
+    recheck_keys: set[str]
+    revisit: list[RevisitTarget]
+    validators: dict[str, Validator]
+
+    def is_known(self, url: str) -> bool:
+        return url_key(url) in self.known_keys
+
+    def needs_recheck(self, url: str) -> bool:
+        return url_key(url) in self.recheck_keys
+
+
+@dataclass(frozen=True)
+class GuardPolicy:
+    removal_confirmations: int
+    share: float
+    min_pages: int
+
+
+@dataclass
+class _StagedChange:
+    statement_id: int
+    fetched: FetchedStatement | None = None  # an edit or a restoration with new content
+    restored: bool = False
+    gone_status: int | None = None
+
+
+def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit_hours: float) -> CrawlPlan:
+    """Opens a crawl run and plans it; a run into an archive never crawled to the end is a full baseline."""
+    now = utcnow()
+    with db.sessions.begin() as session:
+        # Only one crawl runs per archive at a time, so a run still marked running was killed.
+        session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.status == RunStatus.RUNNING)
+            .values(status=RunStatus.INTERRUPTED, finished_at=now, message="process ended during the crawl")
+        )
+        initialised = session.scalar(select(CrawlRun.id).where(CrawlRun.status == RunStatus.SUCCEEDED).limit(1))
+        baseline = initialised is None
+        run = CrawlRun(started_at=now, full=full or baseline, baseline=baseline)
+        session.add(run)
+        session.flush()
+
+        known_keys = set(session.scalars(select(StatementUrl.url_key)))
+        recheck_keys = set(
+            session.scalars(
+                select(StatementUrl.url_key)
+                .join(Statement)
+                .where((Statement.status == StatementStatus.REMOVED) | (Statement.missing_checks > 0))
+            )
+        )
+        total = session.scalar(select(func.count(Statement.id))) or 0
+        quota = ceil(total * interval_minutes / (full_revisit_hours * 60) * _ROTATION_SLACK)
+        pending_removal = select(Statement).where(Statement.missing_checks > 0)
+        oldest_checked = select(Statement).order_by(Statement.last_checked_at, Statement.id).limit(quota)
+        revisit: dict[int, RevisitTarget] = {}
+        for statement in [*session.scalars(pending_removal), *session.scalars(oldest_checked)]:
+            revisit.setdefault(statement.id, RevisitTarget(url_path(statement.url), statement.section))
+        validators = {
+            row.url: Validator(row.etag, row.last_modified, row.listing_body)
+            for row in session.scalars(select(PageValidator))
+        }
+        return CrawlPlan(
+            run_id=run.id,
+            full=run.full,
+            baseline=baseline,
+            known_keys=known_keys,
+            recheck_keys=recheck_keys,
+            revisit=list(revisit.values()),
+            validators=validators,
+        )
+
+
+def url_path(url: str) -> str:
+    """The path and query of a stored URL, to be fetched again from the configured base URL."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass
+class RunRecorder:
+    db: Database
+    plan: CrawlPlan
+    scorers: list[TopicScorer]
+    guard: GuardPolicy
+    new: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    pages_read: int = 0
+    extraction_failures: int = 0
+    _staged: list[_StagedChange] = field(default_factory=list)
+
+    # -- what the crawler reports --------------------------------------------------------------
+
+    def statement_fetched(self, page: FetchedStatement) -> None:
+        self.pages_read += 1
+        with self.db.sessions.begin() as session:
+            statement = self._find(session, page.url, page.canonical_url, page.node_id)
+            if statement is None:
+                self._create(session, page)
+                return
+            self._remember_urls(session, statement, page)
+            latest = self._latest_version(session, statement.id)
+            if latest.content_hash != page.content_hash():
+                self._staged.append(_StagedChange(statement.id, fetched=page))
+                return
+            if statement.status == StatementStatus.REMOVED:
+                self._staged.append(_StagedChange(statement.id, fetched=page, restored=True))
+                return
+            self._confirm_unchanged(session, statement, latest)
+            self._save_validator(session, page.url, page.etag, page.last_modified)
+
+    def statement_not_modified(self, item: StatementNotModified) -> None:
+        with self.db.sessions.begin() as session:
+            statement = self._find(session, item.url, None, None)
+            if statement is None:
+                self._problem(session, PageProblem(item.url, "unknown_statement", "304 for a statement not archived"))
+                return
+            latest = self._latest_version(session, statement.id)
+            if statement.status == StatementStatus.REMOVED:
+                self._staged.append(_StagedChange(statement.id, restored=True))
+                return
+            self._confirm_unchanged(session, statement, latest)
+
+    def statement_gone(self, item: StatementGone) -> None:
+        with self.db.sessions.begin() as session:
+            statement = self._find(session, item.url, None, None)
+            if statement is None:
+                self._problem(session, PageProblem(item.url, f"http_{item.status}", "listed statement is missing"))
+                return
+            statement.last_checked_at = utcnow()
+            if statement.status == StatementStatus.ACTIVE:
+                self._staged.append(_StagedChange(statement.id, gone_status=item.status))
+
+    def listing_fetched(self, page: ListingPage) -> None:
+        with self.db.sessions.begin() as session:
+            self._save_validator(session, page.url, page.etag, page.last_modified, page.body)
+
+    def problem(self, problem: PageProblem) -> None:
+        with self.db.sessions.begin() as session:
+            self._problem(session, problem)
+
+    # -- the end of the run --------------------------------------------------------------------
+
+    def finish(self, *, requests: int, not_modified: int, fetch_failures: int, interrupted: bool = False) -> CrawlRun:
+        counts = {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
+        health: list[tuple[str, str]] = []
+        checked_known = self.unchanged + len(self._staged)
+        if self._trips(self.extraction_failures, self.extraction_failures + self.pages_read):
+            health.append(("redesign", (
+                f"statement extraction failed on {self.extraction_failures} of "
+                f"{self.extraction_failures + self.pages_read} pages: the site's markup may have changed; "
+                f"{len(self._staged)} changes to known statements were held back"
+            )))
+        elif self._trips(len(self._staged), checked_known):
+            health.append(("mass_change", (
+                f"{len(self._staged)} of {checked_known} re-checked statements changed at once; "
+                "no change events were recorded for them"
+            )))
+        if requests and fetch_failures and not (self.pages_read or not_modified or self.extraction_failures):
+            health.append(("unreachable", f"all {fetch_failures} failed requests; nothing could be read from the site"))
+
+        with self.db.sessions.begin() as session:
+            if not health and not interrupted:
+                for change in self._staged:
+                    kind = self._apply(session, change)
+                    if kind is not None:
+                        counts[kind] += 1
+            run = session.get_one(CrawlRun, self.plan.run_id)
+            run.finished_at = utcnow()
+            run.requests, run.not_modified = requests, not_modified
+            run.new, run.unchanged, run.errors = self.new, self.unchanged, self.errors
+            run.edited, run.removed, run.restored = (
+                counts[EventKind.EDITED], counts[EventKind.REMOVED], counts[EventKind.RESTORED]
+            )
+            if interrupted:
+                run.status, run.message = RunStatus.INTERRUPTED, "stopped before the end; held changes dropped"
+            elif health:
+                run.status, run.message = RunStatus.FAILED, "; ".join(message for _, message in health)
+            else:
+                run.status = RunStatus.SUCCEEDED
+            self._update_health(session, run, health)
+            for kind, message in health:
+                log.error("health problem kind=%s run=%s: %s", kind, run.id, message)
+            return run
+
+    def _trips(self, count: int, out_of: int) -> bool:
+        return count >= self.guard.min_pages and count > self.guard.share * out_of
+
+    def _update_health(self, session: Session, run: CrawlRun, raised: list[tuple[str, str]]) -> None:
+        now = utcnow()
+        open_problems = {p.kind: p for p in session.scalars(select(HealthProblem).where(HealthProblem.resolved_at.is_(None)))}
+        for kind, message in raised:
+            problem = open_problems.get(kind)
+            if problem is None:
+                session.add(HealthProblem(kind=kind, message=message, crawl_run_id=run.id, opened_at=now, last_seen_at=now))
+            else:
+                problem.message, problem.last_seen_at, problem.crawl_run_id = message, now, run.id
+        if run.status == RunStatus.SUCCEEDED:
+            for problem in open_problems.values():
+                problem.resolved_at = now
+                log.info("health problem resolved kind=%s id=%s", problem.kind, problem.id)
+
+    # -- units of work -------------------------------------------------------------------------
+
+    def _apply(self, session: Session, change: _StagedChange) -> EventKind | None:
+        statement = session.get_one(Statement, change.statement_id)
+        latest = self._latest_version(session, statement.id)
+        now = utcnow()
+        statement.last_checked_at = now
+        if change.gone_status is not None:
+            statement.missing_checks += 1
+            if statement.missing_checks < self.guard.removal_confirmations:
+                return None
+            statement.status = StatementStatus.REMOVED
+            session.add(ChangeEvent(statement_id=statement.id, kind=EventKind.REMOVED, from_version_id=latest.id,
+                                    crawl_run_id=self.plan.run_id, detected_at=now))
+            return EventKind.REMOVED
+        statement.missing_checks = 0
+        statement.last_seen_at = now
+        version = latest
+        if change.fetched is not None and change.fetched.content_hash() != latest.content_hash:
+            version = self._add_version(session, statement, change.fetched, latest.number + 1)
+        else:
+            latest.last_seen_at = now
+        if change.fetched is not None:
+            self._save_validator(session, change.fetched.url, change.fetched.etag, change.fetched.last_modified)
+        kind = EventKind.RESTORED if change.restored else EventKind.EDITED
+        statement.status = StatementStatus.ACTIVE
+        session.add(ChangeEvent(statement_id=statement.id, kind=kind, from_version_id=latest.id,
+                                to_version_id=version.id, crawl_run_id=self.plan.run_id, detected_at=now))
+        return kind
+
+    def _create(self, session: Session, page: FetchedStatement) -> None:
+        now = utcnow()
+        statement = Statement(
+            node_id=page.node_id, url=page.url, section=page.section, title=page.title,
+            published_on=page.published_on, first_seen_at=now, last_seen_at=now, last_checked_at=now,
+        )
+        session.add(statement)
+        session.flush()
+        self._remember_urls(session, statement, page)
+        version = self._add_version(session, statement, page, 1)
+        if not self.plan.baseline:
+            session.add(ChangeEvent(statement_id=statement.id, kind=EventKind.NEW, to_version_id=version.id,
+                                    crawl_run_id=self.plan.run_id, detected_at=now))
+        self._save_validator(session, page.url, page.etag, page.last_modified)
+        self.new += 1
+
+    def _add_version(self, session: Session, statement: Statement, page: FetchedStatement, number: int) -> Version:
+        now = utcnow()
+        version = Version(
+            statement_id=statement.id, number=number, title=page.title, published_on=page.published_on,
+            published_text=page.published_text, doc_type=page.doc_type, body_text=page.body_text,
+            body_html=page.body_html, content_hash=page.content_hash(), first_seen_at=now, last_seen_at=now,
+        )
+        for scorer in self.scorers:
+            score = scorer.score(page.title, page.body_text)
+            version.relevance.append(TopicRelevance(
+                topic=score.topic, score=score.score, relevant=score.relevant, matched_terms=list(score.matched_terms)
+            ))
+        session.add(version)
+        session.flush()
+        statement.title, statement.published_on = page.title, page.published_on
+        return version
+
+    def _confirm_unchanged(self, session: Session, statement: Statement, latest: Version) -> None:
+        now = utcnow()
+        statement.last_checked_at = statement.last_seen_at = latest.last_seen_at = now
+        statement.missing_checks = 0
+        self.unchanged += 1
+
+    def _find(self, session: Session, url: str, canonical: str | None, node_id: int | None) -> Statement | None:
+        if node_id is not None:
+            statement = session.scalar(select(Statement).where(Statement.node_id == node_id))
+            if statement is not None:
+                return statement
+        keys = {url_key(url)} | ({url_key(canonical)} if canonical else set())
+        statement = session.scalar(select(Statement).join(StatementUrl).where(StatementUrl.url_key.in_(keys)).limit(1))
+        if statement is not None and node_id is not None and statement.node_id not in (None, node_id):
+            return None  # another Drupal node now lives at this URL: a different statement
+        return statement
+
+    def _remember_urls(self, session: Session, statement: Statement, page: FetchedStatement) -> None:
+        if statement.node_id is None and page.node_id is not None:
+            statement.node_id = page.node_id
+        keys = {url_key(page.url)} | ({url_key(page.canonical_url)} if page.canonical_url else set())
+        for key in keys:
+            mapping = session.get(StatementUrl, key)
+            if mapping is None:
+                session.add(StatementUrl(url_key=key, statement_id=statement.id))
+            elif mapping.statement_id != statement.id:
+                mapping.statement_id = statement.id
+        self.plan.known_keys |= keys
+
+    @staticmethod
+    def _latest_version(session: Session, statement_id: int) -> Version:
+        return session.scalars(
+            select(Version).where(Version.statement_id == statement_id).order_by(Version.number.desc()).limit(1)
+        ).one()
+
+    @staticmethod
+    def _save_validator(session: Session, url: str, etag: str | None, last_modified: str | None,
+                        listing_body: bytes | None = None) -> None:
+        if etag is None and last_modified is None:
+            return
+        row = session.get(PageValidator, url) or PageValidator(url=url)
+        row.etag, row.last_modified, row.listing_body = etag, last_modified, listing_body
+        session.add(row)
+
+    def _problem(self, session: Session, problem: PageProblem) -> None:
+        self.errors += 1
+        if problem.extraction_failed:
+            self.extraction_failures += 1
+        log.warning("crawl problem kind=%s url=%s: %s", problem.kind, problem.url, problem.message)
+        session.add(CrawlError(crawl_run_id=self.plan.run_id, url=problem.url, kind=problem.kind,
+                               message=problem.message[:2000]))
+

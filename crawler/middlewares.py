@@ -1,0 +1,62 @@
+"""Downloader middlewares: conditional requests from the archive, and no redirects off the site."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response
+
+if TYPE_CHECKING:
+    from crawler.spiders.press_office import PressOfficeSpider
+
+NOT_MODIFIED_FLAG = "not-modified"
+
+
+class ConditionalRequestMiddleware:
+    """Sends the validators remembered for a URL; a listing's 304 is answered from its stored body."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: PressOfficeSpider) -> None:
+        validator = spider.plan.validators.get(request.url)
+        if validator is None or request.meta.get("unconditional"):
+            return
+        if request.meta.get("listing") and validator.listing_body is None:
+            return
+        if validator.etag:
+            request.headers.setdefault(b"If-None-Match", validator.etag)
+        if validator.last_modified:
+            request.headers.setdefault(b"If-Modified-Since", validator.last_modified)
+
+    def process_response(self, request: Request, response: Response, spider: PressOfficeSpider) -> Response:
+        if response.status != 304:
+            return response
+        self.stats.inc_value("korus/not_modified")
+        validator = spider.plan.validators.get(request.url)
+        if request.meta.get("listing") and validator is not None and validator.listing_body is not None:
+            return HtmlResponse(
+                url=request.url, status=200, body=validator.listing_body, encoding="utf-8",
+                request=request, flags=[NOT_MODIFIED_FLAG],
+            )
+        return response
+
+
+class SameHostRedirectMiddleware:
+    """Refuses redirects that leave the configured host, before RedirectMiddleware follows them."""
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+            return response
+        location = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+        if urlsplit(location).netloc.lower() != urlsplit(request.url).netloc.lower():
+            raise IgnoreRequest(f"redirect to another host not followed: {location}")
+        return response

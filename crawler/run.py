@@ -1,0 +1,63 @@
+"""One crawl of the press office into the archive, from plan to summary."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import AsyncCrawlerProcess
+
+from archive.db import Database
+from archive.models import CrawlRun
+from archive.recorder import GuardPolicy, RunRecorder, start_run
+from archive.relevance import TopicScorer
+from crawler.settings import scrapy_settings
+from crawler.spiders.press_office import PressOfficeSpider
+from korus_watch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def prepare_recorder(db: Database, settings: Settings, *, full: bool) -> RunRecorder:
+    crawl = settings.crawl
+    plan = start_run(db, full=full, interval_minutes=crawl.interval_minutes, full_revisit_hours=crawl.full_revisit_hours)
+    log.info("crawl run %d started full=%s baseline=%s revisit=%d", plan.run_id, plan.full, plan.baseline,
+             len(plan.revisit))
+    return RunRecorder(
+        db=db,
+        plan=plan,
+        scorers=[TopicScorer(topic) for topic in settings.enabled_topics()],
+        guard=GuardPolicy(crawl.removal_confirmations, crawl.guard_share, crawl.guard_min_pages),
+    )
+
+
+def finish_recorder(recorder: RunRecorder, stats: dict[str, object]) -> CrawlRun:
+    def count(key: str) -> int:
+        value = stats.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    run = recorder.finish(
+        requests=count("downloader/request_count"),
+        not_modified=count("korus/not_modified"),
+        fetch_failures=count("korus/fetch_failures"),
+        interrupted=stats.get("finish_reason") != "finished",
+    )
+    log.info(
+        "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d",
+        run.id, run.status.value, run.new, run.edited, run.removed, run.restored, run.unchanged, run.requests,
+        run.not_modified, run.errors,
+    )
+    return run
+
+
+def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
+    """Runs one crawl in this process (which must not have started a Twisted reactor)."""
+    db = Database(settings.database.url)
+    try:
+        recorder = prepare_recorder(db, settings, full=full)
+        process = AsyncCrawlerProcess(scrapy_settings(settings.crawl), install_root_handler=False)
+        crawler = process.create_crawler(PressOfficeSpider)
+        process.crawl(crawler, recorder=recorder, base_url=settings.crawl.base_url, sections=settings.crawl.sections)
+        process.start()
+        return finish_recorder(recorder, crawler.stats.get_stats())
+    finally:
+        db.dispose()

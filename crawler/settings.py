@@ -1,0 +1,41 @@
+"""Scrapy's settings, all derived from korus-watch's one settings object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from korus_watch.settings import CrawlSettings
+
+
+def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
+    return {
+        "BOT_NAME": "korus-watch",
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
+        "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": max(1.0, crawl.concurrent_requests / 2),
+        "DOWNLOAD_TIMEOUT": crawl.timeout_seconds,
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": crawl.max_page_bytes // 2,
+        "RETRY_TIMES": crawl.retry_times,
+        "REDIRECT_MAX_TIMES": 5,
+        "COOKIES_ENABLED": False,
+        # Never on in a service: a telnet console, and a local HTTP server that runs posted code.
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "DOWNLOADER_CLIENTCONTEXTFACTORY": (
+            "scrapy.core.downloader.contextfactory.BrowserLikeContextFactory"
+            if crawl.verify_tls
+            else "scrapy.core.downloader.contextfactory.ScrapyClientContextFactory"
+        ),
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.SameHostRedirectMiddleware": 650,
+            "crawler.middlewares.ConditionalRequestMiddleware": 950,
+        },
+        "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},
+        "EXTENSIONS": {"crawler.progress.ProgressLog": 500},
+        "LOG_ENABLED": False,
+        "LOGSTATS_INTERVAL": 0,
+    }

@@ -1,0 +1,234 @@
+"""The USTR press office: section landings, their pages and year/month archives, and statements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from archive.recorder import RunRecorder
+from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
+from crawler.middlewares import NOT_MODIFIED_FLAG
+from crawler.text import normalise_space, parse_date, read_body
+
+PRESS_OFFICE = "/about-us/policy-offices/press-office"
+_MONTH_ORDER = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
+_NODE_PATH = re.compile(r"/node/(\d+)(?:$|[/?#])")
+_GONE = (404, 410)
+
+_TITLE = "h1.pageTitle, .title-underline, h1.page-title"
+_BODY = ".field--name-body, div.field-name-body div.field-item.even, " \
+        "article.node--type-general div.field--type-text-with-summary"
+_LISTED_LINKS = "ul.listing li, .view-content .views-row"
+
+
+@dataclass(frozen=True)
+class ListedStatement:
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ArchiveLink:
+    url: str
+    year: int
+    month: int  # 0 for a year page
+
+
+class PressOfficeSpider(scrapy.Spider):
+    name = "press_office"
+
+    def __init__(self, recorder: RunRecorder, base_url: str, sections: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.recorder = recorder  # for the archive pipeline; the spider itself only reads the plan
+        self.plan = recorder.plan
+        self.base_url = base_url
+        self.sections = sections
+        self.allowed_domains = [urlsplit(base_url).hostname or ""]
+
+    def section_path(self, section: str) -> str:
+        return section if section.startswith("/") else f"{PRESS_OFFICE}/{section}"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for section in self.sections:
+            yield self._listing(self.base_url + self.section_path(section), section, first_page=True)
+        for target in self.plan.revisit:
+            yield self._statement(self.base_url + target.path, target.section)
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _listing(self, url: str, section: str, *, first_page: bool = False,
+                 older_siblings: tuple[str, ...] = ()) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_listing, errback=self.fetch_failed, priority=10,
+            meta={"section": section, "listing": True, "first_page": first_page, "older_siblings": older_siblings},
+        )
+
+    def _statement(self, url: str, section: str) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_statement, errback=self.fetch_failed,
+            meta={"section": section, "handle_httpstatus_list": [304, *_GONE]},
+        )
+
+    # -- listings ------------------------------------------------------------------------------
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        section = response.meta["section"]
+        statements = self._listed_statements(response)
+        archive_links = self._archive_links(response, section)
+        next_page = response.css(
+            "li.pager__item--next a::attr(href), li.pager-next a::attr(href), a[rel=next]::attr(href)"
+        ).get()
+        if not statements and not archive_links:
+            yield PageProblem(response.url, "listing_unreadable",
+                              "listing page has neither statement links nor archive links", extraction_failed=True)
+            return
+        if NOT_MODIFIED_FLAG not in response.flags:
+            yield ListingPage(response.url, response.text.encode("utf-8"),
+                              _header(response, b"ETag"), _header(response, b"Last-Modified"))
+
+        full, first_page = self.plan.full, response.meta["first_page"]
+        unknown = [s for s in statements if not self.plan.is_known(s.url)]
+        for listed in statements:
+            if full or first_page or listed in unknown or self.plan.needs_recheck(listed.url):
+                yield self._statement(listed.url, section)
+
+        # A routine poll reads back only until it reaches statements it already knows.
+        keep_reading = full or bool(unknown) or not statements
+        if next_page and statements and (full or unknown):
+            yield self._listing(response.urljoin(next_page), section)
+        if archive_links:
+            newest_first = sorted(archive_links, key=lambda link: (link.year, link.month), reverse=True)
+            if full:
+                for link in newest_first:
+                    yield self._listing(link.url, section)
+            else:
+                yield self._listing(newest_first[0].url, section, first_page=first_page,
+                                    older_siblings=tuple(link.url for link in newest_first[1:]))
+        elif keep_reading and response.meta["older_siblings"] and not full:
+            following, *older = response.meta["older_siblings"]
+            yield self._listing(following, section, older_siblings=tuple(older))
+
+    def _listed_statements(self, response: Response) -> list[ListedStatement]:
+        listed: dict[str, ListedStatement] = {}
+        for row in response.css(_LISTED_LINKS):
+            link = row.css(".views-field-title a, a")
+            href = link.attrib.get("href") if link else None
+            if not href or href.startswith(("#", "mailto:")):
+                continue
+            url = response.urljoin(href)
+            if self._is_statement_url(url):
+                listed.setdefault(url, ListedStatement(url, normalise_space(link[0].xpath("string()").get() or "")))
+        return list(listed.values())
+
+    def _is_statement_url(self, url: str) -> bool:
+        # Statements live three levels below a section: /<section>/<year>/<month>/<slug>.
+        return bool(re.search(r"/\d{4}/[a-z]+/[^/]+/?$", urlsplit(url).path, re.IGNORECASE))
+
+    def _archive_links(self, response: Response, section: str) -> list[ArchiveLink]:
+        section_path = re.escape(self.section_path(section).lower()).replace("/about\\-us/", "/about(?:-us)?/")
+        pattern = re.compile(rf"^{section_path}/(\d{{4}})(?:/([a-z]+))?/?$")
+        links: dict[str, ArchiveLink] = {}
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href)
+            parts = urlsplit(url)
+            match = pattern.match(unquote(parts.path).lower())
+            if parts.netloc != urlsplit(response.url).netloc or not match or url == response.url:
+                continue
+            year, month = int(match.group(1)), match.group(2)
+            if month is not None and month not in _MONTH_ORDER:
+                continue
+            links.setdefault(url, ArchiveLink(url, year, _MONTH_ORDER.index(month) + 1 if month else 0))
+        current = pattern.match(unquote(urlsplit(response.url).path).lower())
+        if current:  # from a year page, only its months are below it
+            links = {u: l for u, l in links.items() if l.year == int(current.group(1)) and l.month and not current.group(2)}
+        return list(links.values())
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def parse_statement(self, response: Response) -> Iterator[Any]:
+        if response.status in _GONE:
+            yield StatementGone(response.url, response.status)
+            return
+        if response.status == 304:
+            yield StatementNotModified(response.url)
+            return
+        if not hasattr(response, "css"):
+            yield PageProblem(response.url, "not_html", f"statement is not an HTML page "
+                              f"({_header(response, b'Content-Type')})", extraction_failed=True)
+            return
+
+        title_element = response.css(_TITLE)
+        body_element = response.css(_BODY)
+        title = normalise_space(title_element[0].xpath("string()").get()) if title_element else ""
+        if not title or not body_element:
+            missing = " and ".join(part for part, found in (("title", title), ("body", body_element)) if not found)
+            yield PageProblem(response.url, "extraction_failed", f"no {missing} found on the statement page",
+                              extraction_failed=True)
+            return
+
+        body = read_body(body_element[0].get(), response.url)
+        published_text = self._date_text(response, title_element[0], body_element[0])
+        published_on = parse_date(published_text) if published_text else None
+        if published_on is None:
+            yield PageProblem(response.url, "missing_date", "no publication date found; archived without one")
+        if not body.text:
+            yield PageProblem(response.url, "empty_body", "the statement body is empty", extraction_failed=True)
+            return
+        yield FetchedStatement(
+            url=response.url,
+            section=response.meta["section"],
+            title=title,
+            published_on=published_on,
+            published_text=published_text,
+            doc_type=normalise_space(response.css(".field--name-field-document-type ::text").get() or "") or None,
+            body_text=body.text,
+            body_html=body.html,
+            node_id=self._node_id(response),
+            canonical_url=response.css("link[rel=canonical]::attr(href)").get(),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+        )
+
+    def _date_text(self, response: Response, title: Selector, body: Selector) -> str | None:
+        """The date as the page shows it: a <time>, the line after the title, or the first paragraph."""
+        candidates = [
+            *response.css("article time[datetime]::attr(datetime), .node time[datetime]::attr(datetime)").getall(),
+            title.xpath("string(following-sibling::*[1])").get(),
+            *title.xpath("(following::p)[position() <= 3]").xpath("string()").getall(),
+            *body.xpath("(.//p)[position() <= 3]").xpath("string()").getall(),
+        ]
+        for text in candidates:
+            text = normalise_space(text or "")
+            if text and len(text) < 120 and parse_date(text):
+                return text
+        return None
+
+    def _node_id(self, response: Response) -> int | None:
+        for href in response.css("link[rel=shortlink]::attr(href), link[rel=canonical]::attr(href)").getall():
+            match = _NODE_PATH.search(urljoin(response.url, href))
+            if match:
+                return int(match.group(1))
+        return None
+
+    # -- failures ------------------------------------------------------------------------------
+
+    def fetch_failed(self, failure: Failure) -> Iterator[PageProblem]:
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        kind = f"http_{response.status}" if response is not None else type(failure.value).__name__
+        self.crawler.stats.inc_value("korus/fetch_failures")
+        yield PageProblem(request.url, kind, str(failure.value) or kind)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

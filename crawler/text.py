@@ -1,0 +1,151 @@
+"""Reading a statement's body and date the way a person reads the page."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import lxml.html
+import nh3
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+         "november", "december"),
+        start=1,
+    )
+}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_WRITTEN_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r")\.?\s+(\d{1,2}),?\s+(\d{4})\b", re.IGNORECASE)
+# A paragraph that is nothing but a date line ("01/25/2019", "Updated 05/07/2013 12:57 PM").
+_DATE_LINE = re.compile(
+    r"^(?:updated\s+)?(?:\d{1,2}/\d{1,2}/\d{4}|(?:" + "|".join(_MONTHS) + r")\.?\s+\d{1,2},?\s+\d{4})"
+    r"(?:\s+\d{1,2}:\d{2}\s*[ap]\.?m\.?)?$",
+    re.IGNORECASE,
+)
+# Added to old pages years after publication: site chrome, not part of the statement.
+_ARCHIVE_BANNER = re.compile(r"content on this archived webpage is not updated", re.IGNORECASE)
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header li "
+    "main ol p pre section table tbody td tfoot th thead tr ul br hr".split()
+)
+_SKIPPED_TAGS = frozenset(("script", "style", "noscript", "template", "iframe", "form", "button"))
+_ALLOWED_TAGS = {
+    "a", "b", "blockquote", "br", "em", "h2", "h3", "h4", "h5", "h6", "i", "li", "ol", "p", "strong",
+    "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}
+
+
+def parse_date(text: str) -> date | None:
+    """The first date in `text`, in any of the formats the press office has used."""
+    candidates: list[tuple[int, date]] = []
+    for match in _ISO_DATE.finditer(text):
+        candidates.extend(_valid(match.start(), *map(int, match.groups())))
+    for match in _NUMERIC_DATE.finditer(text):
+        month, day, year = map(int, match.groups())
+        candidates.extend(_valid(match.start(), year, month, day))
+    for match in _WRITTEN_DATE.finditer(text):
+        month_name, day, year = match.groups()
+        candidates.extend(_valid(match.start(), int(year), _MONTHS[month_name.lower()], int(day)))
+    return min(candidates)[1] if candidates else None
+
+
+def _valid(position: int, year: int, month: int, day: int) -> list[tuple[int, date]]:
+    try:
+        return [(position, date(year, month, day))]
+    except ValueError:
+        return []
+
+
+def is_date_line(text: str) -> bool:
+    return bool(_DATE_LINE.match(normalise_space(text)))
+
+
+def normalise_space(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass(frozen=True)
+class Body:
+    text: str  # paragraphs separated by blank lines
+    html: str  # sanitised, links absolute
+
+
+def read_body(fragment: str, page_url: str) -> Body:
+    """The statement body without the archive banner or a leading date line."""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for element in list(root.iter()):
+        if element.getparent() is not None and element.tag in _SKIPPED_TAGS:
+            _drop(element)
+    _drop_banner(root)
+    paragraphs = _paragraphs(root)
+    if paragraphs and is_date_line(paragraphs[0]):
+        _drop_first_text_block(root)
+        paragraphs = paragraphs[1:]
+    root.make_links_absolute(page_url, resolve_base_href=False)
+    html = nh3.clean(
+        lxml.html.tostring(root, encoding="unicode"),
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    return Body(text="\n\n".join(paragraphs), html=html.strip())
+
+
+def _drop(element: lxml.html.HtmlElement) -> None:
+    # drop_tree keeps the element's tail text, which belongs to the surrounding paragraph.
+    element.drop_tree()
+
+
+def _drop_banner(root: lxml.html.HtmlElement) -> None:
+    for element in list(root.iter()):
+        if element is root or element.getparent() is None:
+            continue
+        own_text = element.text_content()
+        if _ARCHIVE_BANNER.search(own_text) and element.tag in _BLOCK_TAGS - {"br", "hr"}:
+            # The innermost block holding the banner, unless it also holds the statement itself.
+            if not any(child.tag in _BLOCK_TAGS and _ARCHIVE_BANNER.search(child.text_content()) for child in element):
+                _drop(element)
+
+
+def _drop_first_text_block(root: lxml.html.HtmlElement) -> None:
+    for element in root.iter():
+        if element is not root and element.tag in _BLOCK_TAGS and normalise_space(element.text_content()):
+            if is_date_line(element.text_content()):
+                _drop(element)
+            return
+
+
+def _paragraphs(root: lxml.html.HtmlElement) -> list[str]:
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = normalise_space("".join(current))
+        if text:
+            paragraphs.append(text)
+        current.clear()
+
+    def walk(element: lxml.html.HtmlElement) -> None:
+        block = element.tag in _BLOCK_TAGS
+        if block:
+            flush()
+        if element.text:
+            current.append(element.text)
+        for child in element:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return paragraphs

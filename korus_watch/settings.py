@@ -1,0 +1,167 @@
+"""The one typed settings object: a TOML file overridden by KORUS_WATCH_<SECTION>__<KEY> variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from archive import relevance
+
+CONFIG_ENV = "KORUS_WATCH_CONFIG"
+DEFAULT_SECTIONS = ("press-releases", "fact-sheets", "speeches-and-remarks")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line that names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    # None means SQLite in the per-user data directory (see archive.db.default_database_url).
+    url: str | None = None
+
+
+class CrawlSettings(_Section):
+    base_url: str = "https://ustr.gov"
+    # Press-office section names (".../press-office/<name>") or root-relative paths of other listings.
+    sections: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTIONS), min_length=1)
+    user_agent: str = "korus-watch/0.1 (+https://github.com/korus-watch/korus-watch)"
+    concurrent_requests: int = Field(default=8, ge=1, le=64)
+    autothrottle: bool = True
+    obey_robots_txt: bool = True
+    verify_tls: bool = True
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    retry_times: int = Field(default=2, ge=0)
+    max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024)
+    interval_minutes: float = Field(default=15.0, gt=0)
+    full_revisit_hours: float = Field(default=24.0, gt=0)
+    removal_confirmations: int = Field(default=2, ge=1)
+    # The redesign guard: a run in which more than this share of statement pages fails extraction,
+    # or of re-checked known statements changes, records one health problem instead of events.
+    guard_share: float = Field(default=0.5, gt=0, le=1)
+    guard_min_pages: int = Field(default=5, ge=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class RuleSettings(_Section):
+    term: str | None = None
+    phrase: str | None = None
+    regex: str | None = None
+    weight: float = 1.0
+    context: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _exactly_one_pattern(self) -> RuleSettings:
+        given = [kind for kind in ("term", "phrase", "regex") if getattr(self, kind) is not None]
+        if len(given) != 1:
+            raise ValueError("a rule needs exactly one of term, phrase or regex")
+        relevance.compile_rule(self.to_rule())
+        return self
+
+    def to_rule(self) -> relevance.Rule:
+        kind: relevance.RuleKind = next(k for k in ("term", "phrase", "regex") if getattr(self, k) is not None)
+        return relevance.Rule(
+            pattern=getattr(self, kind), kind=kind, weight=self.weight, context=tuple(self.context)
+        )
+
+
+class TopicSettings(_Section):
+    enabled: bool = True
+    threshold: float | None = None
+    # Empty rules on the built-in topic keep its built-in rules.
+    rules: list[RuleSettings] = Field(default_factory=list)
+    exclude: list[RuleSettings] = Field(default_factory=list)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KORUS_WATCH_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    topics: dict[str, TopicSettings] = Field(default_factory=dict)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @field_validator("topics")
+    @classmethod
+    def _custom_topics_have_rules(cls, topics: dict[str, TopicSettings]) -> dict[str, TopicSettings]:
+        for name, topic in topics.items():
+            if name != relevance.KORUS.name and not topic.rules:
+                raise ValueError(f"topic {name!r} has no rules")
+        return topics
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init arguments; the environment overrides it.
+        return (env_settings, init_settings)
+
+    def enabled_topics(self) -> list[relevance.Topic]:
+        """The configured topics; the built-in one is on unless disabled, and keeps its rules unless given others."""
+        configured = {relevance.KORUS.name: TopicSettings(), **self.topics}
+        return [_topic(name, topic) for name, topic in configured.items() if topic.enabled]
+
+
+def _topic(name: str, configured: TopicSettings) -> relevance.Topic:
+    builtin = relevance.KORUS if name == relevance.KORUS.name else relevance.Topic(name=name, rules=())
+    return relevance.Topic(
+        name=name,
+        rules=tuple(r.to_rule() for r in configured.rules) or builtin.rules,
+        exclude=tuple(r.to_rule() for r in configured.exclude) or builtin.exclude,
+        threshold=builtin.threshold if configured.threshold is None else configured.threshold,
+    )
+
+
+def _describe(error: dict[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    given = error.get("input")
+    shown = "" if isinstance(given, (dict, list)) or given is None else f" (got {given!r})"
+    return f"{key}: {message}{shown}"
+
+
+def load_settings(config_path: Path | str | None = None) -> Settings:
+    """Reads the TOML file (argument, else $KORUS_WATCH_CONFIG, else none) and the environment."""
+    path = config_path or os.environ.get(CONFIG_ENV)
+    values: dict[str, Any] = {}
+    if path:
+        path = Path(path)
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"config error: {_describe(first)}{more}") from None

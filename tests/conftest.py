@@ -1,0 +1,95 @@
+"""Shared fixtures: an archive on each backend, the local mirror, and korus-watch as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from archive.db import Database
+from tests.mirror import MirrorServer, MirrorSite, korus_site
+
+POSTGRES_ADMIN_URL = os.environ.get("KORUS_WATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty archive: a SQLite file, or a schema of its own on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def site() -> MirrorSite:
+    return korus_site()
+
+
+@pytest.fixture
+def mirror(site: MirrorSite) -> Iterator[MirrorServer]:
+    server = MirrorServer(site).start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class KorusWatch:
+    """korus-watch run as its users run it: a separate process with a config file."""
+
+    config: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "korus_watch", *args],
+            cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"korus-watch {' '.join(args)} exited {result.returncode}\n"
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+            )
+        return result
+
+
+@pytest.fixture
+def korus_watch(tmp_path: Path, database_url: str, mirror: MirrorServer) -> KorusWatch:
+    config = tmp_path / "korus-watch.toml"
+    config.write_text(
+        "[crawl]\n"
+        "autothrottle = false\n"
+        "timeout_seconds = 5\n"
+        "retry_times = 1\n"
+        "guard_min_pages = 5\n",
+        encoding="utf-8",
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("KORUS_WATCH_")},
+        "KORUS_WATCH_CONFIG": str(config),
+        "KORUS_WATCH_DATABASE__URL": database_url,
+        "KORUS_WATCH_CRAWL__BASE_URL": mirror.base_url,
+    }
+    return KorusWatch(config=config, env=env)

@@ -1,0 +1,91 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.db import default_database_url
+from korus_watch.settings import ConfigError, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("KORUS_WATCH_"):
+            monkeypatch.delenv(name)
+
+
+def test_no_config_means_ustr_gov_and_sqlite() -> None:
+    settings = load_settings(None)
+    assert settings.crawl.base_url == "https://ustr.gov"
+    assert settings.database.url is None
+    assert default_database_url().startswith("sqlite:///") and default_database_url().endswith("archive.sqlite3")
+    assert [t.name for t in settings.enabled_topics()] == ["korus"]
+    assert settings.crawl.verify_tls and settings.crawl.obey_robots_txt and settings.crawl.autothrottle
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[crawl]\nbase_url = "http://a.example"\nremoval_confirmations = 3\n', encoding="utf-8")
+    monkeypatch.setenv("KORUS_WATCH_CONFIG", str(config))
+    monkeypatch.setenv("KORUS_WATCH_CRAWL__BASE_URL", "http://127.0.0.1:9/")
+    monkeypatch.setenv("KORUS_WATCH_DATABASE__URL", "postgresql://postgres@127.0.0.1/test")
+    settings = load_settings()
+    assert settings.crawl.base_url == "http://127.0.0.1:9"
+    assert settings.crawl.removal_confirmations == 3
+    assert settings.database.url == "postgresql://postgres@127.0.0.1/test"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[crawl]\nremoval_confirmations = 0\n", "crawl.removal_confirmations"),
+        ("[crawl]\nbase_url = \"ftp://x\"\n", "crawl.base_url"),
+        ("[crawl]\nspeed = 3\n", "crawl.speed: unknown setting"),
+        ("[topics.steel]\nrules = [{ regex = \"(unclosed\" }]\n", "topics.steel.rules.0"),
+        ("[topics.steel]\nthreshold = 1\n", "topics"),
+        ("[crawl\n", "not valid TOML"),
+    ],
+)
+def test_bad_values_give_one_line_naming_the_key(tmp_path: Path, toml: str, message: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_bad_environment_value_names_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KORUS_WATCH_CRAWL__CONCURRENT_REQUESTS", "many")
+    with pytest.raises(ConfigError, match="crawl.concurrent_requests"):
+        load_settings()
+
+
+def test_custom_topic_and_disabled_korus(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        "[topics.korus]\nenabled = false\n"
+        "[topics.steel]\nthreshold = 2\n"
+        "rules = [{ term = \"steel\" }, { phrase = \"section 232\", weight = 2 }]\n",
+        encoding="utf-8",
+    )
+    topics = load_settings(config).enabled_topics()
+    assert [t.name for t in topics] == ["steel"]
+    assert topics[0].threshold == 2 and len(topics[0].rules) == 2
+
+
+def test_cli_reports_config_error_in_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[crawl]\ntimeout_seconds = -1\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "korus_watch", "--config", str(config), "status"],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "crawl.timeout_seconds" in lines[0], result.stderr

@@ -6,8 +6,6 @@ import logging
 from pathlib import Path
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,6 +53,10 @@ def create_archive_engine(url: str | None) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Brings the schema to the newest Alembic revision; a no-op when it is there already."""
+    # Imported here: Alembic takes a third of the command line's start-up time.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:

@@ -113,7 +113,7 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
             )
         )
         total = session.scalar(select(func.count(Statement.id))) or 0
-        quota = ceil(total * interval_minutes / (full_revisit_hours * 60) * _ROTATION_SLACK)
+        quota = total if run.full else ceil(total * interval_minutes / (full_revisit_hours * 60) * _ROTATION_SLACK)
         pending_removal = select(Statement).where(Statement.missing_checks > 0)
         oldest_checked = select(Statement).order_by(Statement.last_checked_at, Statement.id).limit(quota)
         revisit: dict[int, RevisitTarget] = {}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
 if TYPE_CHECKING:
+    from archive.recorder import CrawlPlan
     from crawler.spiders.press_office import PressOfficeSpider
 
 NOT_MODIFIED_FLAG = "not-modified"
@@ -20,14 +21,20 @@ class ConditionalRequestMiddleware:
     """Sends the validators remembered for a URL; a listing's 304 is answered from its stored body."""
 
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: PressOfficeSpider) -> None:
-        validator = spider.plan.validators.get(request.url)
+    @property
+    def plan(self) -> CrawlPlan:
+        spider: PressOfficeSpider = self.crawler.spider  # type: ignore[assignment]
+        return spider.plan
+
+    def process_request(self, request: Request) -> None:
+        validator = self.plan.validators.get(request.url)
         if validator is None or request.meta.get("unconditional"):
             return
         if request.meta.get("listing") and validator.listing_body is None:
@@ -37,11 +44,11 @@ class ConditionalRequestMiddleware:
         if validator.last_modified:
             request.headers.setdefault(b"If-Modified-Since", validator.last_modified)
 
-    def process_response(self, request: Request, response: Response, spider: PressOfficeSpider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304:
             return response
         self.stats.inc_value("korus/not_modified")
-        validator = spider.plan.validators.get(request.url)
+        validator = self.plan.validators.get(request.url)
         if request.meta.get("listing") and validator is not None and validator.listing_body is not None:
             return HtmlResponse(
                 url=request.url, status=200, body=validator.listing_body, encoding="utf-8",
@@ -53,7 +60,7 @@ class ConditionalRequestMiddleware:
 class SameHostRedirectMiddleware:
     """Refuses redirects that leave the configured host, before RedirectMiddleware follows them."""
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
             return response
         location = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy import Spider
 from scrapy.crawler import Crawler
 
 from archive.recorder import RunRecorder
@@ -27,6 +26,6 @@ class ArchivePipeline:
         # The spider is created before its pipelines and carries the run it belongs to.
         return cls(crawler.spider.recorder)  # type: ignore[union-attr]
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
         self.handlers[type(item)](item)
         return item

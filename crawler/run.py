@@ -54,7 +54,7 @@ def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
     db = Database(settings.database.url)
     try:
         recorder = prepare_recorder(db, settings, full=full)
-        process = AsyncCrawlerProcess(scrapy_settings(settings.crawl), install_root_handler=False)
+        process = AsyncCrawlerProcess(scrapy_settings(settings.crawl))
         crawler = process.create_crawler(PressOfficeSpider)
         process.crawl(crawler, recorder=recorder, base_url=settings.crawl.base_url, sections=settings.crawl.sections)
         process.start()

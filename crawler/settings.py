@@ -25,17 +25,15 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         # Never on in a service: a telnet console, and a local HTTP server that runs posted code.
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
-        "DOWNLOADER_CLIENTCONTEXTFACTORY": (
-            "scrapy.core.downloader.contextfactory.BrowserLikeContextFactory"
-            if crawl.verify_tls
-            else "scrapy.core.downloader.contextfactory.ScrapyClientContextFactory"
-        ),
+        "DOWNLOAD_VERIFY_CERTIFICATES": crawl.verify_tls,
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.SameHostRedirectMiddleware": 650,
             "crawler.middlewares.ConditionalRequestMiddleware": 950,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},
         "EXTENSIONS": {"crawler.progress.ProgressLog": 500},
+        # korus-watch configures logging itself and logs what matters (see korus_watch.cli).
         "LOG_ENABLED": False,
+        "LOG_INSTALL_ROOT_HANDLER": False,
         "LOGSTATS_INTERVAL": 0,
     }

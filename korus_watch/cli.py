@@ -28,15 +28,20 @@ from korus_watch.settings import CONFIG_ENV, ConfigError, Settings, load_setting
 log = logging.getLogger("korus_watch")
 
 
+def _library_record_worth_showing(record: logging.LogRecord) -> bool:
+    # Scrapy resets its loggers to DEBUG whenever a crawl starts, so this filters on the handler.
+    library = record.name.split(".", 1)[0] in ("scrapy", "twisted", "py", "alembic")
+    return not library or record.levelno >= logging.WARNING
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_library_record_worth_showing)
+    logging.captureWarnings(True)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Scrapy and Twisted narrate every request at INFO; korus-watch logs what matters itself.
-    for noisy in ("scrapy", "twisted", "py.warnings", "alembic", "filelock"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def _json_default(value: Any) -> str:

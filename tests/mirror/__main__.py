@@ -1,0 +1,35 @@
+"""python -m tests.mirror: serve a fixture site in the foreground until SIGTERM or SIGINT.
+
+Prints one line, MIRROR_URL=http://127.0.0.1:PORT, once it is listening."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+
+from tests.mirror.fixtures import generated_site, korus_site
+from tests.mirror.server import MirrorServer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.mirror", description=__doc__)
+    parser.add_argument("--fixture", choices=("korus", "generated"), default="korus")
+    parser.add_argument("--statements", type=int, default=3000, help="how many statements --fixture generated makes")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    arguments = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    site = korus_site() if arguments.fixture == "korus" else generated_site(arguments.statements, arguments.seed)
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
+    with MirrorServer(site, port=arguments.port) as server:
+        print(f"MIRROR_URL={server.base_url}", flush=True)
+        stop.wait()
+
+
+if __name__ == "__main__":
+    main()

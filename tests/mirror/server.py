@@ -1,0 +1,224 @@
+"""Serves a MirrorSite over HTTP/1.1 on 127.0.0.1, with conditional requests, a request log and a control API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socketserver
+import sys
+import threading
+from dataclasses import asdict, dataclass
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from tests.mirror import control
+from tests.mirror.site import MirrorSite, Reply
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_mirror/"
+
+
+@dataclass(frozen=True)
+class MirrorRequest:
+    method: str
+    path: str  # decoded
+    query: str
+    status: int
+    if_none_match: str | None
+    user_agent: str | None
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[MirrorRequest] = []
+
+    def record(self, request: MirrorRequest) -> None:
+        with self._lock:
+            self._entries.append(request)
+
+    def entries(self) -> list[MirrorRequest]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+    def __init__(self, port: int, site: MirrorSite, request_log: RequestLog) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.site = site
+        self.request_log = request_log
+        self.stopping = threading.Event()
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host name up in DNS, which can stall; the name is not needed.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("client %s went away", client_address)
+        else:
+            log.exception("mirror failed on a request from %s", client_address)
+
+
+def _not_modified(headers: Any, reply: Reply) -> bool:
+    if reply.status != 200:
+        return False
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:  # RFC 9110: If-Modified-Since is ignored when If-None-Match is present
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or reply.etag in tags
+    if_modified_since = headers.get("If-Modified-Since")
+    if if_modified_since is None or reply.last_modified is None:
+        return False
+    try:
+        return reply.last_modified <= parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: tests read MirrorServer.requests instead
+
+    def do_GET(self) -> None:
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def do_POST(self) -> None:
+        path = self._path()
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = self.rfile.read(length) if length else b""
+        if not path.startswith(CONTROL_PREFIX):
+            self._send(405, b"", "text/plain")
+            return
+        if path == CONTROL_PREFIX + "clear_log":
+            self.server.request_log.clear()
+            self._send_json(200, {"ok": True})
+            return
+        try:
+            arguments = json.loads(payload or b"{}")
+            result = control.apply(self.server.site, path.removeprefix(CONTROL_PREFIX), arguments)
+        except KeyError as error:
+            self._send_json(404, {"error": str(error)})
+        except (ValueError, TypeError) as error:
+            self._send_json(400, {"error": str(error)})
+        else:
+            self._send_json(200, result)
+
+    def _path(self) -> str:
+        # A client that sends raw UTF-8 instead of percent-encoding arrives here decoded as Latin-1.
+        raw = urlsplit(self.path).path.encode("latin-1", "replace").decode("utf-8", "replace")
+        return unquote(raw)
+
+    def _serve(self, *, send_body: bool) -> None:
+        path, query = self._path(), urlsplit(self.path).query
+        if path == CONTROL_PREFIX + "statements":
+            self._send_json(200, {"paths": [s.path for s in self.server.site.statements]})
+            return
+        if path == CONTROL_PREFIX + "requests":
+            self._send_json(200, {"requests": [asdict(r) for r in self.server.request_log.entries()]})
+            return
+        reply = self.server.site.respond(path, query)
+        if reply.delay:
+            self.server.stopping.wait(reply.delay)
+        status = 304 if _not_modified(self.headers, reply) else reply.status
+        self.server.request_log.record(MirrorRequest(
+            self.command, path, query, status, self.headers.get("If-None-Match"), self.headers.get("User-Agent"),
+        ))
+        headers = {}
+        if reply.etag:
+            headers["ETag"] = reply.etag
+        if reply.last_modified:
+            headers["Last-Modified"] = format_datetime(reply.last_modified, usegmt=True)
+        if reply.location:
+            headers["Location"] = reply.location
+        if status == 304:
+            self._send(304, None, None, headers)
+        else:
+            self._send(status, reply.body, reply.content_type, headers, send_body=send_body)
+
+    def _send_json(self, status: int, document: object) -> None:
+        self._send(status, json.dumps(document, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+
+    def _send(
+        self, status: int, body: bytes | None, content_type: str | None, headers: dict[str, str] | None = None,
+        *, send_body: bool = True,
+    ) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if body is not None:  # a 304 has no body and so no length
+            self.send_header("Content-Type", content_type or "application/octet-stream")
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and send_body:
+            self.wfile.write(body)
+
+
+class MirrorServer:
+    """A MirrorSite served on an ephemeral port of 127.0.0.1 from a background thread."""
+
+    def __init__(self, site: MirrorSite, port: int = 0) -> None:
+        self.site = site
+        self._port = port
+        self._log = RequestLog()
+        self._server: _Server | None = None
+
+    def start(self) -> MirrorServer:
+        self._server = _Server(self._port, self.site, self._log)
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="mirror", daemon=True).start()
+        log.info("mirror serving on %s", self.base_url)
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._server = None
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the mirror is not running")
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a (decoded) path, percent-encoded as a browser sends it."""
+        return self.base_url + quote(path)
+
+    @property
+    def requests(self) -> list[MirrorRequest]:
+        """Every request answered so far but those to the control API (since the last clear_log)."""
+        return self._log.entries()
+
+    def clear_log(self) -> None:
+        self._log.clear()
+
+    def __enter__(self) -> MirrorServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,293 @@
+"""The crawler end to end: korus-watch processes crawling the local mirror into a real archive."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import func, select
+
+from archive.db import Database
+from archive.identity import url_key
+from archive.models import (
+    ChangeEvent,
+    CrawlError,
+    CrawlRun,
+    HealthProblem,
+    Statement,
+    StatementStatus,
+    StatementUrl,
+    Version,
+)
+from tests.conftest import KorusWatch
+from tests.mirror import MirrorServer, MirrorSite, MirrorStatement
+
+SEED_SLUG = "statement-conclusion-us-korea-korus-0"
+
+
+def by_slug(site: MirrorSite, slug: str) -> MirrorStatement:
+    (statement,) = [s for s in site.statements if s.slug == slug]
+    return statement
+
+
+def archived(db: Database, statement: MirrorStatement) -> Statement:
+    with db.sessions() as session:
+        found = session.scalar(
+            select(Statement).where(Statement.urls.any(StatementUrl.url_key == url_key(statement.path)))
+        )
+        assert found is not None, f"{statement.path} is not archived"
+        return found
+
+
+def events(db: Database) -> list[tuple[str, str]]:
+    with db.sessions() as session:
+        rows = session.execute(select(ChangeEvent.kind, Statement.url).join(Statement).order_by(ChangeEvent.id))
+        return [(kind.value, url) for kind, url in rows]
+
+
+def last_run(db: Database) -> CrawlRun:
+    with db.sessions() as session:
+        return session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
+
+
+def baseline(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
+    korus_watch.run("crawl")
+    with db.sessions() as session:
+        assert session.scalar(select(func.count(Statement.id))) == len(site.statements)
+    assert events(db) == []
+
+
+def test_baseline_archives_every_statement_without_announcing_them(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database, mirror: MirrorServer
+) -> None:
+    result = korus_watch.run("crawl")
+    assert "(baseline)" in result.stdout and f"new {len(site.statements)}," in result.stdout
+    assert events(db) == []
+    run = last_run(db)
+    assert run.baseline and run.full and run.status.value == "succeeded" and run.errors == 0
+
+    seed = archived(db, by_slug(site, SEED_SLUG))
+    with db.sessions() as session:
+        version = session.scalars(select(Version).where(Version.statement_id == seed.id)).one()
+        korus = {r.topic: r for r in version.relevance}["korus"]
+    assert seed.title == "Statement on the Conclusion of US-Korea (Korus) FTA Meetings in Seoul"
+    assert seed.node_id == by_slug(site, SEED_SLUG).node_id
+    assert seed.section == "fact-sheets"
+    assert version.published_on == by_slug(site, SEED_SLUG).published
+    paragraphs = version.body_text.split("\n\n")
+    assert paragraphs[0].startswith("Seoul, Korea -- Officials from the United States")
+    assert "Background:" in paragraphs and "initiated" in version.body_text
+    assert "NOT UPDATED" not in version.body_text and "Office of the United States Trade Representative ·" not in version.body_text
+    assert "<p>" in version.body_html and "<script" not in version.body_html
+    assert korus.relevant and "KORUS" in " ".join(korus.matched_terms).upper()
+
+
+def test_every_statement_gets_its_title_date_and_body(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
+    korus_watch.run("crawl")
+    for expected in site.statements:
+        statement = archived(db, expected)
+        with db.sessions() as session:
+            version = session.scalars(select(Version).where(Version.statement_id == statement.id)).one()
+        assert version.title == expected.title, expected.path
+        assert version.published_on == expected.published, (expected.path, version.published_text)
+        paragraphs = [" ".join(p.split()) for p in expected.paragraphs]
+        assert version.body_text.split("\n\n") == paragraphs + ([] if paragraphs[-1] == "###" else ["###"])
+        assert statement.node_id == expected.node_id
+
+
+def test_url_variants_are_one_statement_and_reused_slugs_are_two(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
+    korus_watch.run("crawl")
+    reused = [s for s in site.statements if s.slug == "opening-statement-ustr-robert"]
+    assert len(reused) == 2
+    assert archived(db, reused[0]).id != archived(db, reused[1]).id
+    curly = [s for s in site.statements if "’" in s.slug]
+    assert curly and archived(db, curly[0]).title == curly[0].title
+    moved = [s for s in site.statements if s.prefix == "about"]
+    assert moved, "the fixture needs a 2026 statement under /about/"
+    with db.sessions() as session:
+        assert session.scalar(select(func.count(Statement.id))) == len(site.statements)
+
+
+def test_unchanged_poll_costs_304s(korus_watch: KorusWatch, site: MirrorSite, db: Database,
+                                   mirror: MirrorServer) -> None:
+    baseline(korus_watch, site, db)
+    mirror.clear_log()
+    korus_watch.run("crawl")
+    run = last_run(db)
+    assert (run.new, run.edited, run.removed, run.errors) == (0, 0, 0, 0)
+    assert run.not_modified > 0 and run.unchanged > 0
+    served = [r for r in mirror.requests if r.path != "/robots.txt"]
+    full_bodies = [r for r in served if r.status == 200]
+    assert len(full_bodies) <= 2 * 3, full_bodies
+    assert all(r.if_none_match for r in served if r.status == 304)
+    assert events(db) == []
+
+
+def test_new_statement_pushes_another_to_page_two(korus_watch: KorusWatch, site: MirrorSite, db: Database,
+                                                  mirror: MirrorServer) -> None:
+    baseline(korus_watch, site, db)
+    press = [s for s in site.statements if s.section == "press-releases"]
+    newest = sorted(press, key=lambda s: s.published, reverse=True)
+    pushed = newest[site.page_size - 1]  # the last item of page 1 moves to page 2
+    added = site.new_statement(
+        title="USTR Statement on the KORUS Joint Committee Meeting",
+        paragraphs=["Washington, DC – The KORUS Joint Committee met today.", "###"],
+        published=max(newest[0].published, date.today()),
+    )
+    korus_watch.run("crawl")
+    assert events(db) == [("new", mirror.base_url + added.href)]
+    assert archived(db, pushed).status == StatementStatus.ACTIVE
+    shown = json.loads(korus_watch.run("events", "--json", "--topic", "korus").stdout)
+    assert [(e["kind"], e["title"]) for e in shown] == [("new", added.title)]
+
+
+def test_one_word_edit_is_an_edited_event_with_a_word_diff(korus_watch: KorusWatch, site: MirrorSite,
+                                                          db: Database) -> None:
+    baseline(korus_watch, site, db)
+    seed = by_slug(site, SEED_SLUG)
+    site.edit(seed.path, replace=("initiated", "launched"))
+    korus_watch.run("crawl", "--full")
+    assert [kind for kind, _ in events(db)] == ["edited"]
+    statement = archived(db, seed)
+
+    diff = json.loads(korus_watch.run("diff", str(statement.id), "--json").stdout)
+    changes = [(s["op"], s["text"]) for s in diff["body_segments"] if s["op"] != "equal"]
+    assert changes == [("delete", "initiated"), ("insert", "launched")]
+    assert not diff["title_changed"] and not diff["date_changed"]
+    text = korus_watch.run("diff", str(statement.id)).stdout
+    assert "[-initiated-]{+launched+}" in text
+    unified = korus_watch.run("diff", str(statement.id), "--unified").stdout
+    assert "-At the direction of President Trump" in unified and "+At the direction" in unified
+    history = json.loads(korus_watch.run("history", str(statement.id), "--json").stdout)
+    assert [v["number"] for v in history["versions"]] == [1, 2]
+    assert [(e["kind"], e["from_version"], e["to_version"]) for e in history["events"]] == [("edited", 1, 2)]
+
+
+def test_chrome_banner_and_markup_changes_are_not_edits(korus_watch: KorusWatch, site: MirrorSite, db: Database,
+                                                       mirror: MirrorServer) -> None:
+    baseline(korus_watch, site, db)
+    site.set_chrome("USTR · a new footer, a new navigation bar")
+    for statement in site.statements[:4]:
+        site.set_banner(statement.path, "inside" if statement.banner != "inside" else "outside")
+    mirror.clear_log()
+    korus_watch.run("crawl", "--full")
+    assert sum(1 for r in mirror.requests if r.status == 200) > len(site.statements) // 2  # pages really changed
+    assert events(db) == []
+    assert last_run(db).unchanged == len(site.statements)
+
+
+def test_removal_needs_two_consecutive_misses_and_restoration_is_an_event(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
+    baseline(korus_watch, site, db)
+    gone = by_slug(site, SEED_SLUG)
+    site.remove(gone.path)
+    korus_watch.run("crawl", "--full")
+    assert events(db) == [] and archived(db, gone).missing_checks == 1
+    korus_watch.run("crawl")  # a pending removal is re-checked on the next poll, full or not
+    assert [kind for kind, _ in events(db)] == ["removed"]
+    assert archived(db, gone).status == StatementStatus.REMOVED
+    site.restore(gone.path)
+    korus_watch.run("crawl")
+    assert [kind for kind, _ in events(db)] == ["removed", "restored"]
+    assert archived(db, gone).status == StatementStatus.ACTIVE
+
+
+def test_server_errors_never_remove_anything(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
+    baseline(korus_watch, site, db)
+    flaky = by_slug(site, SEED_SLUG)
+    for _ in range(3):
+        site.fault(flaky.path, status=503, times=5)
+        result = korus_watch.run("crawl", "--full")
+        assert "errors 1" in result.stdout
+    assert events(db) == []
+    assert archived(db, flaky).status == StatementStatus.ACTIVE and archived(db, flaky).missing_checks == 0
+    with db.sessions() as session:
+        assert {e.kind for e in session.scalars(select(CrawlError))} == {"http_503"}
+
+
+def test_transient_503_recovers_on_retry(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
+    baseline(korus_watch, site, db)
+    seed = by_slug(site, SEED_SLUG)
+    site.edit(seed.path, replace=("initiated", "began"))
+    site.fault(seed.path, status=503, times=1)  # retry_times = 1 in the tests' config
+    result = korus_watch.run("crawl", "--full")
+    assert "errors 0" in result.stdout
+    assert [kind for kind, _ in events(db)] == ["edited"]
+
+
+def test_redesign_records_one_health_problem_and_no_events(korus_watch: KorusWatch, site: MirrorSite,
+                                                          db: Database) -> None:
+    baseline(korus_watch, site, db)
+    site.redesign()
+    result = korus_watch.run("crawl", "--full", check=False)
+    assert result.returncode == 1
+    assert events(db) == []
+    status = json.loads(korus_watch.run("status", "--json").stdout)
+    assert [p["kind"] for p in status["health_problems"]] == ["redesign"]
+    assert "HEALTH PROBLEM redesign" in korus_watch.run("status").stdout
+
+    site.redesign(on=False)
+    korus_watch.run("crawl", "--full")
+    assert events(db) == []
+    assert json.loads(korus_watch.run("status", "--json").stdout)["health_problems"] == []
+    with db.sessions() as session:
+        assert session.scalars(select(HealthProblem)).one().resolved_at is not None
+
+
+def test_implausible_mass_edit_is_held_back(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
+    baseline(korus_watch, site, db)
+    for statement in site.statements:
+        site.edit(statement.path, paragraphs=[*statement.paragraphs, "Share this page on social media."])
+    result = korus_watch.run("crawl", "--full", check=False)
+    assert result.returncode == 1 and "changed at once" in result.stderr
+    assert events(db) == []
+    assert [p["kind"] for p in json.loads(korus_watch.run("status", "--json").stdout)["health_problems"]] == [
+        "mass_change"
+    ]
+
+
+def test_rotation_rechecks_every_statement_within_the_window(korus_watch: KorusWatch, site: MirrorSite,
+                                                             db: Database, mirror: MirrorServer) -> None:
+    baseline(korus_watch, site, db)
+    # Polls every 15 minutes and a one-hour window: four polls must re-check everything, spread out.
+    korus_watch.env.update(KORUS_WATCH_CRAWL__INTERVAL_MINUTES="15", KORUS_WATCH_CRAWL__FULL_REVISIT_HOURS="1")
+    requested: Counter[str] = Counter()
+    per_poll = []
+    for _ in range(4):
+        mirror.clear_log()
+        korus_watch.run("crawl")
+        paths = {r.path for r in mirror.requests}
+        per_poll.append(sum(1 for s in site.statements if s.path in paths))
+        requested.update(paths)
+    missed = [s.path for s in site.statements if s.path not in requested]
+    assert missed == []
+    assert max(per_poll) < len(site.statements)
+
+
+def test_cli_listings(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
+    baseline(korus_watch, site, db)
+    korus = json.loads(korus_watch.run("statements", "--topic", "korus", "--json").stdout)
+    seed = by_slug(site, SEED_SLUG)
+    assert seed.title in [row["title"] for row in korus]
+    assert all("korus" in row["topics"] for row in korus)
+    everything = json.loads(korus_watch.run("statements", "--json").stdout)
+    assert len(everything) == len(site.statements) > len(korus)
+    dates = [row["published_on"] for row in everything if row["published_on"]]
+    assert dates == sorted(dates, reverse=True)
+    recent = json.loads(korus_watch.run("statements", "--since", "2026-01-01", "--json").stdout)
+    assert recent and all(row["published_on"] >= "2026-01-01" for row in recent)
+
+    shown = json.loads(korus_watch.run("show", seed.path, "--json").stdout)
+    assert shown["title"] == seed.title and shown["version"]["relevance"]["korus"]["relevant"]
+    assert korus_watch.run("show", "999999", check=False).returncode != 0
+    status = json.loads(korus_watch.run("status", "--json").stdout)
+    assert status["statements"]["active"] == len(site.statements) and status["health_problems"] == []
+    help_text = korus_watch.run("--help").stdout
+    for command in ("crawl", "statements", "show", "history", "diff", "events", "status"):
+        assert command in help_text

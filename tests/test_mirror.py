@@ -1,0 +1,301 @@
+"""The local ustr.gov mirror, exercised over real HTTP."""
+
+from __future__ import annotations
+
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+from parsel import Selector
+
+from tests.mirror import MirrorServer, MirrorSite, fixtures, generated_site
+from tests.mirror.pages import ARCHIVE_BANNER
+
+OFFICE = "/about-us/policy-offices/press-office"
+LANDING = f"{OFFICE}/press-releases"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10) as client:
+        yield client
+
+
+def page(client: httpx.Client, mirror: MirrorServer, path: str) -> Selector:
+    response = client.get(mirror.url(path))
+    assert response.status_code == 200, path
+    return Selector(response.text)
+
+
+def test_fixture_paths_are_served_statements(site: MirrorSite) -> None:
+    paths = {s.path for s in site.statements}
+    assert set(fixtures.ALL_PATHS) == paths and 40 <= len(paths) <= 60
+    assert fixtures.NORTH_KOREA_PATH not in fixtures.KORUS_PATHS and fixtures.SEED_PATH in fixtures.KORUS_PATHS
+    seed = site.statement(fixtures.SEED_PATH)
+    assert seed.node_id == fixtures.SEED_NODE_ID and "initiated" in seed.paragraphs[-1]
+    assert site.statement(fixtures.FOLDER_DATE_MISMATCH_PATH).published == date(2019, 3, 1)
+    assert {s.theme for s in site.statements} == {"d7", "d8"}
+    assert any(s.node_id is None for s in site.statements)
+
+
+def test_landing_paginates_newest_first(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    url, hrefs, dates, pages_seen = mirror.url(LANDING), [], [], 0
+    first = page(client, mirror, LANDING)
+    assert first.css("li.pager__item--last a::attr(href)").get() == "?page=3"
+    while url:
+        selector = Selector(client.get(url).text)
+        rows = selector.css(".view-content .views-row")
+        assert len(rows) <= 10
+        hrefs += rows.css(".views-field-title a::attr(href)").getall()
+        dates += rows.css("time.datetime::attr(datetime)").getall()
+        assert set(rows.css(".views-field-field-document-type ::text").getall()) == {"Press Releases"}
+        next_href = selector.css("li.pager__item--next a::attr(href)").get()
+        url = urljoin(url, next_href) if next_href else None
+        pages_seen += 1
+    assert pages_seen >= 3
+    assert dates == sorted(dates, reverse=True)
+    assert sorted(hrefs) == sorted(mirror.url(s.path).removeprefix(mirror.base_url)
+                                   for s in site.statements if s.section == "press-releases")
+    assert "2019" in first.css("a.child::text").getall()
+
+
+def test_listing_style_landing(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    speeches = page(client, mirror, f"{OFFICE}/speeches-and-remarks")
+    assert speeches.css(".views-row").getall() == []
+    first_item = speeches.css("ul.listing li")[0]
+    assert first_item.xpath("text()").get().strip() == "09/03/2025" and first_item.css("a::attr(href)").get()
+    site.set_landing_style("press-releases", "listing")
+    assert len(page(client, mirror, LANDING).css("ul.listing li a")) == 10
+
+
+def test_year_and_month_pages(mirror: MirrorServer, client: httpx.Client) -> None:
+    year = page(client, mirror, f"{LANDING}/2018")
+    assert year.css("a.child::attr(href)").getall() == [f"{LANDING}/2018/{m}" for m in ("september", "march", "january")]
+    assert year.css("ul.listing").getall() == []
+    month = page(client, mirror, f"{LANDING}/2019/january")
+    items = month.css("ul.listing li")
+    dates = [datetime.strptime(item.xpath("text()").get().strip(), "%m/%d/%Y") for item in items]
+    assert dates == sorted(dates, reverse=True)
+    assert f"{LANDING}/2019/january/ustr-statement-eu%E2%80%99s-consultation" in items.css("a::attr(href)").getall()
+    assert len(page(client, mirror, f"{OFFICE}/fact-sheets/2014/march").css("ul.listing li")) == 1
+
+
+def test_d7_statement_pages(mirror: MirrorServer, client: httpx.Client) -> None:
+    seed = page(client, mirror, fixtures.SEED_PATH)
+    assert seed.css("h1.pageTitle::text").get() == "Statement on the Conclusion of US-Korea (Korus) FTA Meetings in Seoul"
+    assert seed.css("#main-content .content p::text").get() == "02/01/2018"
+    body = seed.css("div.field-name-body div.field-items div.field-item.even")
+    assert "initiated" in body.get() and body.css("p strong::text").get() == "Background:"
+    assert body.css("p::text").getall()[-1] == "###"
+    assert seed.css('link[rel="shortlink"]::attr(href)').get() == f"/node/{fixtures.SEED_NODE_ID}"
+    inside = page(client, mirror, fixtures.BANNER_INSIDE_PATH).css("div.field-item.even")
+    assert inside.xpath("./*[1]/@class").get() == "archive-banner"
+    assert inside.css("p::text").get() == "07/12/2017"
+    outside = page(client, mirror, fixtures.BANNER_OUTSIDE_PATH)
+    assert " ".join(outside.css("body > .archive-banner ::text").getall()).split() == ARCHIVE_BANNER.split()
+    assert outside.css("#main-content .content > p::text").get() == "August 22, 2017"
+    assert page(client, mirror, fixtures.LEGACY_CASE_PATH).css('link[rel="shortlink"]').get() is None
+
+
+def test_d8_statement_page(mirror: MirrorServer, client: httpx.Client) -> None:
+    d8 = page(client, mirror, fixtures.D8_PATH).css("article.node--type-general")
+    assert d8.css(".title-underline + *::text").get() == "September 03, 2025"
+    body = d8.css("div.field--name-body.field--type-text-with-summary")
+    assert body.css("p::text").get().startswith("Washington, DC –")
+    korean = page(client, mirror, fixtures.KOREAN_TEXT_PATH).css(".field--name-body").get()
+    assert "한·미 자유무역협정" in korean and "산업통상자원부" in korean
+    speech = page(client, mirror, fixtures.AS_PREPARED_PATH)
+    assert speech.css(".title-underline + *::text").get() == "As Prepared for Delivery on September 3, 2025"
+
+
+def test_curly_apostrophe_path_is_percent_encoded(mirror: MirrorServer, client: httpx.Client) -> None:
+    url = mirror.url(fixtures.CURLY_PATH)
+    assert "eu%E2%80%99s-consultation" in url
+    assert "EU’s Consultation" in client.get(url).text
+
+
+def test_redesign_uses_unknown_markup(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    site.redesign()
+    html = client.get(mirror.url(fixtures.SEED_PATH)).text
+    for known in ("field--name-body", "field-item", "pageTitle", "title-underline"):
+        assert known not in html
+    assert "initiated" in html
+
+
+def test_conditional_requests(mirror: MirrorServer, client: httpx.Client) -> None:
+    url = mirror.url(fixtures.SEED_PATH)
+    first = client.get(url)
+    assert client.get(url).headers["ETag"] == first.headers["ETag"]
+    by_etag = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert by_etag.status_code == 304 and by_etag.content == b""
+    by_date = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert by_date.status_code == 304
+    assert client.get(url, headers={"If-Modified-Since": "Mon, 01 Jan 2018 00:00:00 GMT"}).status_code == 200
+    assert [r.status for r in mirror.requests] == [200, 200, 304, 304, 200]
+
+
+def test_edit_changes_validators(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    url = mirror.url(fixtures.SEED_PATH)
+    before = client.get(url)
+    site.edit(fixtures.SEED_PATH, replace=fixtures.SEED_EDIT)
+    after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and "launched talks" in after.text and "initiated" not in after.text
+    assert parsedate_to_datetime(after.headers["Last-Modified"]) > parsedate_to_datetime(before.headers["Last-Modified"])
+    assert client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]}).status_code == 200
+    site.set_chrome("USTR · new footer")
+    chrome_only = client.get(url)
+    assert chrome_only.headers["ETag"] != after.headers["ETag"] and "new footer" in chrome_only.text
+    assert Selector(chrome_only.text).css(".field-item").get() == Selector(after.text).css(".field-item").get()
+
+
+def test_remove_and_restore(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    url, month = mirror.url(fixtures.SEED_PATH), mirror.url(f"{OFFICE}/fact-sheets/2018/january")
+    etag = client.get(url).headers["ETag"]
+    site.remove(fixtures.SEED_PATH)
+    gone = client.get(url)
+    assert gone.status_code == 404 and "Page not found" in gone.text
+    assert client.get(month).status_code == 404  # it was the month's only statement
+    assert client.get(mirror.url(f"/node/{fixtures.SEED_NODE_ID}")).status_code == 404
+    site.restore(fixtures.SEED_PATH)
+    assert client.get(url).headers["ETag"] == etag and client.get(month).status_code == 200
+
+
+def test_fault_then_recovery(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    site.fault(fixtures.SEED_PATH, status=503, times=2)
+    url = mirror.url(fixtures.SEED_PATH)
+    assert [client.get(url).status_code for _ in range(3)] == [503, 503, 200]
+
+
+def test_redirects(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    old = client.get(mirror.url(fixtures.ABOUT_2026_PATH.replace("/about/", "/about-us/", 1)))
+    assert old.status_code == 301 and old.headers["Location"] == fixtures.ABOUT_2026_PATH
+    assert client.get(mirror.url(fixtures.ABOUT_2026_PATH)).status_code == 200
+    node = client.get(mirror.url(f"/node/{fixtures.SEED_NODE_ID}"))
+    assert node.status_code == 301 and node.headers["Location"] == fixtures.SEED_PATH
+    site.redirect(fixtures.SEED_PATH, "http://example.invalid/x")
+    assert client.get(mirror.url(fixtures.SEED_PATH)).headers["Location"] == "http://example.invalid/x"
+    site.redirect("/a", "/b", status=302)
+    site.redirect("/b", "/a", status=302)
+    with pytest.raises(httpx.TooManyRedirects):
+        client.get(mirror.url("/a"), follow_redirects=True)
+
+
+def test_raw_bodies_and_hangs(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    site.set_raw(fixtures.D8_PATH, b"<html><body><p>caf\xe9 <div", "text/html; charset=windows-1252")
+    raw = client.get(mirror.url(fixtures.D8_PATH))
+    assert raw.content == b"<html><body><p>caf\xe9 <div" and raw.headers["Content-Type"].endswith("windows-1252")
+    site.clear_override(fixtures.D8_PATH)
+    site.hang(fixtures.D8_PATH, 0.5, times=1)
+    started = time.monotonic()
+    assert client.get(mirror.url(fixtures.D8_PATH)).status_code == 200
+    assert time.monotonic() - started >= 0.5
+    with pytest.raises(httpx.ReadTimeout):
+        site.hang(fixtures.D8_PATH, 5, times=1)
+        client.get(mirror.url(fixtures.D8_PATH), timeout=0.2)
+
+
+def test_robots_and_unknown_paths(mirror: MirrorServer, client: httpx.Client) -> None:
+    robots = client.get(mirror.url("/robots.txt")).text
+    assert "Disallow: /node/add/" in robots and "Crawl-delay" not in robots and "Sitemap" not in robots
+    assert "/about-us" not in robots
+    missing = client.get(mirror.url(f"{LANDING}/rss.xml"))
+    assert missing.status_code == 404 and "footer-notice" in missing.text
+
+
+def test_new_statement_tops_the_landing(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    added = site.new_statement(title="USTR Statement on KORUS Tariffs", paragraphs=["Washington, DC – Text."],
+                               published=date(2026, 11, 27))
+    assert added.path == "/about/policy-offices/press-office/press-releases/2026/november/ustr-statement-on-korus-tariffs"
+    assert added.node_id == site.next_node_id() - 1
+    again = site.new_statement(title="USTR Statement on KORUS Tariffs", paragraphs=["x"], published=date(2026, 11, 27))
+    assert again.slug.endswith("-0")
+    rows = page(client, mirror, LANDING).css(".views-row .views-field-title a::attr(href)").getall()
+    assert set(rows[:2]) == {again.href, added.href}
+
+
+def test_concurrent_requests_during_mutations(site: MirrorSite, mirror: MirrorServer) -> None:
+    urls = [mirror.url(path) for path in fixtures.ALL_PATHS] * 4
+
+    def fetch(chunk: list[str]) -> list[int]:
+        with httpx.Client(timeout=10) as client:
+            return [client.get(url).status_code for url in chunk]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = pool.map(fetch, [urls[i::8] for i in range(8)])
+        for n in range(20):
+            site.set_chrome(f"chrome {n}")
+        assert {status for statuses in results for status in statuses} == {200}
+
+
+def test_generated_site_is_deterministic() -> None:
+    site = generated_site(300, seed=1)
+    assert [s.path for s in site.statements] == [s.path for s in generated_site(300, seed=1).statements]
+    assert len(site.statements) == 300 and site.page_size == 25
+    assert 2 <= sum("KORUS" in " ".join(s.paragraphs) for s in site.statements) <= 30
+    with MirrorServer(site) as mirror, httpx.Client() as client:
+        sizes = [len(client.get(mirror.url(s.path)).content) for s in site.statements[:50]]
+    assert 5_000 < sum(sizes) / len(sizes) < 7_500
+
+
+def _start_mirror(*arguments: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen([sys.executable, "-m", "tests.mirror", *arguments], cwd=REPO,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 30)
+    assert ready, "the mirror did not announce its URL"
+    line = process.stdout.readline()
+    assert line.startswith("MIRROR_URL=http://127.0.0.1:")
+    return process, line.strip().removeprefix("MIRROR_URL=")
+
+
+def test_control_api_from_another_process(client: httpx.Client) -> None:
+    process, base = _start_mirror("--fixture", "korus", "--port", "0")
+    try:
+        assert fixtures.SEED_PATH in client.get(f"{base}/_mirror/statements").json()["paths"]
+        seed_url = base + fixtures.SEED_PATH
+        edited = client.post(f"{base}/_mirror/edit", json={"path": fixtures.SEED_PATH, "replace": list(fixtures.SEED_EDIT)})
+        assert edited.json()["ok"] and "launched talks" in client.get(seed_url).text
+        added = client.post(f"{base}/_mirror/new_statement", json={
+            "title": "KORUS Statement", "paragraphs": ["Washington, DC – Hello."], "published": "2026-11-27"}).json()
+        assert client.get(base + added["href"]).status_code == 200
+        client.post(f"{base}/_mirror/fault", json={"path": fixtures.SEED_PATH, "times": 1})
+        assert client.get(seed_url).status_code == 503
+        assert client.post(f"{base}/_mirror/nonsense", json={}).status_code == 404
+        assert client.post(f"{base}/_mirror/edit", json={"path": "/nope"}).status_code == 404
+        statuses = [r["status"] for r in client.get(f"{base}/_mirror/requests").json()["requests"]]
+        assert statuses == [200, 200, 503]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert process.stdout is not None and process.stdout.read() == ""
+
+
+def test_generated_fixture_from_the_command_line(client: httpx.Client) -> None:
+    process, base = _start_mirror("--fixture", "generated", "--statements", "40")
+    try:
+        assert len(client.get(f"{base}/_mirror/statements").json()["paths"]) == 40
+        landing = client.get(f"{base}{LANDING}")
+        assert 0 < len(Selector(landing.text).css(".views-row")) <= 25
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def test_if_modified_since_uses_http_dates(mirror: MirrorServer, client: httpx.Client) -> None:
+    url = mirror.url(fixtures.SEED_PATH)
+    modified = parsedate_to_datetime(client.get(url).headers["Last-Modified"])
+    later = format_datetime(modified.replace(year=modified.year + 1), usegmt=True)
+    assert client.get(url, headers={"If-Modified-Since": later}).status_code == 304
+    assert client.get(url, headers={"If-Modified-Since": "garbage"}).status_code == 200
+    assert mirror.requests[0].user_agent.startswith("python-httpx")

@@ -83,8 +83,7 @@ class GuardPolicy:
 @dataclass
 class _StagedChange:
     statement_id: int
-    fetched: FetchedStatement | None = None  # an edit or a restoration with new content
-    restored: bool = False
+    fetched: FetchedStatement | None = None  # new content, or None for a 304 of a removed statement
     gone_status: int | None = None
 
 
@@ -164,11 +163,8 @@ class RunRecorder:
                 return
             self._remember_urls(session, statement, page)
             latest = self._latest_version(session, statement.id)
-            if latest.content_hash != page.content_hash():
+            if latest.content_hash != page.content_hash() or statement.status == StatementStatus.REMOVED:
                 self._staged.append(_StagedChange(statement.id, fetched=page))
-                return
-            if statement.status == StatementStatus.REMOVED:
-                self._staged.append(_StagedChange(statement.id, fetched=page, restored=True))
                 return
             self._confirm_unchanged(session, statement, latest)
             self._save_validator(session, page.url, page.etag, page.last_modified)
@@ -179,11 +175,10 @@ class RunRecorder:
             if statement is None:
                 self._problem(session, PageProblem(item.url, "unknown_statement", "304 for a statement not archived"))
                 return
-            latest = self._latest_version(session, statement.id)
             if statement.status == StatementStatus.REMOVED:
-                self._staged.append(_StagedChange(statement.id, restored=True))
+                self._staged.append(_StagedChange(statement.id))
                 return
-            self._confirm_unchanged(session, statement, latest)
+            self._confirm_unchanged(session, statement, self._latest_version(session, statement.id))
 
     def statement_gone(self, item: StatementGone) -> None:
         with self.db.sessions.begin() as session:
@@ -273,22 +268,24 @@ class RunRecorder:
         statement.last_checked_at = now
         if change.gone_status is not None:
             statement.missing_checks += 1
-            if statement.missing_checks < self.guard.removal_confirmations:
+            if statement.status == StatementStatus.REMOVED or statement.missing_checks < self.guard.removal_confirmations:
                 return None
             statement.status = StatementStatus.REMOVED
             session.add(ChangeEvent(statement_id=statement.id, kind=EventKind.REMOVED, from_version_id=latest.id,
                                     crawl_run_id=self.plan.run_id, detected_at=now))
             return EventKind.REMOVED
+
         statement.missing_checks = 0
         statement.last_seen_at = now
-        version = latest
-        if change.fetched is not None and change.fetched.content_hash() != latest.content_hash:
-            version = self._add_version(session, statement, change.fetched, latest.number + 1)
-        else:
-            latest.last_seen_at = now
         if change.fetched is not None:
             self._save_validator(session, change.fetched.url, change.fetched.etag, change.fetched.last_modified)
-        kind = EventKind.RESTORED if change.restored else EventKind.EDITED
+        # The same statement can be staged twice in a run, under two of its URLs: only the first changes it.
+        changed = change.fetched is not None and change.fetched.content_hash() != latest.content_hash
+        if not changed and statement.status == StatementStatus.ACTIVE:
+            latest.last_seen_at = now
+            return None
+        version = self._add_version(session, statement, change.fetched, latest.number + 1) if changed else latest
+        kind = EventKind.RESTORED if statement.status == StatementStatus.REMOVED else EventKind.EDITED
         statement.status = StatementStatus.ACTIVE
         session.add(ChangeEvent(statement_id=statement.id, kind=kind, from_version_id=latest.id,
                                 to_version_id=version.id, crawl_run_id=self.plan.run_id, detected_at=now))

@@ -57,13 +57,24 @@ class ConditionalRequestMiddleware:
         return response
 
 
-class SameHostRedirectMiddleware:
-    """Refuses redirects that leave the configured host, before RedirectMiddleware follows them."""
+class OffHostRedirect(IgnoreRequest):
+    """A redirect that would leave the configured site."""
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL already visited on the way (the dupefilter would drop it silently)."""
+
+
+class RedirectGuardMiddleware:
+    """Refuses redirects that leave the configured host or go round in a loop, before RedirectMiddleware
+    follows them."""
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
             return response
         location = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
         if urlsplit(location).netloc.lower() != urlsplit(request.url).netloc.lower():
-            raise IgnoreRequest(f"redirect to another host not followed: {location}")
+            raise OffHostRedirect(f"redirect to another host not followed: {location}")
+        if location in (request.url, *request.meta.get("redirect_urls", ())):
+            raise RedirectLoop(f"redirect loop: {request.url} -> {location}")
         return response

@@ -27,7 +27,7 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "REMOTE_CONTROL_ENABLED": False,
         "DOWNLOAD_VERIFY_CERTIFICATES": crawl.verify_tls,
         "DOWNLOADER_MIDDLEWARES": {
-            "crawler.middlewares.SameHostRedirectMiddleware": 650,
+            "crawler.middlewares.RedirectGuardMiddleware": 650,
             "crawler.middlewares.ConditionalRequestMiddleware": 950,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},

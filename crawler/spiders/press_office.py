@@ -10,12 +10,22 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.recorder import RunRecorder
 from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
-from crawler.middlewares import NOT_MODIFIED_FLAG
+from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
 from crawler.text import normalise_space, parse_date, read_body
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"
@@ -28,12 +38,6 @@ _TITLE = "h1.pageTitle, .title-underline, h1.page-title"
 _BODY = ".field--name-body, div.field-name-body div.field-item.even, " \
         "article.node--type-general div.field--type-text-with-summary"
 _LISTED_LINKS = "ul.listing li, .view-content .views-row"
-
-
-@dataclass(frozen=True)
-class ListedStatement:
-    url: str
-    title: str
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class PressOfficeSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         section = response.meta["section"]
-        statements = self._listed_statements(response)
+        statements = self._listed_statement_urls(response)
         archive_links = self._archive_links(response, section)
         next_page = response.css(
             "li.pager__item--next a::attr(href), li.pager-next a::attr(href), a[rel=next]::attr(href)"
@@ -96,13 +100,12 @@ class PressOfficeSpider(scrapy.Spider):
                               _header(response, b"ETag"), _header(response, b"Last-Modified"))
 
         full, first_page = self.plan.full, response.meta["first_page"]
-        unknown = [s for s in statements if not self.plan.is_known(s.url)]
-        for listed in statements:
-            if full or first_page or listed in unknown or self.plan.needs_recheck(listed.url):
-                yield self._statement(listed.url, section)
+        unknown = [url for url in statements if not self.plan.is_known(url)]
+        for url in statements:
+            if full or first_page or url in unknown or self.plan.needs_recheck(url):
+                yield self._statement(url, section)
 
         # A routine poll reads back only until it reaches statements it already knows.
-        keep_reading = full or bool(unknown) or not statements
         if next_page and statements and (full or unknown):
             yield self._listing(response.urljoin(next_page), section)
         if archive_links:
@@ -113,21 +116,17 @@ class PressOfficeSpider(scrapy.Spider):
             else:
                 yield self._listing(newest_first[0].url, section, first_page=first_page,
                                     older_siblings=tuple(link.url for link in newest_first[1:]))
-        elif keep_reading and response.meta["older_siblings"] and not full:
+        elif response.meta["older_siblings"] and (unknown or not statements):
             following, *older = response.meta["older_siblings"]
             yield self._listing(following, section, older_siblings=tuple(older))
 
-    def _listed_statements(self, response: Response) -> list[ListedStatement]:
-        listed: dict[str, ListedStatement] = {}
+    def _listed_statement_urls(self, response: Response) -> list[str]:
+        urls: dict[str, None] = {}
         for row in response.css(_LISTED_LINKS):
-            link = row.css(".views-field-title a, a")
-            href = link.attrib.get("href") if link else None
-            if not href or href.startswith(("#", "mailto:")):
-                continue
-            url = response.urljoin(href)
-            if self._is_statement_url(url):
-                listed.setdefault(url, ListedStatement(url, normalise_space(link[0].xpath("string()").get() or "")))
-        return list(listed.values())
+            href = row.css(".views-field-title a::attr(href), a::attr(href)").get()
+            if href and not href.startswith(("#", "mailto:")) and self._is_statement_url(response.urljoin(href)):
+                urls[response.urljoin(href)] = None
+        return list(urls)
 
     def _is_statement_url(self, url: str) -> bool:
         # Statements live three levels below a section: /<section>/<year>/<month>/<slug>.
@@ -161,9 +160,10 @@ class PressOfficeSpider(scrapy.Spider):
         if response.status == 304:
             yield StatementNotModified(response.url)
             return
-        if not hasattr(response, "css"):
-            yield PageProblem(response.url, "not_html", f"statement is not an HTML page "
-                              f"({_header(response, b'Content-Type')})", extraction_failed=True)
+        content_type = _header(response, b"Content-Type") or ""
+        if not hasattr(response, "css") or (content_type and "html" not in content_type.lower()):
+            yield PageProblem(response.url, "not_html", f"statement page is not HTML ({content_type or 'no type'})",
+                              extraction_failed=True)
             return
 
         title_element = response.css(_TITLE)
@@ -223,10 +223,36 @@ class PressOfficeSpider(scrapy.Spider):
 
     def fetch_failed(self, failure: Failure) -> Iterator[PageProblem]:
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
-        kind = f"http_{response.status}" if response is not None else type(failure.value).__name__
         self.crawler.stats.inc_value("korus/fetch_failures")
-        yield PageProblem(request.url, kind, str(failure.value) or kind)
+        kind = failure_kind(failure.value)
+        # Recorded under the URL the site linked to, not where its redirects led.
+        url = request.meta.get("redirect_urls", [request.url])[0]
+        yield PageProblem(url, kind, str(failure.value) or kind)
+
+
+_FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (OffHostRedirect, "off_host_redirect"),
+    (RedirectLoop, "redirect_loop"),
+    (DownloadTimeoutError, "timeout"),
+    (DownloadConnectionRefusedError, "connection_refused"),
+    (CannotResolveHostError, "dns_failure"),
+    (DownloadCancelledError, "download_too_large"),  # Scrapy cancels a download only past DOWNLOAD_MAXSIZE
+    (ResponseDataLossError, "incomplete_response"),
+    (DownloadFailedError, "download_failed"),
+)
+_IGNORED_REQUEST_KINDS = {"max redirections reached": "too_many_redirects", "Forbidden by robots.txt": "robots_forbidden"}
+
+
+def failure_kind(error: BaseException) -> str:
+    """A short, stable name for why a request failed, for the crawl run's error records."""
+    if isinstance(error, HttpError):
+        return f"http_{error.response.status}"
+    for error_type, kind in _FAILURE_KINDS:
+        if isinstance(error, error_type):
+            return kind
+    if isinstance(error, IgnoreRequest):
+        return _IGNORED_REQUEST_KINDS.get(str(error), "ignored")
+    return type(error).__name__
 
 
 def _header(response: Response, name: bytes) -> str | None:

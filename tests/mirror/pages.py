@@ -39,7 +39,7 @@ def _document(chrome: str, title: str, main: str, *, body_class: str, head: str 
         f'<li class="menu-item"><a href="{href}">{label}</a></li>'
         for href, label in (
             ("/about-us", "About Us"), ("/trade-agreements", "Trade Agreements"),
-            ("/countries-regions", "Countries &amp; Regions"), ("/about-us/policy-offices/press-office", "Press Office"),
+            ("/countries-regions", "Countries &amp; Regions"), (f"/about-us/{PRESS_OFFICE}", "Press Office"),
         )
     )
     return (
@@ -130,7 +130,8 @@ def landing_page(
     year_links = "".join(
         f'<li><a class="child" href="{quote(listing_path(section, year))}">{year}</a></li>' for year in years
     )
-    main = f'<h1 class="pageTitle">{_text(heading)}</h1>\n{items}\n<nav class="sidebar"><ul class="menu">{year_links}</ul></nav>'
+    sidebar = f'<nav class="sidebar"><ul class="menu">{year_links}</ul></nav>'
+    main = f'<h1 class="pageTitle">{_text(heading)}</h1>\n{items}\n{sidebar}'
     return _document(chrome, heading, main, body_class="page-view-press-office")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import socketserver
 import sys
 import threading
@@ -60,11 +61,33 @@ class _Server(ThreadingHTTPServer):
         self.site = site
         self.request_log = request_log
         self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host name up in DNS, which can stall; the name is not needed.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Hangs up on kept-alive clients too, so that a stopped mirror really is down."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the client
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -91,7 +114,7 @@ def _not_modified(headers: Any, reply: Reply) -> bool:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    disable_nagle_algorithm = True  # headers and body are two writes: Nagle would hold the body back ~40 ms
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -184,7 +207,9 @@ class MirrorServer:
         self._server: _Server | None = None
 
     def start(self) -> MirrorServer:
+        """Starts serving; after a stop, on the same port again."""
         self._server = _Server(self._port, self.site, self._log)
+        self._port = self._server.server_port
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="mirror", daemon=True).start()
         log.info("mirror serving on %s", self.base_url)
         return self
@@ -195,13 +220,14 @@ class MirrorServer:
         self._server.stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_connections()
         self._server = None
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the mirror is not running")
-        return f"http://127.0.0.1:{self._server.server_port}"
+        if not self._port:
+            raise RuntimeError("the mirror has not been started")
+        return f"http://127.0.0.1:{self._port}"
 
     def url(self, path: str) -> str:
         """The absolute URL of a (decoded) path, percent-encoded as a browser sends it."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from tests.mirror import pages
@@ -25,7 +25,9 @@ DateStyle = Literal["numeric", "long", "long_padded", "blog", "updated", "as_pre
 LandingStyle = Literal["views", "listing"]
 
 SECTIONS: tuple[Section, ...] = ("press-releases", "fact-sheets", "speeches-and-remarks")
-DOC_TYPES = {"press-releases": "Press Releases", "fact-sheets": "Fact Sheets", "speeches-and-remarks": "Speeches and Remarks"}
+DOC_TYPES = {
+    "press-releases": "Press Releases", "fact-sheets": "Fact Sheets", "speeches-and-remarks": "Speeches and Remarks",
+}
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 DEFAULT_CHROME = "Office of the United States Trade Representative · 600 17th Street NW, Washington, DC 20508"
@@ -34,7 +36,8 @@ HTML = "text/html; charset=utf-8"
 
 _NODE = re.compile(r"/node/(\d+)/?")
 _LISTING = re.compile(
-    rf"/about(?:-us)?/{pages.PRESS_OFFICE}/(?P<section>{'|'.join(SECTIONS)})(?:/(?P<year>\d{{4}})(?:/(?P<month>[A-Za-z]+))?)?/?"
+    rf"/about(?:-us)?/{pages.PRESS_OFFICE}/(?P<section>{'|'.join(SECTIONS)})"
+    r"(?:/(?P<year>\d{4})(?:/(?P<month>[A-Za-z]+))?)?/?"
 )
 
 
@@ -52,8 +55,8 @@ class MirrorStatement:
     banner: Banner = "none"
     date_style: DateStyle | None = None  # None: the theme's usual format
     date_in_body: bool = False  # d7: the date <p> is the first p inside div.field-item, not just before the body
-    prefix: str | None = None  # None: "about" for statements dated 2026 on, else "about-us"
-    doc_type: str | None = None  # None: from the section
+    prefix: str = ""  # "": "about" for statements dated 2026 on, else "about-us"
+    doc_type: str = ""  # "": from the section
 
     def __post_init__(self) -> None:
         if self.month.lower() not in MONTHS:
@@ -172,7 +175,8 @@ class MirrorSite:
         self._node_ids: set[int] = set()  # removed statements keep theirs
         self.chrome = chrome
         self.page_size = page_size
-        self.landing_styles: dict[str, LandingStyle] = {section: "views" for section in SECTIONS} | (landing_styles or {})
+        self.landing_styles: dict[str, LandingStyle] = dict.fromkeys(SECTIONS, "views")
+        self.landing_styles.update(landing_styles or {})
         self.redesigned = False
         self._faults: dict[str, tuple[int, int | None]] = {}
         self._hangs: dict[str, tuple[float, int | None]] = {}
@@ -219,7 +223,7 @@ class MirrorSite:
 
     def new_statement(
         self, *, title: str, paragraphs: list[str], section: Section = "press-releases",
-        published: date | None = None, **fields: object,
+        published: date | None = None, **fields: Any,
     ) -> MirrorStatement:
         """Adds a statement filed as the CMS files a new one: folder of its date, whole-title slug, next node id."""
         published = published or date.today()
@@ -339,8 +343,8 @@ class MirrorSite:
             return Reply(301, location=target.href) if target else self._not_found()
         statement = index.by_path.get(path) or index.by_folded_path.get(path.casefold())
         if statement is not None:
-            body = pages.statement_page(self.chrome, statement, redesigned=self.redesigned)
-            return self._validated(key, body, since=datetime.combine(statement.published, time(12), UTC))
+            page_body = pages.statement_page(self.chrome, statement, redesigned=self.redesigned)
+            return self._validated(key, page_body, since=datetime.combine(statement.published, time(12), UTC))
         if path.startswith("/about-us/") and (moved := index.by_path.get("/about/" + path.removeprefix("/about-us/"))):
             return Reply(301, location=moved.href)
         if listing := _LISTING.fullmatch(path):
@@ -349,7 +353,9 @@ class MirrorSite:
                 return self._validated(key, body, since=self._started)
         return self._not_found()
 
-    def _listing_page(self, index: _Index, section: str, year: str | None, month: str | None, page: int) -> bytes | None:
+    def _listing_page(
+        self, index: _Index, section: str, year: str | None, month: str | None, page: int,
+    ) -> bytes | None:
         heading = DOC_TYPES[section]
         if month is not None:
             statements = index.by_month.get((section, int(year or 0), month.lower()))
@@ -357,7 +363,7 @@ class MirrorSite:
             return pages.month_page(self.chrome, title, statements) if statements else None
         in_section = index.by_section.get(section, [])
         if year is not None:
-            months = sorted({s.month.lower() for s in in_section if s.year == int(year)}, key=MONTHS.index, reverse=True)
+            months = sorted({s.month.lower() for s in in_section if s.year == int(year)}, key=MONTHS.index)[::-1]
             return pages.year_page(self.chrome, section, heading, int(year), months) if months else None
         page_count = max(1, -(-len(in_section) // self.page_size))
         rows = in_section[page * self.page_size:(page + 1) * self.page_size]

@@ -150,7 +150,9 @@ class RunRecorder:
     errors: int = 0
     pages_read: int = 0
     extraction_failures: int = 0
-    _staged: list[_StagedChange] = field(default_factory=list)
+    # One change per statement and run, whichever of its URLs was read first: a statement listed under
+    # two URLs must not count two missing checks in one run.
+    _staged: dict[int, _StagedChange] = field(default_factory=dict)
 
     # -- what the crawler reports --------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class RunRecorder:
             self._remember_urls(session, statement, page)
             latest = self._latest_version(session, statement.id)
             if latest.content_hash != page.content_hash() or statement.status == StatementStatus.REMOVED:
-                self._staged.append(_StagedChange(statement.id, fetched=page))
+                self._stage(_StagedChange(statement.id, fetched=page))
                 return
             self._confirm_unchanged(session, statement, latest)
             self._save_validator(session, page.url, page.etag, page.last_modified)
@@ -176,7 +178,7 @@ class RunRecorder:
                 self._problem(session, PageProblem(item.url, "unknown_statement", "304 for a statement not archived"))
                 return
             if statement.status == StatementStatus.REMOVED:
-                self._staged.append(_StagedChange(statement.id))
+                self._stage(_StagedChange(statement.id))
                 return
             self._confirm_unchanged(session, statement, self._latest_version(session, statement.id))
 
@@ -188,7 +190,7 @@ class RunRecorder:
                 return
             statement.last_checked_at = utcnow()
             if statement.status == StatementStatus.ACTIVE:
-                self._staged.append(_StagedChange(statement.id, gone_status=item.status))
+                self._stage(_StagedChange(statement.id, gone_status=item.status))
 
     def listing_fetched(self, page: ListingPage) -> None:
         with self.db.sessions.begin() as session:
@@ -197,6 +199,9 @@ class RunRecorder:
     def problem(self, problem: PageProblem) -> None:
         with self.db.sessions.begin() as session:
             self._problem(session, problem)
+
+    def _stage(self, change: _StagedChange) -> None:
+        self._staged.setdefault(change.statement_id, change)
 
     # -- the end of the run --------------------------------------------------------------------
 
@@ -216,11 +221,11 @@ class RunRecorder:
                 "no change events were recorded for them"
             )))
         if requests and fetch_failures and not (self.pages_read or not_modified or self.extraction_failures):
-            health.append(("unreachable", f"all {fetch_failures} failed requests; nothing could be read from the site"))
+            health.append(("unreachable", f"the site could not be reached: {fetch_failures} requests failed, none was answered"))
 
         with self.db.sessions.begin() as session:
             if not health and not interrupted:
-                for change in self._staged:
+                for change in self._staged.values():
                     kind = self._apply(session, change)
                     if kind is not None:
                         counts[kind] += 1
@@ -238,8 +243,8 @@ class RunRecorder:
             else:
                 run.status = RunStatus.SUCCEEDED
             self._update_health(session, run, health)
-            for kind, message in health:
-                log.error("health problem kind=%s run=%s: %s", kind, run.id, message)
+            for problem_kind, message in health:
+                log.error("health problem kind=%s run=%s: %s", problem_kind, run.id, message)
             return run
 
     def _trips(self, count: int, out_of: int) -> bool:
@@ -268,7 +273,7 @@ class RunRecorder:
         statement.last_checked_at = now
         if change.gone_status is not None:
             statement.missing_checks += 1
-            if statement.status == StatementStatus.REMOVED or statement.missing_checks < self.guard.removal_confirmations:
+            if statement.missing_checks < self.guard.removal_confirmations:
                 return None
             statement.status = StatementStatus.REMOVED
             session.add(ChangeEvent(statement_id=statement.id, kind=EventKind.REMOVED, from_version_id=latest.id,
@@ -277,14 +282,13 @@ class RunRecorder:
 
         statement.missing_checks = 0
         statement.last_seen_at = now
-        if change.fetched is not None:
-            self._save_validator(session, change.fetched.url, change.fetched.etag, change.fetched.last_modified)
-        # The same statement can be staged twice in a run, under two of its URLs: only the first changes it.
-        changed = change.fetched is not None and change.fetched.content_hash() != latest.content_hash
-        if not changed and statement.status == StatementStatus.ACTIVE:
-            latest.last_seen_at = now
-            return None
-        version = self._add_version(session, statement, change.fetched, latest.number + 1) if changed else latest
+        fetched = change.fetched
+        if fetched is not None:
+            self._save_validator(session, fetched.url, fetched.etag, fetched.last_modified)
+        if fetched is not None and fetched.content_hash() != latest.content_hash:
+            version = self._add_version(session, statement, fetched, latest.number + 1)
+        else:  # a removed statement back as it was
+            version = latest
         kind = EventKind.RESTORED if statement.status == StatementStatus.REMOVED else EventKind.EDITED
         statement.status = StatementStatus.ACTIVE
         session.add(ChangeEvent(statement_id=statement.id, kind=kind, from_version_id=latest.id,

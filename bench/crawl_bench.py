@@ -1,6 +1,6 @@
 """Crawler benchmark: korus-watch against a plain httpx + parsel crawler, on a generated local mirror.
 
-python bench/crawl_bench.py --statements 3000 [--doc docs/benchmarks.md]
+    python bench/crawl_bench.py --statements 3000 [--doc docs/benchmarks.md]
 
 Every measured run is a child process (the mirror is another one): wall time from spawn to exit, CPU
 (user + sys) and peak RSS from os.wait4, so interpreter start-up and imports are included everywhere.
@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.metadata
+import importlib.util
 import json
 import logging
 import os
@@ -31,7 +32,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped]
 from parsel import Selector
 
 from korus_watch.settings import CrawlSettings
@@ -42,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 KORUS_WATCH = str(Path(sys.executable).with_name("korus-watch"))
 OFFICE = "/about-us/policy-offices/press-office"
 SECTIONS = ("press-releases", "fact-sheets", "speeches-and-remarks")
-DEFAULT_CONCURRENCY: int = CrawlSettings.model_fields["concurrent_requests"].default
+CONCURRENCY: int = CrawlSettings.model_fields["concurrent_requests"].default  # the crawler's default
 STATEMENT_PATH = re.compile(r"/\d{4}/[a-z]+/[^/]+/?$", re.IGNORECASE)
 ARCHIVE_PATH = re.compile(r"/about(?:-us)?/policy-offices/press-office/[a-z-]+/\d{4}(?:/[a-z]+)?/?$", re.IGNORECASE)
 DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|[A-Z][a-z]+ \d{1,2}, \d{4}")
@@ -50,7 +51,7 @@ LISTED = "ul.listing li a::attr(href), .views-row .views-field-title a::attr(hre
 MARKERS = ("<!-- crawl_bench results: start -->", "<!-- crawl_bench results: end -->")
 
 
-# -- the baseline crawler (runs in its own process: crawl_bench.py --baseline URL) ------------------
+# -- the baseline crawler, run in a child process as `crawl_bench.py --baseline URL` ----------------
 
 def parse_page(url: str, html: str) -> tuple[list[str], bool]:
     """The links to follow from a listing page, or whether a statement page yielded title, date and body."""
@@ -69,6 +70,7 @@ def parse_page(url: str, html: str) -> tuple[list[str], bool]:
 
 
 async def baseline_crawl(base_url: str, concurrency: int) -> dict[str, int]:
+    """Follows the landings' pager and year/month links, as the spider does, and parses every statement."""
     counts: Counter[str] = Counter()
     queue: asyncio.Queue[str] = asyncio.Queue()
     seen: set[str] = set()
@@ -78,28 +80,27 @@ async def baseline_crawl(base_url: str, concurrency: int) -> dict[str, int]:
             seen.add(url)
             queue.put_nowait(url)
 
+    async def worker(client: httpx.AsyncClient) -> None:
+        while True:
+            url = await queue.get()
+            try:
+                response = (await client.get(url)).raise_for_status()
+                counts["pages"] += 1
+                if not url.endswith("/robots.txt"):  # fetched, like Scrapy's, but not parsed
+                    links, parsed = parse_page(url, response.text)
+                    counts["statements"] += parsed
+                    for link in links:
+                        enqueue(link)
+            except httpx.HTTPError:
+                counts["errors"] += 1
+            finally:
+                queue.task_done()
+
+    for url in [f"{base_url}/robots.txt", *(f"{base_url}{OFFICE}/{section}" for section in SECTIONS)]:
+        enqueue(url)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        async def worker() -> None:
-            while True:
-                url = await queue.get()
-                try:
-                    response = await client.get(url)
-                    response.raise_for_status()
-                    counts["pages"] += 1
-                    if not url.endswith("/robots.txt"):
-                        links, parsed = parse_page(url, response.text)
-                        counts["statements"] += parsed
-                        for link in links:
-                            enqueue(link)
-                except httpx.HTTPError:
-                    counts["errors"] += 1
-                finally:
-                    queue.task_done()
-
-        for url in [f"{base_url}/robots.txt"] + [f"{base_url}{OFFICE}/{s}" for s in SECTIONS]:
-            enqueue(url)
-        workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
+        workers = [asyncio.create_task(worker(client)) for _ in range(concurrency)]
         await queue.join()
         for task in workers:
             task.cancel()
@@ -116,17 +117,13 @@ class Run:
     rss_mb: float
     mirror_cpu: float
     stdout: str
-    pages: int = 0
+    pages: int = 0  # requests sent
     not_modified: int = 0
     note: str = ""
 
-    @property
-    def pages_per_s(self) -> float:
-        return self.pages / self.wall
-
 
 class Mirror:
-    """python -m tests.mirror in its own process, so its CPU is not counted against the crawler."""
+    """python -m tests.mirror in its own process, so that its CPU is not counted against the crawler."""
 
     def __init__(self, statements: int) -> None:
         self.process = subprocess.Popen(
@@ -142,15 +139,14 @@ class Mirror:
 
     def cpu(self) -> float:
         times = self.stats.cpu_times()
-        return times.user + times.system
+        return float(times.user + times.system)
 
-    def control(self, name: str, arguments: dict[str, Any] | None = None) -> Any:
-        response = httpx.post(f"{self.url}/_mirror/{name}", json=arguments or {}, timeout=30)
-        response.raise_for_status()
-        return response.json()
+    def control(self, name: str, arguments: dict[str, Any] | None = None) -> None:
+        httpx.post(f"{self.url}/_mirror/{name}", json=arguments or {}, timeout=30).raise_for_status()
 
     def requests(self) -> list[dict[str, Any]]:
-        return httpx.get(f"{self.url}/_mirror/requests", timeout=60).json()["requests"]  # type: ignore[no-any-return]
+        """The mirror's log of the requests it answered since the last clear_log."""
+        return list(httpx.get(f"{self.url}/_mirror/requests", timeout=60).json()["requests"])
 
     def stop(self) -> None:
         self.process.terminate()
@@ -164,8 +160,7 @@ class Mirror:
 def measure(name: str, command: list[str], env: dict[str, str], mirror: Mirror, scratch: Path) -> Run:
     """Runs `command` to completion; fails with its stderr if it exits non-zero."""
     out, err = scratch / "stdout", scratch / "stderr"
-    mirror_cpu = mirror.cpu()
-    started = time.monotonic()
+    mirror_cpu, started = mirror.cpu(), time.monotonic()
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=stdout, stderr=stderr)
         try:
@@ -175,7 +170,7 @@ def measure(name: str, command: list[str], env: dict[str, str], mirror: Mirror, 
             process.wait()
             raise
     wall = time.monotonic() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, so Popen must be told
     if process.returncode:
         raise RuntimeError(f"{name}: {command} exited {process.returncode}:\n{err.read_text()[-3000:]}")
     run = Run(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, mirror.cpu() - mirror_cpu,
@@ -184,130 +179,124 @@ def measure(name: str, command: list[str], env: dict[str, str], mirror: Mirror, 
     return run
 
 
-def crawl(name: str, env: dict[str, str], mirror: Mirror, scratch: Path, *extra: str) -> tuple[Run, dict[str, int]]:
-    run = measure(name, [KORUS_WATCH, "crawl", *extra], env, mirror, scratch)
+def crawl(name: str, env: dict[str, str], mirror: Mirror, scratch: Path) -> tuple[Run, dict[str, int]]:
+    run = measure(name, [KORUS_WATCH, "crawl"], env, mirror, scratch)
     summary = {key: int(value) for key, value in re.findall(
         r"(new|edited|removed|restored|unchanged|requests|304s|errors) (\d+)", run.stdout)}
     run.pages, run.not_modified = summary["requests"], summary["304s"]
     return run, summary
 
 
-def baseline(concurrency: int, env: dict[str, str], mirror: Mirror, scratch: Path) -> Run:
+def baseline(concurrency: int, mirror: Mirror, scratch: Path) -> Run:
     command = [sys.executable, __file__, "--baseline", mirror.url, "--concurrency", str(concurrency)]
-    run = measure(f"baseline httpx + parsel, {concurrency} concurrent", command, env, mirror, scratch)
+    run = measure(f"baseline httpx + parsel, {concurrency} concurrent", command, dict(os.environ), mirror, scratch)
     counts = json.loads(run.stdout)
-    run.pages, run.note = counts["pages"], f"{counts.get('statements', 0)} statements parsed, {counts.get('errors', 0)} errors"
+    run.pages = counts["pages"]
+    run.note = f"{counts.get('statements', 0)} statements parsed, {counts.get('errors', 0)} errors"
     return run
 
 
 def crawl_env(mirror: Mirror, database: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KORUS_WATCH_")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KORUS_WATCH_")}
     return env | {"KORUS_WATCH_CRAWL__BASE_URL": mirror.url, "KORUS_WATCH_DATABASE__URL": f"sqlite:///{database}",
                   "KORUS_WATCH_CRAWL__AUTOTHROTTLE": "false"}
 
 
-def fetched(mirror: Mirror) -> set[tuple[str, str]]:
-    return {(r["path"], r["query"]) for r in mirror.requests()}
-
-
-def full_bodies_per_section(mirror: Mirror) -> dict[str, int]:
-    counts = Counter(next((s for s in SECTIONS if f"/{s}" in r["path"]), r["path"])
-                     for r in mirror.requests() if r["status"] != 304)
-    return {section: counts.pop(section, 0) for section in SECTIONS} | dict(counts)
-
-
 # -- the benchmark ----------------------------------------------------------------------------------
 
-def benchmark(statements: int, scratch: Path) -> tuple[list[Run], list[str]]:
+def benchmark(statements: int, scratch: Path) -> tuple[list[Run], int]:
     with contextlib.ExitStack() as cleanup:
         mirror = Mirror(statements)
         cleanup.callback(mirror.stop)
         tiny = Mirror(10)
         cleanup.callback(tiny.stop)
-        env = os.environ.copy()
         log.info("warm-up pass, so that no measured run pays for the mirror's first rendering of each page")
-        baseline(32, env, mirror, scratch)
+        baseline(32, mirror, scratch)
         mirror.control("clear_log")
-        runs = [baseline(DEFAULT_CONCURRENCY, env, mirror, scratch)]
-        baseline_pages = fetched(mirror)
-        runs.append(baseline(32, env, mirror, scratch))
+        runs = [baseline(CONCURRENCY, mirror, scratch)]
+        baseline_pages = {(r["path"], r["query"]) for r in mirror.requests()}
+        runs.append(baseline(32, mirror, scratch))
 
         env = crawl_env(mirror, scratch / "archive.sqlite3")
         mirror.control("clear_log")
         backfill, summary = crawl("korus-watch crawl: full backfill into SQLite", env, mirror, scratch)
-        differ = len(fetched(mirror) ^ baseline_pages)
+        differ = len({(r["path"], r["query"]) for r in mirror.requests()} ^ baseline_pages)
         backfill.note = (f"{summary['new']} statements, {summary['new'] / backfill.wall:.1f} statements/s; "
-                         f"page set {'identical to' if not differ else f'{differ} pages off'} the baseline's")
+                         f"page set {f'{differ} pages off' if differ else 'identical to'} the baseline's")
         runs.append(backfill)
 
         mirror.control("clear_log")
         poll, _ = crawl("korus-watch crawl: poll, nothing changed", env, mirror, scratch)
-        bodies = full_bodies_per_section(mirror)
-        poll.note = "full-body responses: " + ", ".join(f"{k} {v}" for k, v in bodies.items())
+        bodies = {section: 0 for section in SECTIONS} | Counter(  # robots.txt and the like under their path
+            next((s for s in SECTIONS if f"/{s}" in r["path"]), r["path"])
+            for r in mirror.requests() if r["status"] != 304)
+        poll.note = "full-body responses: " + ", ".join(f"{where} {count}" for where, count in bodies.items())
         runs.append(poll)
 
         landing = httpx.get(f"{mirror.url}{OFFICE}/press-releases", timeout=30).text
-        edited = unquote(Selector(text=landing).css(".views-row .views-field-title a::attr(href)").get() or "")
+        first_listed = unquote(Selector(text=landing).css(".views-row .views-field-title a::attr(href)").get() or "")
         mirror.control("new_statement", {"title": "USTR Announces Benchmark Talks with the Republic of Korea",
                                          "paragraphs": ["Washington, DC – USTR today announced new talks."]})
-        mirror.control("edit", {"path": edited, "replace": ["senior", "high-level"]})
+        mirror.control("edit", {"path": first_listed, "replace": ["senior", "high-level"]})
         mirror.control("clear_log")
         change, _ = crawl("korus-watch crawl: poll after 1 new + 1 edited", env, mirror, scratch)
         events = json.loads(subprocess.run([KORUS_WATCH, "events", "--json"], env=env, cwd=REPO, check=True,
                                            capture_output=True, text=True).stdout)
         kinds = Counter(event["kind"] for event in events)
-        change.note = f"events stored: {dict(kinds)} ({'as expected' if kinds == {'new': 1, 'edited': 1} else 'WRONG'})"
+        change.note = f"events: {dict(kinds)} ({'as expected' if kinds == {'new': 1, 'edited': 1} else 'WRONG'})"
         runs.append(change)
 
-        startup = measure("start-up only: korus-watch --help", [KORUS_WATCH, "--help"], env, tiny, scratch)
-        runs.append(startup)
+        runs.append(measure("start-up only: korus-watch --help", [KORUS_WATCH, "--help"], env, tiny, scratch))
         tiny_env = crawl_env(tiny, scratch / "tiny.sqlite3")
-        crawl("tiny baseline (not reported)", tiny_env, tiny, scratch)
-        runs.append(crawl("korus-watch crawl: poll of a 10-statement site, nothing changed", tiny_env, tiny, scratch)[0])
-        return runs, targets(runs, bodies)
+        crawl("baseline crawl of the 10-statement site (not reported)", tiny_env, tiny, scratch)
+        runs.append(crawl("korus-watch crawl: poll of a 10-statement site, nothing changed", tiny_env, tiny,
+                          scratch)[0])
+        return runs, max(bodies[section] for section in SECTIONS)
 
 
-def targets(runs: list[Run], bodies: dict[str, int]) -> list[str]:
+def targets(runs: list[Run], worst: int) -> list[str]:
+    """The ratios, and each target met or missed; `worst`: the most full-body responses to one section."""
     base8, base32, backfill, poll, change, startup, tiny = runs
+
+    def rate(run: Run) -> float:
+        return run.pages / run.wall
 
     def met(ok: bool) -> str:
         return "**met**" if ok else "**missed**"
 
-    ratio = backfill.pages_per_s / base8.pages_per_s
-    most = max(bodies[s] for s in SECTIONS)
+    ratio = rate(backfill) / rate(base8)
     return [
-        f"Backfill pages/s ÷ baseline pages/s ({DEFAULT_CONCURRENCY} concurrent): {ratio:.2f}× "
-        f"(target ≥ 0.6×: {met(ratio >= 0.6)}); ÷ baseline at 32 concurrent: "
-        f"{backfill.pages_per_s / base32.pages_per_s:.2f}×.",
+        f"Backfill pages/s ÷ baseline pages/s ({CONCURRENCY} concurrent): {ratio:.2f}× (target ≥ 0.6×: "
+        f"{met(ratio >= 0.6)}); ÷ baseline at 32 concurrent: {rate(backfill) / rate(base32):.2f}×.",
         f"CPU per page: korus-watch {1000 * backfill.cpu / backfill.pages:.1f} ms, baseline "
         f"{1000 * base8.cpu / base8.pages:.1f} ms ({backfill.cpu / base8.cpu:.1f}× the CPU for the same pages).",
-        f"Poll with nothing changed: at most {most} full-body responses per section (target ≤ 2: {met(most <= 2)}); "
-        f"{poll.cpu:.2f} s CPU (target < 1 s: {met(poll.cpu < 1)}), of which start-up alone (`--help`) is "
-        f"{startup.cpu:.2f} s and a whole no-change crawl of a 10-statement site {tiny.cpu:.2f} s, "
-        f"leaving {poll.cpu - tiny.cpu:.2f} s for the work that depends on the archive's size.",
+        f"Poll with nothing changed: at most {worst} full-body responses per section (target ≤ 2: {met(worst <= 2)}); "
+        f"{poll.cpu:.2f} s CPU (target < 1 s: {met(poll.cpu < 1)}). Of that, start-up alone (`--help`) is "
+        f"{startup.cpu:.2f} s and a whole no-change poll of a 10-statement site {tiny.cpu:.2f} s, which leaves "
+        f"{poll.cpu - tiny.cpu:.2f} s for the work that grows with the archive.",
         f"Poll after one new and one edited statement: {change.pages} requests, both events stored "
         f"{change.wall:.1f} s after the crawl was started; {change.note}.",
     ]
 
 
-def report(runs: list[Run], verdicts: list[str], statements: int, load: tuple[float, ...]) -> str:
+def report(runs: list[Run], worst: int, statements: int, load: list[float]) -> str:
     rows = ["| run | requests | 304s | wall s | CPU s | peak RSS MB | pages/s | mirror CPU s | notes |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for r in runs:
-        rows.append(f"| {r.name} | {r.pages or ''} | {r.not_modified if r.pages else ''} | {r.wall:.2f} | "
-                    f"{r.cpu:.2f} | {r.rss_mb:.0f} | {f'{r.pages_per_s:.1f}' if r.pages else ''} | "
-                    f"{r.mirror_cpu:.2f} | {r.note} |")
-    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    rows += [f"| {r.name} | {r.pages or ''} | {r.not_modified if r.pages else ''} | {r.wall:.2f} | {r.cpu:.2f} | "
+             f"{r.rss_mb:.0f} | {f'{r.pages / r.wall:.1f}' if r.pages else ''} | {r.mirror_cpu:.2f} | {r.note} |"
+             for r in runs]
+    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
+    version = importlib.metadata.version
     return "\n".join([
         MARKERS[0],
-        f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} with `python bench/crawl_bench.py --statements {statements}`"
-        f" on {os.cpu_count()} CPUs ({cpu}), {int(memory) / 2**20:.1f} GiB memory, Python {platform.python_version()},"
-        f" Scrapy {importlib.metadata.version('scrapy')}, httpx {importlib.metadata.version('httpx')},"
-        f" parsel {importlib.metadata.version('parsel')}; load average before the run: "
-        f"{' '.join(f'{x:.2f}' for x in load)}.",
-        "", *rows, "", *(f"- {v}" for v in verdicts), MARKERS[1],
+        f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} with `python bench/crawl_bench.py --statements "
+        f"{statements}` on {os.cpu_count()} CPUs ({cpu}), {memory / 2**20:.1f} GiB memory, Python "
+        f"{platform.python_version()}, Scrapy {version('scrapy')}, httpx {version('httpx')}, parsel "
+        f"{version('parsel')}; 1-minute load average {load[0]:.2f} before the run, {load[1]:.2f} after.",
+        "", *rows, "", *(f"- {line}" for line in targets(runs, worst)), MARKERS[1],
     ])
 
 
@@ -323,18 +312,24 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=3000, help="size of the generated mirror")
     parser.add_argument("--doc", type=Path, help="write the results into this Markdown file's marked section")
     parser.add_argument("--baseline", metavar="URL", help=argparse.SUPPRESS)  # the baseline's child process
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help=argparse.SUPPRESS)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.baseline:
+        if importlib.util.find_spec("sniffio") is None:
+            # httpcore retries `import sniffio` several times per request when it is not installed (anyio >= 4.11
+            # no longer pulls it in), ~1 ms CPU per request here: encode/httpcore#1103. Caching the failed import
+            # is that pull request's fix; without it the baseline would be handicapped by a packaging accident.
+            sys.modules["sniffio"] = None  # type: ignore[assignment]
         print(json.dumps(asyncio.run(baseline_crawl(arguments.baseline, arguments.concurrency))))
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the clean-up below runs
     scratch = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
     try:
-        load = os.getloadavg()
-        runs, verdicts = benchmark(arguments.statements, scratch)
-        section = report(runs, verdicts, arguments.statements, load)
+        load = [os.getloadavg()[0]]
+        runs, worst = benchmark(arguments.statements, scratch)
+        section = report(runs, worst, arguments.statements, [*load, os.getloadavg()[0]])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(section)

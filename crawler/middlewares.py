@@ -70,9 +70,10 @@ class RedirectGuardMiddleware:
     follows them."""
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+        header = response.headers.get(b"Location")
+        if response.status not in (301, 302, 303, 307, 308) or not header:
             return response
-        location = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+        location = urljoin(request.url, header.decode("latin-1"))
         if urlsplit(location).netloc.lower() != urlsplit(request.url).netloc.lower():
             raise OffHostRedirect(f"redirect to another host not followed: {location}")
         if location in (request.url, *request.meta.get("redirect_urls", ())):

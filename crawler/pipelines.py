@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -13,7 +14,7 @@ from archive.records import FetchedStatement, ListingPage, PageProblem, Statemen
 class ArchivePipeline:
     def __init__(self, recorder: RunRecorder) -> None:
         self.recorder = recorder
-        self.handlers = {
+        self.handlers: dict[type, Callable[[Any], None]] = {
             FetchedStatement: recorder.statement_fetched,
             StatementNotModified: recorder.statement_not_modified,
             StatementGone: recorder.statement_gone,

@@ -11,7 +11,7 @@ from archive.models import CrawlRun
 from archive.recorder import GuardPolicy, RunRecorder, start_run
 from archive.relevance import TopicScorer
 from crawler.settings import scrapy_settings
-from crawler.spiders.press_office import PressOfficeSpider
+from crawler.spiders.press_office import SITE_UNREACHABLE, PressOfficeSpider
 from korus_watch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def finish_recorder(recorder: RunRecorder, stats: dict[str, object]) -> CrawlRun
         requests=count("downloader/request_count"),
         not_modified=count("korus/not_modified"),
         fetch_failures=count("korus/fetch_failures"),
-        interrupted=stats.get("finish_reason") != "finished",
+        interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
     )
     log.info(
         "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d",

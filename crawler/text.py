@@ -50,8 +50,8 @@ def parse_date(text: str) -> date | None:
         month, day, year = map(int, match.groups())
         candidates.extend(_valid(match.start(), year, month, day))
     for match in _WRITTEN_DATE.finditer(text):
-        month_name, day, year = match.groups()
-        candidates.extend(_valid(match.start(), int(year), _MONTHS[month_name.lower()], int(day)))
+        month_name, day_text, year_text = match.groups()
+        candidates.extend(_valid(match.start(), int(year_text), _MONTHS[month_name.lower()], int(day_text)))
     return min(candidates)[1] if candidates else None
 
 
@@ -79,9 +79,8 @@ class Body:
 def read_body(fragment: str, page_url: str) -> Body:
     """The statement body without the archive banner or a leading date line."""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    for element in list(root.iter()):
-        if element.getparent() is not None and element.tag in _SKIPPED_TAGS:
-            _drop(element)
+    for element in list(root.iter(*_SKIPPED_TAGS)):
+        element.drop_tree()  # keeps the element's tail text, which belongs to the paragraph around it
     _drop_banner(root)
     paragraphs = _paragraphs(root)
     if paragraphs and is_date_line(paragraphs[0]):
@@ -98,27 +97,22 @@ def read_body(fragment: str, page_url: str) -> Body:
     return Body(text="\n\n".join(paragraphs), html=html.strip())
 
 
-def _drop(element: lxml.html.HtmlElement) -> None:
-    # drop_tree keeps the element's tail text, which belongs to the surrounding paragraph.
-    element.drop_tree()
-
-
 def _drop_banner(root: lxml.html.HtmlElement) -> None:
-    for element in list(root.iter()):
-        if element is root or element.getparent() is None:
-            continue
-        own_text = element.text_content()
-        if _ARCHIVE_BANNER.search(own_text) and element.tag in _BLOCK_TAGS - {"br", "hr"}:
-            # The innermost block holding the banner, unless it also holds the statement itself.
-            if not any(child.tag in _BLOCK_TAGS and _ARCHIVE_BANNER.search(child.text_content()) for child in element):
-                _drop(element)
+    holders = [
+        element for element in root.iter()
+        if element is not root and element.tag in _BLOCK_TAGS and _ARCHIVE_BANNER.search(element.text_content())
+    ]
+    for element in holders:
+        # Only the innermost holder: its ancestors also hold the statement.
+        if not any(other in holders for other in element.iterdescendants()):
+            element.drop_tree()
 
 
 def _drop_first_text_block(root: lxml.html.HtmlElement) -> None:
     for element in root.iter():
         if element is not root and element.tag in _BLOCK_TAGS and normalise_space(element.text_content()):
             if is_date_line(element.text_content()):
-                _drop(element)
+                element.drop_tree()
             return
 
 

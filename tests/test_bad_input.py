@@ -74,7 +74,7 @@ def test_bad_pages_are_recorded_and_known_statements_survive(
     errors = errors_by_url(db, mirror.base_url)
     assert errors[huge][0] == "download_too_large"
     assert errors[loop][0] == "redirect_loop"
-    assert errors[off_host] == ("off_host_redirect", f"redirect to another host not followed: http://example.invalid/elsewhere")
+    assert errors[off_host] == ("off_host_redirect", "redirect to another host not followed: http://example.invalid/elsewhere")
     assert errors[hanging][0] == "timeout"
     assert errors[garbage][0] == "not_html"
     assert errors[undated.href if undated.href in errors else undated.path][0] == "missing_date"

@@ -12,6 +12,7 @@ import scrapy
 from parsel import Selector
 from scrapy.exceptions import (
     CannotResolveHostError,
+    CloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
@@ -29,6 +30,7 @@ from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
 from crawler.text import normalise_space, parse_date, read_body
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"
+SITE_UNREACHABLE = "site_unreachable"  # the reason the spider closes with when no landing page answers
 _MONTH_ORDER = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                 "october", "november", "december")
 _NODE_PATH = re.compile(r"/node/(\d+)(?:$|[/?#])")
@@ -57,6 +59,7 @@ class PressOfficeSpider(scrapy.Spider):
         self.base_url = base_url
         self.sections = sections
         self.allowed_domains = [urlsplit(base_url).hostname or ""]
+        self.unreachable_landings = 0
 
     def section_path(self, section: str) -> str:
         return section if section.startswith("/") else f"{PRESS_OFFICE}/{section}"
@@ -147,9 +150,11 @@ class PressOfficeSpider(scrapy.Spider):
                 continue
             links.setdefault(url, ArchiveLink(url, year, _MONTH_ORDER.index(month) + 1 if month else 0))
         current = pattern.match(unquote(urlsplit(response.url).path).lower())
-        if current:  # from a year page, only its months are below it
-            links = {u: l for u, l in links.items() if l.year == int(current.group(1)) and l.month and not current.group(2)}
-        return list(links.values())
+        if current is None:
+            return list(links.values())
+        # Below a year page are only its months; below a month page, nothing.
+        year, month = int(current.group(1)), current.group(2)
+        return [link for link in links.values() if link.year == year and link.month and month is None]
 
     # -- statements ----------------------------------------------------------------------------
 
@@ -168,7 +173,7 @@ class PressOfficeSpider(scrapy.Spider):
 
         title_element = response.css(_TITLE)
         body_element = response.css(_BODY)
-        title = normalise_space(title_element[0].xpath("string()").get()) if title_element else ""
+        title = normalise_space(title_element[0].xpath("string()").get() or "") if title_element else ""
         if not title or not body_element:
             missing = " and ".join(part for part, found in (("title", title), ("body", body_element)) if not found)
             yield PageProblem(response.url, "extraction_failed", f"no {missing} found on the statement page",
@@ -228,6 +233,11 @@ class PressOfficeSpider(scrapy.Spider):
         # Recorded under the URL the site linked to, not where its redirects led.
         url = request.meta.get("redirect_urls", [request.url])[0]
         yield PageProblem(url, kind, str(failure.value) or kind)
+        if request.meta.get("first_page") and getattr(failure.value, "response", None) is None:
+            self.unreachable_landings += 1
+            if self.unreachable_landings == len(self.sections):
+                # No landing page answered at all: the site is down, and every other request would fail too.
+                raise CloseSpider(SITE_UNREACHABLE)
 
 
 _FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (

@@ -40,7 +40,7 @@ _KORUS_SENTENCES = (
     "The KORUS Joint Committee will review the outcome at its next meeting with Korea’s Ministry of Trade, Industry "
     "and Energy.",
 )
-_STOP_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())
+_STOP_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"])
 
 
 def _ustr(year: int) -> str:

@@ -52,7 +52,7 @@ def _document(chrome: str, title: str, main: str, *, body_class: str, head: str 
         f'<footer id="footer"><p class="footer-notice">{_text(chrome)}</p>'
         '<p><a href="/about-us/privacy">Privacy</a> | <a href="/accessibility">Accessibility</a></p></footer>\n'
         "</body>\n</html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _banner() -> str:

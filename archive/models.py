@@ -115,9 +115,7 @@ class Version(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     statement: Mapped[Statement] = relationship(back_populates="versions")
-    relevance: Mapped[list[TopicRelevance]] = relationship(
-        back_populates="version", cascade="all, delete-orphan", lazy="selectin"
-    )
+    relevance: Mapped[list[TopicRelevance]] = relationship(back_populates="version", cascade="all, delete-orphan")
 
 
 class TopicRelevance(Base):

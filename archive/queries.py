@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from archive.diffing import Segment, unified_diff, word_diff
 from archive.identity import url_key
@@ -59,6 +59,7 @@ def list_statements(session: Session, *, topic: str | None = None, since: date |
         .join(latest, latest.c.statement_id == Statement.id)
         .join(Version, Version.id == latest.c.version_id)
         .order_by(Statement.published_on.desc().nulls_last(), Statement.id.desc())
+        .options(selectinload(Version.relevance))
     )
     if since is not None:
         query = query.where(Statement.published_on >= since)
@@ -167,8 +168,12 @@ def diff_versions(old: Version, new: Version, url: str) -> VersionDiff:
 
 def statement_diff(session: Session, reference: str, from_number: int | None, to_number: int | None) -> VersionDiff:
     statement = find_statement(session, reference)
-    by_number = {v.number: v for v in statement.versions}
-    newest = statement.versions[-1].number
+    # Loaded with their relevance: the diff is read after the session has closed.
+    versions = session.scalars(
+        select(Version).where(Version.statement_id == statement.id).options(selectinload(Version.relevance))
+    ).all()
+    by_number = {v.number: v for v in versions}
+    newest = max(by_number)
     to_number = to_number or newest
     from_number = from_number or max(to_number - 1, 1)
     for number in (from_number, to_number):

@@ -60,14 +60,16 @@ class CrawlPlan:
     run_id: int
     full: bool
     baseline: bool
-    known_keys: set[str]
+    # The archive's identities, kept current during the run: URL key or node id -> statement id.
+    statement_by_key: dict[str, int]
+    statement_by_node: dict[int, int]
     # Removed or possibly removed statements are re-checked wherever a listing shows them.
     recheck_keys: set[str]
     revisit: list[RevisitTarget]
     validators: dict[str, Validator]
 
     def is_known(self, url: str) -> bool:
-        return url_key(url) in self.known_keys
+        return url_key(url) in self.statement_by_key
 
     def needs_recheck(self, url: str) -> bool:
         return url_key(url) in self.recheck_keys
@@ -103,7 +105,10 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
         session.add(run)
         session.flush()
 
-        known_keys = set(session.scalars(select(StatementUrl.url_key)))
+        statement_by_key = {key: statement_id for key, statement_id in
+                            session.execute(select(StatementUrl.url_key, StatementUrl.statement_id))}
+        statement_by_node = {node_id: statement_id for node_id, statement_id in
+                             session.execute(select(Statement.node_id, Statement.id).where(Statement.node_id.is_not(None)))}
         recheck_keys = set(
             session.scalars(
                 select(StatementUrl.url_key)
@@ -126,7 +131,8 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
             run_id=run.id,
             full=run.full,
             baseline=baseline,
-            known_keys=known_keys,
+            statement_by_key=statement_by_key,
+            statement_by_node=statement_by_node,
             recheck_keys=recheck_keys,
             revisit=list(revisit.values()),
             validators=validators,
@@ -161,15 +167,19 @@ class RunRecorder:
         with self.db.sessions.begin() as session:
             statement = self._find(session, page.url, page.canonical_url, page.node_id)
             if statement is None:
-                self._create(session, page)
-                return
-            self._remember_urls(session, statement, page)
-            latest = self._latest_version(session, statement.id)
-            if latest.content_hash != page.content_hash() or statement.status == StatementStatus.REMOVED:
-                self._stage(_StagedChange(statement.id, fetched=page))
-                return
-            self._confirm_unchanged(session, statement, latest)
-            self._save_validator(session, page.url, page.etag, page.last_modified)
+                statement = self._create(session, page)
+            else:
+                self._remember_urls(session, statement, page)
+                self._compare(session, statement, page)
+        self._learn_identity(statement, page)
+
+    def _compare(self, session: Session, statement: Statement, page: FetchedStatement) -> None:
+        latest = self._latest_version(session, statement.id)
+        if latest.content_hash != page.content_hash() or statement.status == StatementStatus.REMOVED:
+            self._stage(_StagedChange(statement.id, fetched=page))
+            return
+        self._confirm_unchanged(session, statement, latest)
+        self._save_validator(session, page.url, page.etag, page.last_modified)
 
     def statement_not_modified(self, item: StatementNotModified) -> None:
         with self.db.sessions.begin() as session:
@@ -276,7 +286,7 @@ class RunRecorder:
             if statement.missing_checks < self.guard.removal_confirmations:
                 return None
             statement.status = StatementStatus.REMOVED
-            session.add(ChangeEvent(statement_id=statement.id, kind=EventKind.REMOVED, from_version_id=latest.id,
+            session.add(ChangeEvent(statement=statement, kind=EventKind.REMOVED, from_version=latest,
                                     crawl_run_id=self.plan.run_id, detected_at=now))
             return EventKind.REMOVED
 
@@ -291,30 +301,31 @@ class RunRecorder:
             version = latest
         kind = EventKind.RESTORED if statement.status == StatementStatus.REMOVED else EventKind.EDITED
         statement.status = StatementStatus.ACTIVE
-        session.add(ChangeEvent(statement_id=statement.id, kind=kind, from_version_id=latest.id,
-                                to_version_id=version.id, crawl_run_id=self.plan.run_id, detected_at=now))
+        session.add(ChangeEvent(statement=statement, kind=kind, from_version=latest, to_version=version,
+                                crawl_run_id=self.plan.run_id, detected_at=now))
         return kind
 
-    def _create(self, session: Session, page: FetchedStatement) -> None:
+    def _create(self, session: Session, page: FetchedStatement) -> Statement:
+        # Built through relationships: the unit of work inserts it all in one flush at commit.
         now = utcnow()
         statement = Statement(
             node_id=page.node_id, url=page.url, section=page.section, title=page.title,
             published_on=page.published_on, first_seen_at=now, last_seen_at=now, last_checked_at=now,
+            urls=[StatementUrl(url_key=key) for key in _url_keys(page)],
         )
         session.add(statement)
-        session.flush()
-        self._remember_urls(session, statement, page)
         version = self._add_version(session, statement, page, 1)
         if not self.plan.baseline:
-            session.add(ChangeEvent(statement_id=statement.id, kind=EventKind.NEW, to_version_id=version.id,
+            session.add(ChangeEvent(statement=statement, kind=EventKind.NEW, to_version=version,
                                     crawl_run_id=self.plan.run_id, detected_at=now))
         self._save_validator(session, page.url, page.etag, page.last_modified)
         self.new += 1
+        return statement
 
     def _add_version(self, session: Session, statement: Statement, page: FetchedStatement, number: int) -> Version:
         now = utcnow()
         version = Version(
-            statement_id=statement.id, number=number, title=page.title, published_on=page.published_on,
+            statement=statement, number=number, title=page.title, published_on=page.published_on,
             published_text=page.published_text, doc_type=page.doc_type, body_text=page.body_text,
             body_html=page.body_html, content_hash=page.content_hash(), first_seen_at=now, last_seen_at=now,
         )
@@ -324,7 +335,6 @@ class RunRecorder:
                 topic=score.topic, score=score.score, relevant=score.relevant, matched_terms=list(score.matched_terms)
             ))
         session.add(version)
-        session.flush()
         statement.title, statement.published_on = page.title, page.published_on
         return version
 
@@ -335,27 +345,34 @@ class RunRecorder:
         self.unchanged += 1
 
     def _find(self, session: Session, url: str, canonical: str | None, node_id: int | None) -> Statement | None:
-        if node_id is not None:
-            statement = session.scalar(select(Statement).where(Statement.node_id == node_id))
-            if statement is not None:
-                return statement
-        keys = {url_key(url)} | ({url_key(canonical)} if canonical else set())
-        statement = session.scalar(select(Statement).join(StatementUrl).where(StatementUrl.url_key.in_(keys)).limit(1))
-        if statement is not None and node_id is not None and statement.node_id not in (None, node_id):
+        """The archived statement these URLs or this node id name, looked up in the plan's identity maps."""
+        if node_id is not None and node_id in self.plan.statement_by_node:
+            return session.get_one(Statement, self.plan.statement_by_node[node_id])
+        keys = [url_key(url), *([url_key(canonical)] if canonical else [])]
+        statement_id = next((self.plan.statement_by_key[k] for k in keys if k in self.plan.statement_by_key), None)
+        if statement_id is None:
+            return None
+        statement = session.get_one(Statement, statement_id)
+        if node_id is not None and statement.node_id is not None:
             return None  # another Drupal node now lives at this URL: a different statement
         return statement
 
     def _remember_urls(self, session: Session, statement: Statement, page: FetchedStatement) -> None:
         if statement.node_id is None and page.node_id is not None:
             statement.node_id = page.node_id
-        keys = {url_key(page.url)} | ({url_key(page.canonical_url)} if page.canonical_url else set())
-        for key in keys:
-            mapping = session.get(StatementUrl, key)
-            if mapping is None:
+        for key in _url_keys(page):
+            known_as = self.plan.statement_by_key.get(key)
+            if known_as is None:
                 session.add(StatementUrl(url_key=key, statement_id=statement.id))
-            elif mapping.statement_id != statement.id:
-                mapping.statement_id = statement.id
-        self.plan.known_keys |= keys
+            elif known_as != statement.id:
+                session.get_one(StatementUrl, key).statement_id = statement.id
+
+    def _learn_identity(self, statement: Statement, page: FetchedStatement) -> None:
+        """After a commit: the plan's maps now name this statement too."""
+        for key in _url_keys(page):
+            self.plan.statement_by_key[key] = statement.id
+        if statement.node_id is not None:
+            self.plan.statement_by_node[statement.node_id] = statement.id
 
     @staticmethod
     def _latest_version(session: Session, statement_id: int) -> Version:
@@ -363,14 +380,16 @@ class RunRecorder:
             select(Version).where(Version.statement_id == statement_id).order_by(Version.number.desc()).limit(1)
         ).one()
 
-    @staticmethod
-    def _save_validator(session: Session, url: str, etag: str | None, last_modified: str | None,
+    def _save_validator(self, session: Session, url: str, etag: str | None, last_modified: str | None,
                         listing_body: bytes | None = None) -> None:
         if etag is None and last_modified is None:
             return
-        row = session.get(PageValidator, url) or PageValidator(url=url)
-        row.etag, row.last_modified, row.listing_body = etag, last_modified, listing_body
-        session.add(row)
+        values = {"etag": etag, "last_modified": last_modified, "listing_body": listing_body, "updated_at": utcnow()}
+        if url in self.plan.validators:
+            session.execute(update(PageValidator).where(PageValidator.url == url).values(**values))
+        else:
+            session.add(PageValidator(url=url, **values))
+        self.plan.validators[url] = Validator(etag, last_modified, listing_body)
 
     def _problem(self, session: Session, problem: PageProblem) -> None:
         self.errors += 1
@@ -380,3 +399,6 @@ class RunRecorder:
         session.add(CrawlError(crawl_run_id=self.plan.run_id, url=problem.url, kind=problem.kind,
                                message=problem.message[:2000]))
 
+
+def _url_keys(page: FetchedStatement) -> set[str]:
+    return {url_key(page.url), *([url_key(page.canonical_url)] if page.canonical_url else [])}

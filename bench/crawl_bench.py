@@ -226,11 +226,12 @@ def benchmark(statements: int, scratch: Path) -> tuple[list[Run], int]:
         runs.append(backfill)
 
         mirror.control("clear_log")
-        poll, _ = crawl("korus-watch crawl: poll, nothing changed", env, mirror, scratch)
+        poll, summary = crawl("korus-watch crawl: poll, nothing changed", env, mirror, scratch)
         bodies = {section: 0 for section in SECTIONS} | Counter(  # robots.txt and the like under their path
             next((s for s in SECTIONS if f"/{s}" in r["path"]), r["path"])
             for r in mirror.requests() if r["status"] != 304)
-        poll.note = "full-body responses: " + ", ".join(f"{where} {count}" for where, count in bodies.items())
+        poll.note = f"{summary['unchanged']} statements re-checked; full-body responses: " + ", ".join(
+            f"{where} {count}" for where, count in bodies.items())
         runs.append(poll)
 
         landing = httpx.get(f"{mirror.url}{OFFICE}/press-releases", timeout=30).text
@@ -290,12 +291,14 @@ def report(runs: list[Run], worst: int, statements: int, load: list[float]) -> s
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     version = importlib.metadata.version
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True)
     return "\n".join([
         MARKERS[0],
         f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} with `python bench/crawl_bench.py --statements "
-        f"{statements}` on {os.cpu_count()} CPUs ({cpu}), {memory / 2**20:.1f} GiB memory, Python "
-        f"{platform.python_version()}, Scrapy {version('scrapy')}, httpx {version('httpx')}, parsel "
-        f"{version('parsel')}; 1-minute load average {load[0]:.2f} before the run, {load[1]:.2f} after.",
+        f"{statements}` at commit {commit.stdout.strip() or 'unknown'}, on {os.cpu_count()} CPUs ({cpu}), "
+        f"{memory / 2**20:.1f} GiB memory, Python {platform.python_version()}, Scrapy {version('scrapy')}, "
+        f"httpx {version('httpx')}, parsel {version('parsel')}; 1-minute load average {load[0]:.2f} before the "
+        f"run, {load[1]:.2f} after.",
         "", *rows, "", *(f"- {line}" for line in targets(runs, worst)), MARKERS[1],
     ])
 

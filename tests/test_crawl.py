@@ -291,3 +291,23 @@ def test_cli_listings(korus_watch: KorusWatch, site: MirrorSite, db: Database) -
     help_text = korus_watch.run("--help").stdout
     for command in ("crawl", "statements", "show", "history", "diff", "events", "status"):
         assert command in help_text
+
+
+def test_configured_sections_robots_txt_and_user_agent(korus_watch: KorusWatch, site: MirrorSite, db: Database,
+                                                       mirror: MirrorServer) -> None:
+    robots = "User-agent: *\nDisallow: /about-us/policy-offices/press-office/fact-sheets\n"
+    site.set_raw("/robots.txt", robots.encode(), "text/plain")
+    korus_watch.env.update(
+        KORUS_WATCH_CRAWL__SECTIONS='["press-releases", "fact-sheets"]',
+        KORUS_WATCH_CRAWL__USER_AGENT="korus-watch-test (+https://example.org/contact)",
+    )
+    korus_watch.run("crawl")
+    with db.sessions() as session:
+        sections = set(session.scalars(select(Statement.section)))
+        errors = session.scalars(select(CrawlError)).all()
+    assert sections == {"press-releases"}
+    assert [(e.kind, e.url) for e in errors] == [
+        ("robots_forbidden", mirror.base_url + "/about-us/policy-offices/press-office/fact-sheets")
+    ]
+    assert not any("fact-sheets" in r.path or "speeches" in r.path for r in mirror.requests)
+    assert {r.user_agent for r in mirror.requests} == {"korus-watch-test (+https://example.org/contact)"}

@@ -29,9 +29,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None or value.tzinfo is not None:
-            return value
-        return value.replace(tzinfo=UTC)
+        if value is None:
+            return None
+        # PostgreSQL answers in the session's time zone, SQLite without one.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -67,7 +68,9 @@ class Statement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The Drupal node id is the most stable identity; statements without one are known by their URLs.
     node_id: Mapped[int | None] = mapped_column(unique=True)
+    # Where it was last read, and the canonical URL that page declared.
     url: Mapped[str] = mapped_column(String(2048))
+    canonical_url: Mapped[str | None] = mapped_column(String(2048))
     section: Mapped[str] = mapped_column(String(200))
     # Denormalised from the newest version so that listings need no join.
     title: Mapped[str] = mapped_column(Text)

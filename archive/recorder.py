@@ -87,28 +87,31 @@ class _StagedChange:
     statement_id: int
     fetched: FetchedStatement | None = None  # new content, or None for a 304 of a removed statement
     gone_status: int | None = None
+    # Its URL now serves another Drupal node: the site itself says it is gone, no confirmation needed.
+    replaced: bool = False
 
 
 def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit_hours: float) -> CrawlPlan:
     """Opens a crawl run and plans it; a run into an archive never crawled to the end is a full baseline."""
     now = utcnow()
     with db.sessions.begin() as session:
-        # Only one crawl runs per archive at a time, so a run still marked running was killed.
+        # The caller holds the archive's crawl lock (archive.lock), so a run still marked running was killed.
         session.execute(
             update(CrawlRun)
             .where(CrawlRun.status == RunStatus.RUNNING)
             .values(status=RunStatus.INTERRUPTED, finished_at=now, message="process ended during the crawl")
         )
-        initialised = session.scalar(select(CrawlRun.id).where(CrawlRun.status == RunStatus.SUCCEEDED).limit(1))
+        # Initialised: a crawl once ended well having archived something. A crawl that was killed, or that
+        # read nothing (a maintenance page at every landing), leaves the next one a baseline.
+        initialised = session.scalar(
+            select(CrawlRun.id).where(CrawlRun.status == RunStatus.SUCCEEDED, CrawlRun.new > 0).limit(1)
+        )
         baseline = initialised is None
         run = CrawlRun(started_at=now, full=full or baseline, baseline=baseline)
         session.add(run)
         session.flush()
 
-        statement_by_key = {key: statement_id for key, statement_id in
-                            session.execute(select(StatementUrl.url_key, StatementUrl.statement_id))}
-        statement_by_node = {node_id: statement_id for node_id, statement_id in
-                             session.execute(select(Statement.node_id, Statement.id).where(Statement.node_id.is_not(None)))}
+        statement_by_key, statement_by_node = load_identities(session)
         recheck_keys = set(
             session.scalars(
                 select(StatementUrl.url_key)
@@ -118,7 +121,9 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
         )
         total = session.scalar(select(func.count(Statement.id))) or 0
         quota = total if run.full else ceil(total * interval_minutes / (full_revisit_hours * 60) * _ROTATION_SLACK)
-        pending_removal = select(Statement).where(Statement.missing_checks > 0)
+        pending_removal = select(Statement).where(
+            Statement.status == StatementStatus.ACTIVE, Statement.missing_checks > 0
+        )
         oldest_checked = select(Statement).order_by(Statement.last_checked_at, Statement.id).limit(quota)
         revisit: dict[int, RevisitTarget] = {}
         for statement in [*session.scalars(pending_removal), *session.scalars(oldest_checked)]:
@@ -137,6 +142,21 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
             revisit=list(revisit.values()),
             validators=validators,
         )
+
+
+def load_identities(session: Session) -> tuple[dict[str, int], dict[int, int]]:
+    """The archive's URL keys and node ids, each mapped to its statement's id."""
+    by_key = {
+        key: statement_id
+        for key, statement_id in session.execute(select(StatementUrl.url_key, StatementUrl.statement_id))
+    }
+    by_node: dict[int, int] = {
+        node_id: statement_id
+        for node_id, statement_id in session.execute(  # type: ignore[misc]
+            select(Statement.node_id, Statement.id).where(Statement.node_id.is_not(None))
+        )
+    }
+    return by_key, by_node
 
 
 def url_path(url: str) -> str:
@@ -159,6 +179,7 @@ class RunRecorder:
     # One change per statement and run, whichever of its URLs was read first: a statement listed under
     # two URLs must not count two missing checks in one run.
     _staged: dict[int, _StagedChange] = field(default_factory=dict)
+    _present: set[int] = field(default_factory=set)
 
     # -- what the crawler reports --------------------------------------------------------------
 
@@ -168,17 +189,19 @@ class RunRecorder:
             statement = self._find(session, page.url, page.canonical_url, page.node_id)
             if statement is None:
                 statement = self._create(session, page)
+                session.flush()  # gives it the id that the identity maps need
             else:
+                self._mark_present(statement.id)
                 self._remember_urls(session, statement, page)
                 self._compare(session, statement, page)
         self._learn_identity(statement, page)
 
     def _compare(self, session: Session, statement: Statement, page: FetchedStatement) -> None:
-        latest = self._latest_version(session, statement.id)
-        if latest.content_hash != page.content_hash() or statement.status == StatementStatus.REMOVED:
+        latest_id, latest_hash = self._latest_version_hash(session, statement.id)
+        if latest_hash != page.content_hash() or statement.status == StatementStatus.REMOVED:
             self._stage(_StagedChange(statement.id, fetched=page))
             return
-        self._confirm_unchanged(session, statement, latest)
+        self._confirm_unchanged(session, statement.id, latest_id)
         self._save_validator(session, page.url, page.etag, page.last_modified)
 
     def statement_not_modified(self, item: StatementNotModified) -> None:
@@ -187,10 +210,11 @@ class RunRecorder:
             if statement is None:
                 self._problem(session, PageProblem(item.url, "unknown_statement", "304 for a statement not archived"))
                 return
+            self._mark_present(statement.id)
             if statement.status == StatementStatus.REMOVED:
                 self._stage(_StagedChange(statement.id))
                 return
-            self._confirm_unchanged(session, statement, self._latest_version(session, statement.id))
+            self._confirm_unchanged(session, statement.id, self._latest_version_hash(session, statement.id)[0])
 
     def statement_gone(self, item: StatementGone) -> None:
         with self.db.sessions.begin() as session:
@@ -199,7 +223,17 @@ class RunRecorder:
                 self._problem(session, PageProblem(item.url, f"http_{item.status}", "listed statement is missing"))
                 return
             statement.last_checked_at = utcnow()
-            if statement.status == StatementStatus.ACTIVE:
+            if url_key(item.url) != url_key(statement.url):
+                # Only the statement's current URL speaks for it; an old alias may well be gone.
+                self._problem(
+                    session,
+                    PageProblem(
+                        item.url,
+                        f"http_{item.status}",
+                        f"an old URL of statement {statement.id} is missing; its current URL is {statement.url}",
+                    ),
+                )
+            elif statement.status == StatementStatus.ACTIVE and statement.id not in self._present:
                 self._stage(_StagedChange(statement.id, gone_status=item.status))
 
     def listing_fetched(self, page: ListingPage) -> None:
@@ -209,29 +243,78 @@ class RunRecorder:
     def problem(self, problem: PageProblem) -> None:
         with self.db.sessions.begin() as session:
             self._problem(session, problem)
+            statement_id = self.plan.statement_by_key.get(url_key(problem.url))
+            if statement_id is not None:
+                # A failed check still moves the statement to the back of the re-verification rotation, so that
+                # pages that always fail cannot hold up the rest of the archive.
+                session.execute(
+                    update(Statement)
+                    .where(Statement.id == statement_id)
+                    .values(last_checked_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
 
     def _stage(self, change: _StagedChange) -> None:
         self._staged.setdefault(change.statement_id, change)
 
+    def _mark_present(self, statement_id: int) -> None:
+        """The statement answered under one of its URLs in this run: a 404 under another does not remove it."""
+        self._present.add(statement_id)
+        staged = self._staged.get(statement_id)
+        if staged is not None and staged.gone_status is not None:
+            del self._staged[statement_id]
+
     # -- the end of the run --------------------------------------------------------------------
 
-    def finish(self, *, requests: int, not_modified: int, fetch_failures: int, interrupted: bool = False) -> CrawlRun:
+    def finish(
+        self,
+        *,
+        requests: int,
+        not_modified: int,
+        fetch_failures: int,
+        landings: int,
+        landings_failed: int,
+        interrupted: bool = False,
+    ) -> CrawlRun:
         counts = {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
         health: list[tuple[str, str]] = []
         checked_known = self.unchanged + len(self._staged)
-        if self._trips(self.extraction_failures, self.extraction_failures + self.pages_read):
-            health.append(("redesign", (
-                f"statement extraction failed on {self.extraction_failures} of "
-                f"{self.extraction_failures + self.pages_read} pages: the site's markup may have changed; "
-                f"{len(self._staged)} changes to known statements were held back"
-            )))
+        pages_answered = self.extraction_failures + self.pages_read + not_modified
+        reached_site = bool(self.pages_read or not_modified or self.extraction_failures)
+        if reached_site and landings and landings_failed == landings:
+            health.append(
+                (
+                    "listings_unreadable",
+                    (
+                        f"none of the {landings} section landing pages could be read: the site's listings may have "
+                        "changed, and new statements cannot be found"
+                    ),
+                )
+            )
+        if self._trips(self.extraction_failures, pages_answered):
+            health.append(
+                (
+                    "redesign",
+                    (
+                        f"statement extraction failed on {self.extraction_failures} of {pages_answered} pages: "
+                        f"the site's markup may have changed; {len(self._staged)} changes to known statements were held back"
+                    ),
+                )
+            )
         elif self._trips(len(self._staged), checked_known):
-            health.append(("mass_change", (
-                f"{len(self._staged)} of {checked_known} re-checked statements changed at once; "
-                "no change events were recorded for them"
-            )))
-        if requests and fetch_failures and not (self.pages_read or not_modified or self.extraction_failures):
-            health.append(("unreachable", f"the site could not be reached: {fetch_failures} requests failed, none was answered"))
+            health.append(
+                (
+                    "mass_change",
+                    (
+                        f"{len(self._staged)} of {checked_known} re-checked statements changed at once; "
+                        "no change events were recorded for them"
+                    ),
+                )
+            )
+        if requests and fetch_failures and not reached_site:
+            health.append(
+                ("unreachable", f"the site could not be reached: {fetch_failures} requests failed, none was answered")
+            )
 
         with self.db.sessions.begin() as session:
             if not health and not interrupted:
@@ -244,7 +327,9 @@ class RunRecorder:
             run.requests, run.not_modified = requests, not_modified
             run.new, run.unchanged, run.errors = self.new, self.unchanged, self.errors
             run.edited, run.removed, run.restored = (
-                counts[EventKind.EDITED], counts[EventKind.REMOVED], counts[EventKind.RESTORED]
+                counts[EventKind.EDITED],
+                counts[EventKind.REMOVED],
+                counts[EventKind.RESTORED],
             )
             if interrupted:
                 run.status, run.message = RunStatus.INTERRUPTED, "stopped before the end; held changes dropped"
@@ -262,11 +347,15 @@ class RunRecorder:
 
     def _update_health(self, session: Session, run: CrawlRun, raised: list[tuple[str, str]]) -> None:
         now = utcnow()
-        open_problems = {p.kind: p for p in session.scalars(select(HealthProblem).where(HealthProblem.resolved_at.is_(None)))}
+        open_problems = {
+            p.kind: p for p in session.scalars(select(HealthProblem).where(HealthProblem.resolved_at.is_(None)))
+        }
         for kind, message in raised:
             problem = open_problems.get(kind)
             if problem is None:
-                session.add(HealthProblem(kind=kind, message=message, crawl_run_id=run.id, opened_at=now, last_seen_at=now))
+                session.add(
+                    HealthProblem(kind=kind, message=message, crawl_run_id=run.id, opened_at=now, last_seen_at=now)
+                )
             else:
                 problem.message, problem.last_seen_at, problem.crawl_run_id = message, now, run.id
         if run.status == RunStatus.SUCCEEDED:
@@ -283,11 +372,18 @@ class RunRecorder:
         statement.last_checked_at = now
         if change.gone_status is not None:
             statement.missing_checks += 1
-            if statement.missing_checks < self.guard.removal_confirmations:
+            if statement.missing_checks < self.guard.removal_confirmations and not change.replaced:
                 return None
             statement.status = StatementStatus.REMOVED
-            session.add(ChangeEvent(statement=statement, kind=EventKind.REMOVED, from_version=latest,
-                                    crawl_run_id=self.plan.run_id, detected_at=now))
+            session.add(
+                ChangeEvent(
+                    statement=statement,
+                    kind=EventKind.REMOVED,
+                    from_version=latest,
+                    crawl_run_id=self.plan.run_id,
+                    detected_at=now,
+                )
+            )
             return EventKind.REMOVED
 
         statement.missing_checks = 0
@@ -301,23 +397,53 @@ class RunRecorder:
             version = latest
         kind = EventKind.RESTORED if statement.status == StatementStatus.REMOVED else EventKind.EDITED
         statement.status = StatementStatus.ACTIVE
-        session.add(ChangeEvent(statement=statement, kind=kind, from_version=latest, to_version=version,
-                                crawl_run_id=self.plan.run_id, detected_at=now))
+        session.add(
+            ChangeEvent(
+                statement=statement,
+                kind=kind,
+                from_version=latest,
+                to_version=version,
+                crawl_run_id=self.plan.run_id,
+                detected_at=now,
+            )
+        )
         return kind
 
     def _create(self, session: Session, page: FetchedStatement) -> Statement:
         # Built through relationships: the unit of work inserts it all in one flush at commit.
         now = utcnow()
         statement = Statement(
-            node_id=page.node_id, url=page.url, section=page.section, title=page.title,
-            published_on=page.published_on, first_seen_at=now, last_seen_at=now, last_checked_at=now,
-            urls=[StatementUrl(url_key=key) for key in _url_keys(page)],
+            node_id=page.node_id,
+            url=page.url,
+            canonical_url=page.canonical_url,
+            section=page.section,
+            title=page.title,
+            published_on=page.published_on,
+            first_seen_at=now,
+            last_seen_at=now,
+            last_checked_at=now,
         )
+        for key in _url_keys(page):
+            # A key already known belongs to an older node whose path Drupal gave to this one: it moves.
+            previous_owner = self.plan.statement_by_key.get(key)
+            if previous_owner is None:
+                statement.urls.append(StatementUrl(url_key=key))
+                continue
+            statement.urls.append(session.get_one(StatementUrl, key))
+            if url_key(session.get_one(Statement, previous_owner).url) == key:
+                self._stage(_StagedChange(previous_owner, gone_status=200, replaced=True))
         session.add(statement)
         version = self._add_version(session, statement, page, 1)
         if not self.plan.baseline:
-            session.add(ChangeEvent(statement=statement, kind=EventKind.NEW, to_version=version,
-                                    crawl_run_id=self.plan.run_id, detected_at=now))
+            session.add(
+                ChangeEvent(
+                    statement=statement,
+                    kind=EventKind.NEW,
+                    to_version=version,
+                    crawl_run_id=self.plan.run_id,
+                    detected_at=now,
+                )
+            )
         self._save_validator(session, page.url, page.etag, page.last_modified)
         self.new += 1
         return statement
@@ -325,23 +451,45 @@ class RunRecorder:
     def _add_version(self, session: Session, statement: Statement, page: FetchedStatement, number: int) -> Version:
         now = utcnow()
         version = Version(
-            statement=statement, number=number, title=page.title, published_on=page.published_on,
-            published_text=page.published_text, doc_type=page.doc_type, body_text=page.body_text,
-            body_html=page.body_html, content_hash=page.content_hash(), first_seen_at=now, last_seen_at=now,
+            statement=statement,
+            number=number,
+            title=page.title,
+            published_on=page.published_on,
+            published_text=page.published_text,
+            doc_type=page.doc_type,
+            body_text=page.body_text,
+            body_html=page.body_html,
+            content_hash=page.content_hash(),
+            first_seen_at=now,
+            last_seen_at=now,
         )
         for scorer in self.scorers:
             score = scorer.score(page.title, page.body_text)
-            version.relevance.append(TopicRelevance(
-                topic=score.topic, score=score.score, relevant=score.relevant, matched_terms=list(score.matched_terms)
-            ))
+            version.relevance.append(
+                TopicRelevance(
+                    topic=score.topic,
+                    score=score.score,
+                    relevant=score.relevant,
+                    matched_terms=list(score.matched_terms),
+                )
+            )
         session.add(version)
         statement.title, statement.published_on = page.title, page.published_on
         return version
 
-    def _confirm_unchanged(self, session: Session, statement: Statement, latest: Version) -> None:
+    def _confirm_unchanged(self, session: Session, statement_id: int, version_id: int) -> None:
+        # Plain UPDATEs: the common case of a poll, kept out of the ORM's change tracking and flushes.
         now = utcnow()
-        statement.last_checked_at = statement.last_seen_at = latest.last_seen_at = now
-        statement.missing_checks = 0
+        unsynchronised = {"synchronize_session": False}
+        session.execute(
+            update(Statement)
+            .where(Statement.id == statement_id)
+            .values(last_checked_at=now, last_seen_at=now, missing_checks=0)
+            .execution_options(**unsynchronised)
+        )
+        session.execute(
+            update(Version).where(Version.id == version_id).values(last_seen_at=now).execution_options(**unsynchronised)
+        )
         self.unchanged += 1
 
     def _find(self, session: Session, url: str, canonical: str | None, node_id: int | None) -> Statement | None:
@@ -360,6 +508,8 @@ class RunRecorder:
     def _remember_urls(self, session: Session, statement: Statement, page: FetchedStatement) -> None:
         if statement.node_id is None and page.node_id is not None:
             statement.node_id = page.node_id
+        if (statement.url, statement.canonical_url) != (page.url, page.canonical_url):
+            statement.url, statement.canonical_url = page.url, page.canonical_url
         for key in _url_keys(page):
             known_as = self.plan.statement_by_key.get(key)
             if known_as is None:
@@ -375,13 +525,24 @@ class RunRecorder:
             self.plan.statement_by_node[statement.node_id] = statement.id
 
     @staticmethod
+    def _latest_version_hash(session: Session, statement_id: int) -> tuple[int, str]:
+        row = session.execute(
+            select(Version.id, Version.content_hash)
+            .where(Version.statement_id == statement_id)
+            .order_by(Version.number.desc())
+            .limit(1)
+        ).one()
+        return row.id, row.content_hash
+
+    @staticmethod
     def _latest_version(session: Session, statement_id: int) -> Version:
         return session.scalars(
             select(Version).where(Version.statement_id == statement_id).order_by(Version.number.desc()).limit(1)
         ).one()
 
-    def _save_validator(self, session: Session, url: str, etag: str | None, last_modified: str | None,
-                        listing_body: bytes | None = None) -> None:
+    def _save_validator(
+        self, session: Session, url: str, etag: str | None, last_modified: str | None, listing_body: bytes | None = None
+    ) -> None:
         if etag is None and last_modified is None:
             return
         values = {"etag": etag, "last_modified": last_modified, "listing_body": listing_body, "updated_at": utcnow()}
@@ -396,8 +557,11 @@ class RunRecorder:
         if problem.extraction_failed:
             self.extraction_failures += 1
         log.warning("crawl problem kind=%s url=%s: %s", problem.kind, problem.url, problem.message)
-        session.add(CrawlError(crawl_run_id=self.plan.run_id, url=problem.url, kind=problem.kind,
-                               message=problem.message[:2000]))
+        session.add(
+            CrawlError(
+                crawl_run_id=self.plan.run_id, url=problem.url, kind=problem.kind, message=problem.message[:2000]
+            )
+        )
 
 
 def _url_keys(page: FetchedStatement) -> set[str]:

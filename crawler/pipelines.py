@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import SQLAlchemyError
 
 from archive.recorder import RunRecorder
 from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
+
+log = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
@@ -28,5 +32,10 @@ class ArchivePipeline:
         return cls(crawler.spider.recorder)  # type: ignore[union-attr]
 
     def process_item(self, item: Any) -> Any:
-        self.handlers[type(item)](item)
+        try:
+            self.handlers[type(item)](item)
+        except SQLAlchemyError as error:
+            # Recorded on the run, so that a page the archive cannot take is an error, not a silent gap.
+            log.exception("could not archive %s from %s", type(item).__name__, item.url)
+            self.recorder.problem(PageProblem(item.url, "archive_error", f"{type(error).__name__}: {error}"))
         return item

@@ -7,6 +7,7 @@ import logging
 from scrapy.crawler import AsyncCrawlerProcess
 
 from archive.db import Database
+from archive.lock import crawl_lock
 from archive.models import CrawlRun
 from archive.recorder import GuardPolicy, RunRecorder, start_run
 from archive.relevance import TopicScorer
@@ -19,9 +20,12 @@ log = logging.getLogger(__name__)
 
 def prepare_recorder(db: Database, settings: Settings, *, full: bool) -> RunRecorder:
     crawl = settings.crawl
-    plan = start_run(db, full=full, interval_minutes=crawl.interval_minutes, full_revisit_hours=crawl.full_revisit_hours)
-    log.info("crawl run %d started full=%s baseline=%s revisit=%d", plan.run_id, plan.full, plan.baseline,
-             len(plan.revisit))
+    plan = start_run(
+        db, full=full, interval_minutes=crawl.interval_minutes, full_revisit_hours=crawl.full_revisit_hours
+    )
+    log.info(
+        "crawl run %d started full=%s baseline=%s revisit=%d", plan.run_id, plan.full, plan.baseline, len(plan.revisit)
+    )
     return RunRecorder(
         db=db,
         plan=plan,
@@ -39,12 +43,22 @@ def finish_recorder(recorder: RunRecorder, stats: dict[str, object]) -> CrawlRun
         requests=count("downloader/request_count"),
         not_modified=count("korus/not_modified"),
         fetch_failures=count("korus/fetch_failures"),
+        landings=count("korus/landings"),
+        landings_failed=count("korus/landings_failed"),
         interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
     )
     log.info(
         "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d",
-        run.id, run.status.value, run.new, run.edited, run.removed, run.restored, run.unchanged, run.requests,
-        run.not_modified, run.errors,
+        run.id,
+        run.status.value,
+        run.new,
+        run.edited,
+        run.removed,
+        run.restored,
+        run.unchanged,
+        run.requests,
+        run.not_modified,
+        run.errors,
     )
     return run
 
@@ -53,11 +67,14 @@ def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
     """Runs one crawl in this process (which must not have started a Twisted reactor)."""
     db = Database(settings.database.url)
     try:
-        recorder = prepare_recorder(db, settings, full=full)
-        process = AsyncCrawlerProcess(scrapy_settings(settings.crawl))
-        crawler = process.create_crawler(PressOfficeSpider)
-        process.crawl(crawler, recorder=recorder, base_url=settings.crawl.base_url, sections=settings.crawl.sections)
-        process.start()
-        return finish_recorder(recorder, crawler.stats.get_stats())
+        with crawl_lock(db.engine):
+            recorder = prepare_recorder(db, settings, full=full)
+            process = AsyncCrawlerProcess(scrapy_settings(settings.crawl))
+            crawler = process.create_crawler(PressOfficeSpider)
+            process.crawl(
+                crawler, recorder=recorder, base_url=settings.crawl.base_url, sections=settings.crawl.sections
+            )
+            process.start()
+            return finish_recorder(recorder, crawler.stats.get_stats())
     finally:
         db.dispose()

@@ -27,8 +27,12 @@ _DATE_LINE = re.compile(
     r"(?:\s+\d{1,2}:\d{2}\s*[ap]\.?m\.?)?$",
     re.IGNORECASE,
 )
-# Added to old pages years after publication: site chrome, not part of the statement.
-_ARCHIVE_BANNER = re.compile(r"content on this archived webpage is not updated", re.IGNORECASE)
+# Added to old pages years after publication: site chrome, not part of the statement. Its two sentences
+# may stand in one element or in two.
+_ARCHIVE_BANNER = re.compile(r"archived webpage is not updated|current ustr\.gov website", re.IGNORECASE)
+# Longer than any form of the banner: an element holding this much text holds the statement too.
+_BANNER_MAX_CHARS = 400
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header li "
@@ -67,7 +71,8 @@ def is_date_line(text: str) -> bool:
 
 
 def normalise_space(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """NFC, single spaces, and no control characters: scraped text reaches terminals and logs."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", unicodedata.normalize("NFC", text)).split())
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,8 @@ def read_body(fragment: str, page_url: str) -> Body:
     for element in list(root.iter(*_SKIPPED_TAGS)):
         element.drop_tree()  # keeps the element's tail text, which belongs to the paragraph around it
     _drop_banner(root)
-    paragraphs = _paragraphs(root)
+    # A banner written as bare text in the body, not in a block of its own, still stands as a paragraph.
+    paragraphs = [text for text in _paragraphs(root) if not is_banner(text)]
     if paragraphs and is_date_line(paragraphs[0]):
         _drop_first_text_block(root)
         paragraphs = paragraphs[1:]
@@ -97,14 +103,18 @@ def read_body(fragment: str, page_url: str) -> Body:
     return Body(text="\n\n".join(paragraphs), html=html.strip())
 
 
+def is_banner(text: str) -> bool:
+    return len(text) <= _BANNER_MAX_CHARS and bool(_ARCHIVE_BANNER.search(text))
+
+
 def _drop_banner(root: lxml.html.HtmlElement) -> None:
+    """Drops the blocks that hold nothing but the banner; never the body element itself (root's child)."""
     holders = [
-        element for element in root.iter()
-        if element is not root and element.tag in _BLOCK_TAGS and _ARCHIVE_BANNER.search(element.text_content())
+        element for element in root.iter(*_BLOCK_TAGS)
+        if element.getparent() not in (None, root) and is_banner(normalise_space(element.text_content()))
     ]
     for element in holders:
-        # Only the innermost holder: its ancestors also hold the statement.
-        if not any(other in holders for other in element.iterdescendants()):
+        if not any(other in holders for other in element.iterancestors()):
             element.drop_tree()
 
 

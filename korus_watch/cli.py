@@ -14,6 +14,7 @@ import click
 
 from archive.db import Database
 from archive.diffing import Segment
+from archive.lock import CrawlInProgress
 from archive.queries import (
     NotFound,
     archive_status,
@@ -110,7 +111,10 @@ def crawl(app: App, full: bool) -> None:
     """Crawl the press office once and record what changed."""
     from crawler.run import run_crawl
 
-    run = run_crawl(app.settings, full=full)
+    try:
+        run = run_crawl(app.settings, full=full)
+    except CrawlInProgress as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"crawl {run.id} {run.status.value}{' (baseline)' if run.baseline else ''}: new {run.new}, "
         f"edited {run.edited}, removed {run.removed}, restored {run.restored}, unchanged {run.unchanged}, "

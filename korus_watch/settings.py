@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from archive import relevance
 
@@ -162,6 +162,9 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     try:
         return Settings(**values)
+    except SettingsError as exc:
+        # A list or table given in an environment variable must be JSON, e.g. '["press-releases"]'.
+        raise ConfigError(f"config error in the environment: {exc} (lists and tables are written as JSON)") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""

@@ -157,3 +157,22 @@ def test_killed_crawl_loses_nothing_and_the_next_run_finishes_the_baseline(
         assert session.scalar(select(func.count(Statement.id))) == len(site.statements)
         assert all(len(s.versions) == 1 for s in session.scalars(select(Statement)))
     assert events(db) == []
+
+
+def test_a_second_crawl_of_the_same_archive_is_refused(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
+    site.hang(site.statements[-1].path, 8, times=1)
+    first = subprocess.Popen([sys.executable, "-m", "korus_watch", "crawl"], env=korus_watch.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while last_run(db) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        second = korus_watch.run("crawl", check=False)
+        assert second.returncode == 1
+        assert "another crawl" in second.stderr and "is running" in second.stderr
+        stdout, _ = first.communicate(timeout=60)
+    finally:
+        first.kill()
+    assert first.returncode == 0 and "(baseline)" in stdout
+    with db.sessions() as session:
+        assert [r.status.value for r in session.scalars(select(CrawlRun))] == ["succeeded"]

@@ -78,14 +78,15 @@ def test_baseline_archives_every_statement_without_announcing_them(
     paragraphs = version.body_text.split("\n\n")
     assert paragraphs[0].startswith("Seoul, Korea -- Officials from the United States")
     assert "Background:" in paragraphs and "initiated" in version.body_text
-    assert "NOT UPDATED" not in version.body_text and "Office of the United States Trade Representative ·" not in version.body_text
+    assert (
+        "NOT UPDATED" not in version.body_text
+        and "Office of the United States Trade Representative ·" not in version.body_text
+    )
     assert "<p>" in version.body_html and "<script" not in version.body_html
     assert korus.relevant and "KORUS" in " ".join(korus.matched_terms).upper()
 
 
-def test_every_statement_gets_its_title_date_and_body(
-    korus_watch: KorusWatch, site: MirrorSite, db: Database
-) -> None:
+def test_every_statement_gets_its_title_date_and_body(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
     korus_watch.run("crawl")
     for expected in site.statements:
         statement = archived(db, expected)
@@ -113,8 +114,9 @@ def test_url_variants_are_one_statement_and_reused_slugs_are_two(
         assert session.scalar(select(func.count(Statement.id))) == len(site.statements)
 
 
-def test_unchanged_poll_costs_304s(korus_watch: KorusWatch, site: MirrorSite, db: Database,
-                                   mirror: MirrorServer) -> None:
+def test_unchanged_poll_costs_304s(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database, mirror: MirrorServer
+) -> None:
     baseline(korus_watch, site, db)
     mirror.clear_log()
     korus_watch.run("crawl")
@@ -128,8 +130,9 @@ def test_unchanged_poll_costs_304s(korus_watch: KorusWatch, site: MirrorSite, db
     assert events(db) == []
 
 
-def test_new_statement_pushes_another_to_page_two(korus_watch: KorusWatch, site: MirrorSite, db: Database,
-                                                  mirror: MirrorServer) -> None:
+def test_new_statement_pushes_another_to_page_two(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database, mirror: MirrorServer
+) -> None:
     baseline(korus_watch, site, db)
     press = [s for s in site.statements if s.section == "press-releases"]
     newest = sorted(press, key=lambda s: s.published, reverse=True)
@@ -146,8 +149,9 @@ def test_new_statement_pushes_another_to_page_two(korus_watch: KorusWatch, site:
     assert [(e["kind"], e["title"]) for e in shown] == [("new", added.title)]
 
 
-def test_one_word_edit_is_an_edited_event_with_a_word_diff(korus_watch: KorusWatch, site: MirrorSite,
-                                                          db: Database) -> None:
+def test_one_word_edit_is_an_edited_event_with_a_word_diff(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
     baseline(korus_watch, site, db)
     seed = by_slug(site, SEED_SLUG)
     site.edit(seed.path, replace=("initiated", "launched"))
@@ -168,8 +172,9 @@ def test_one_word_edit_is_an_edited_event_with_a_word_diff(korus_watch: KorusWat
     assert [(e["kind"], e["from_version"], e["to_version"]) for e in history["events"]] == [("edited", 1, 2)]
 
 
-def test_chrome_banner_and_markup_changes_are_not_edits(korus_watch: KorusWatch, site: MirrorSite, db: Database,
-                                                       mirror: MirrorServer) -> None:
+def test_chrome_banner_and_markup_changes_are_not_edits(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database, mirror: MirrorServer
+) -> None:
     baseline(korus_watch, site, db)
     site.set_chrome("USTR · a new footer, a new navigation bar")
     for statement in site.statements[:4]:
@@ -221,8 +226,9 @@ def test_transient_503_recovers_on_retry(korus_watch: KorusWatch, site: MirrorSi
     assert [kind for kind, _ in events(db)] == ["edited"]
 
 
-def test_redesign_records_one_health_problem_and_no_events(korus_watch: KorusWatch, site: MirrorSite,
-                                                          db: Database) -> None:
+def test_redesign_records_one_health_problem_and_no_events(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
     baseline(korus_watch, site, db)
     site.redesign()
     result = korus_watch.run("crawl", "--full", check=False)
@@ -252,8 +258,9 @@ def test_implausible_mass_edit_is_held_back(korus_watch: KorusWatch, site: Mirro
     ]
 
 
-def test_rotation_rechecks_every_statement_within_the_window(korus_watch: KorusWatch, site: MirrorSite,
-                                                             db: Database, mirror: MirrorServer) -> None:
+def test_rotation_rechecks_every_statement_within_the_window(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database, mirror: MirrorServer
+) -> None:
     baseline(korus_watch, site, db)
     # Polls every 15 minutes and a one-hour window: four polls must re-check everything, spread out.
     korus_watch.env.update(KORUS_WATCH_CRAWL__INTERVAL_MINUTES="15", KORUS_WATCH_CRAWL__FULL_REVISIT_HOURS="1")
@@ -293,8 +300,9 @@ def test_cli_listings(korus_watch: KorusWatch, site: MirrorSite, db: Database) -
         assert command in help_text
 
 
-def test_configured_sections_robots_txt_and_user_agent(korus_watch: KorusWatch, site: MirrorSite, db: Database,
-                                                       mirror: MirrorServer) -> None:
+def test_configured_sections_robots_txt_and_user_agent(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database, mirror: MirrorServer
+) -> None:
     robots = "User-agent: *\nDisallow: /about-us/policy-offices/press-office/fact-sheets\n"
     site.set_raw("/robots.txt", robots.encode(), "text/plain")
     korus_watch.env.update(
@@ -311,3 +319,47 @@ def test_configured_sections_robots_txt_and_user_agent(korus_watch: KorusWatch, 
     ]
     assert not any("fact-sheets" in r.path or "speeches" in r.path for r in mirror.requests)
     assert {r.user_agent for r in mirror.requests} == {"korus-watch-test (+https://example.org/contact)"}
+
+
+def test_a_statement_moved_to_a_new_url_is_not_removed(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
+    baseline(korus_watch, site, db)
+    seed = by_slug(site, SEED_SLUG)
+    moved = site.move(seed.path, "statement-conclusion-us-korea-korus-seoul")
+    for _ in range(3):
+        korus_watch.run("crawl", "--full")
+    assert events(db) == []
+    statement = archived(db, moved)
+    assert statement.status == StatementStatus.ACTIVE and statement.url.endswith(moved.href)
+
+
+def test_a_new_node_at_a_known_url_is_a_new_statement(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database, mirror: MirrorServer
+) -> None:
+    baseline(korus_watch, site, db)
+    seed = by_slug(site, SEED_SLUG)
+    site.replace_node(
+        seed.path,
+        title="A different statement at the same path",
+        paragraphs=["Washington, DC – Something else entirely.", "###"],
+    )
+    korus_watch.run("crawl", "--full")
+    assert sorted(kind for kind, _ in events(db)) == ["new", "removed"]
+    assert archived(db, seed).title == "A different statement at the same path"
+    assert last_run(db).errors == 0
+
+
+def test_unreadable_landings_fail_the_run_and_keep_the_next_one_a_baseline(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
+    maintenance = b"<html><body><h1>Down for maintenance</h1></body></html>"
+    landings = [
+        f"/about-us/policy-offices/press-office/{s}" for s in ("press-releases", "fact-sheets", "speeches-and-remarks")
+    ]
+    for path in landings:
+        site.set_raw(path, maintenance)
+    result = korus_watch.run("crawl", check=False)
+    assert result.returncode == 1 and "landing pages could be read" in result.stderr
+    for path in landings:
+        site.clear_override(path)
+    korus_watch.run("crawl")
+    assert last_run(db).baseline and events(db) == []

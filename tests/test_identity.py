@@ -12,9 +12,15 @@ def test_about_and_about_us_are_one_statement() -> None:
 def test_case_encoding_slashes_and_queries_do_not_make_a_new_statement() -> None:
     plain = url_key(BASE + "ustr-statement-eu’s-consultation")
     assert url_key(BASE + "ustr-statement-eu%E2%80%99s-consultation") == plain
-    assert url_key(BASE.upper().replace("HTTPS://USTR.GOV", "http://ustr.gov") + "USTR-Statement-EU’s-Consultation/") == plain
+    assert (
+        url_key(BASE.upper().replace("HTTPS://USTR.GOV", "http://ustr.gov") + "USTR-Statement-EU’s-Consultation/")
+        == plain
+    )
     assert url_key(BASE + "ustr-statement-eu’s-consultation?utm_source=x&utm_medium=y#top") == plain
-    assert url_key("http://127.0.0.1:8080" + BASE.removeprefix("https://ustr.gov") + "ustr-statement-eu’s-consultation") == plain
+    assert (
+        url_key("http://127.0.0.1:8080" + BASE.removeprefix("https://ustr.gov") + "ustr-statement-eu’s-consultation")
+        == plain
+    )
 
 
 def test_same_slug_in_two_months_is_two_statements() -> None:

@@ -66,6 +66,15 @@ def test_bad_environment_value_names_the_key(monkeypatch: pytest.MonkeyPatch) ->
         load_settings()
 
 
+def test_a_list_in_the_environment_must_be_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KORUS_WATCH_CRAWL__SECTIONS", "press-releases")
+    with pytest.raises(ConfigError, match="as JSON") as raised:
+        load_settings()
+    assert "\n" not in str(raised.value)
+    monkeypatch.setenv("KORUS_WATCH_CRAWL__SECTIONS", '["press-releases"]')
+    assert load_settings().crawl.sections == ["press-releases"]
+
+
 def test_custom_topic_and_disabled_korus(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(

@@ -54,3 +54,24 @@ def test_markup_only_differences_give_the_same_text() -> None:
 
 def test_non_breaking_spaces_and_nfc() -> None:
     assert read_body("<p>한미\u00a0FTA  cafe\u0301</p>", PAGE).text == "한미 FTA café"
+
+
+@pytest.mark.parametrize(
+    "banner",
+    [
+        "Content on this archived webpage is NOT UPDATED, and external links may not function. "
+        "<a href='/'>Click here to go to the CURRENT USTR.GOV WEBSITE</a>",
+        "<strong>Content on this archived webpage is NOT UPDATED, and external links may not function.</strong>",
+        "<p>Content on this archived webpage is NOT UPDATED, and external links may not function.</p>"
+        "<p><a href='/'>Click here to go to the CURRENT USTR.GOV WEBSITE</a></p>",
+    ],
+)
+def test_every_shape_of_the_banner_leaves_the_same_text(banner: str) -> None:
+    statement = "<p>Washington, DC – The KORUS Joint Committee met.</p><p>###</p>"
+    plain = read_body(f"<div class='field-item even'>{statement}</div>", PAGE)
+    bannered = read_body(f"<div class='field-item even'>{banner}{statement}</div>", PAGE)
+    assert bannered.text == plain.text == "Washington, DC – The KORUS Joint Committee met.\n\n###"
+
+
+def test_control_characters_are_removed_from_scraped_text() -> None:
+    assert read_body("<p>T\x1b[31mRED\x07 text</p>", PAGE).text == "T [31mRED text"

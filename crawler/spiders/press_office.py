@@ -20,7 +20,7 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -31,14 +31,28 @@ from crawler.text import normalise_space, parse_date, read_body
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"
 SITE_UNREACHABLE = "site_unreachable"  # the reason the spider closes with when no landing page answers
-_MONTH_ORDER = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december")
+_MONTH_ORDER = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _NODE_PATH = re.compile(r"/node/(\d+)(?:$|[/?#])")
 _GONE = (404, 410)
 
 _TITLE = "h1.pageTitle, .title-underline, h1.page-title"
-_BODY = ".field--name-body, div.field-name-body div.field-item.even, " \
-        "article.node--type-general div.field--type-text-with-summary"
+_BODY = (
+    ".field--name-body, div.field-name-body div.field-item.even, "
+    "article.node--type-general div.field--type-text-with-summary"
+)
 _LISTED_LINKS = "ul.listing li, .view-content .views-row"
 
 
@@ -66,22 +80,31 @@ class PressOfficeSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for section in self.sections:
-            yield self._listing(self.base_url + self.section_path(section), section, first_page=True)
+            self.crawler.stats.inc_value("korus/landings")
+            landing = self._listing(self.base_url + self.section_path(section), section, first_page=True)
+            landing.meta["landing"] = True
+            yield landing
         for target in self.plan.revisit:
             yield self._statement(self.base_url + target.path, target.section)
 
     # -- requests ------------------------------------------------------------------------------
 
-    def _listing(self, url: str, section: str, *, first_page: bool = False,
-                 older_siblings: tuple[str, ...] = ()) -> scrapy.Request:
+    def _listing(
+        self, url: str, section: str, *, first_page: bool = False, older_siblings: tuple[str, ...] = ()
+    ) -> scrapy.Request:
         return scrapy.Request(
-            url, callback=self.parse_listing, errback=self.fetch_failed, priority=10,
+            url,
+            callback=self.parse_listing,
+            errback=self.fetch_failed,
+            priority=10,
             meta={"section": section, "listing": True, "first_page": first_page, "older_siblings": older_siblings},
         )
 
     def _statement(self, url: str, section: str) -> scrapy.Request:
         return scrapy.Request(
-            url, callback=self.parse_statement, errback=self.fetch_failed,
+            url,
+            callback=self.parse_statement,
+            errback=self.fetch_failed,
             meta={"section": section, "handle_httpstatus_list": [304, *_GONE]},
         )
 
@@ -89,18 +112,25 @@ class PressOfficeSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         section = response.meta["section"]
-        statements = self._listed_statement_urls(response)
-        archive_links = self._archive_links(response, section)
+        html = _is_html(response)
+        statements = self._listed_statement_urls(response) if html else []
+        archive_links = self._archive_links(response, section) if html else []
+        if not statements and not archive_links:
+            if response.meta.get("landing"):
+                self.crawler.stats.inc_value("korus/landings_failed")
+            reason = "has neither statement links nor archive links" if html else "is not HTML"
+            yield PageProblem(response.url, "listing_unreadable", f"listing page {reason}", extraction_failed=True)
+            return
         next_page = response.css(
             "li.pager__item--next a::attr(href), li.pager-next a::attr(href), a[rel=next]::attr(href)"
         ).get()
-        if not statements and not archive_links:
-            yield PageProblem(response.url, "listing_unreadable",
-                              "listing page has neither statement links nor archive links", extraction_failed=True)
-            return
         if NOT_MODIFIED_FLAG not in response.flags:
-            yield ListingPage(response.url, response.text.encode("utf-8"),
-                              _header(response, b"ETag"), _header(response, b"Last-Modified"))
+            yield ListingPage(
+                response.url,
+                response.text.encode("utf-8"),
+                _header(response, b"ETag"),
+                _header(response, b"Last-Modified"),
+            )
 
         full, first_page = self.plan.full, response.meta["first_page"]
         unknown = [url for url in statements if not self.plan.is_known(url)]
@@ -117,8 +147,12 @@ class PressOfficeSpider(scrapy.Spider):
                 for link in newest_first:
                     yield self._listing(link.url, section)
             else:
-                yield self._listing(newest_first[0].url, section, first_page=first_page,
-                                    older_siblings=tuple(link.url for link in newest_first[1:]))
+                yield self._listing(
+                    newest_first[0].url,
+                    section,
+                    first_page=first_page,
+                    older_siblings=tuple(link.url for link in newest_first[1:]),
+                )
         elif response.meta["older_siblings"] and (unknown or not statements):
             following, *older = response.meta["older_siblings"]
             yield self._listing(following, section, older_siblings=tuple(older))
@@ -165,10 +199,11 @@ class PressOfficeSpider(scrapy.Spider):
         if response.status == 304:
             yield StatementNotModified(response.url)
             return
-        content_type = _header(response, b"Content-Type") or ""
-        if not hasattr(response, "css") or (content_type and "html" not in content_type.lower()):
-            yield PageProblem(response.url, "not_html", f"statement page is not HTML ({content_type or 'no type'})",
-                              extraction_failed=True)
+        if not _is_html(response):
+            content_type = _header(response, b"Content-Type") or "no type"
+            yield PageProblem(
+                response.url, "not_html", f"statement page is not HTML ({content_type})", extraction_failed=True
+            )
             return
 
         title_element = response.css(_TITLE)
@@ -176,8 +211,9 @@ class PressOfficeSpider(scrapy.Spider):
         title = normalise_space(title_element[0].xpath("string()").get() or "") if title_element else ""
         if not title or not body_element:
             missing = " and ".join(part for part, found in (("title", title), ("body", body_element)) if not found)
-            yield PageProblem(response.url, "extraction_failed", f"no {missing} found on the statement page",
-                              extraction_failed=True)
+            yield PageProblem(
+                response.url, "extraction_failed", f"no {missing} found on the statement page", extraction_failed=True
+            )
             return
 
         body = read_body(body_element[0].get(), response.url)
@@ -233,7 +269,10 @@ class PressOfficeSpider(scrapy.Spider):
         # Recorded under the URL the site linked to, not where its redirects led.
         url = request.meta.get("redirect_urls", [request.url])[0]
         yield PageProblem(url, kind, str(failure.value) or kind)
-        if request.meta.get("first_page") and getattr(failure.value, "response", None) is None:
+        if not request.meta.get("landing"):
+            return
+        self.crawler.stats.inc_value("korus/landings_failed")
+        if getattr(failure.value, "response", None) is None:
             self.unreachable_landings += 1
             if self.unreachable_landings == len(self.sections):
                 # No landing page answered at all: the site is down, and every other request would fail too.
@@ -250,7 +289,10 @@ _FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (ResponseDataLossError, "incomplete_response"),
     (DownloadFailedError, "download_failed"),
 )
-_IGNORED_REQUEST_KINDS = {"max redirections reached": "too_many_redirects", "Forbidden by robots.txt": "robots_forbidden"}
+_IGNORED_REQUEST_KINDS = {
+    "max redirections reached": "too_many_redirects",
+    "Forbidden by robots.txt": "robots_forbidden",
+}
 
 
 def failure_kind(error: BaseException) -> str:
@@ -263,6 +305,11 @@ def failure_kind(error: BaseException) -> str:
     if isinstance(error, IgnoreRequest):
         return _IGNORED_REQUEST_KINDS.get(str(error), "ignored")
     return type(error).__name__
+
+
+def _is_html(response: Response) -> bool:
+    content_type = (_header(response, b"Content-Type") or "").lower()
+    return isinstance(response, TextResponse) and (not content_type or "html" in content_type)
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -9,13 +9,46 @@ from tests.mirror.site import MONTHS, SECTIONS, MirrorSite, MirrorStatement, slu
 
 KORUS_SHARE = 0.04
 _FIRST_DAY, _LAST_DAY = date(2013, 1, 2), date(2026, 11, 20)
-_PARTNERS = ("the European Union", "Japan", "Canada", "Mexico", "the United Kingdom", "India", "Vietnam", "Brazil",
-             "Kenya", "Australia", "China", "Indonesia", "the Philippines", "Taiwan", "Switzerland")
-_TOPICS = ("digital trade", "agricultural market access", "steel and aluminum", "intellectual property enforcement",
-           "labor rights", "customs procedures", "services trade", "supply chain resilience", "fisheries subsidies",
-           "pharmaceutical pricing", "critical minerals", "forced labor", "sanitary and phytosanitary measures")
-_ACTIONS = ("Announces Progress on", "Welcomes Agreement on", "Concludes Talks on", "Launches Negotiations on",
-            "Releases Report on", "Statement on")
+_PARTNERS = (
+    "the European Union",
+    "Japan",
+    "Canada",
+    "Mexico",
+    "the United Kingdom",
+    "India",
+    "Vietnam",
+    "Brazil",
+    "Kenya",
+    "Australia",
+    "China",
+    "Indonesia",
+    "the Philippines",
+    "Taiwan",
+    "Switzerland",
+)
+_TOPICS = (
+    "digital trade",
+    "agricultural market access",
+    "steel and aluminum",
+    "intellectual property enforcement",
+    "labor rights",
+    "customs procedures",
+    "services trade",
+    "supply chain resilience",
+    "fisheries subsidies",
+    "pharmaceutical pricing",
+    "critical minerals",
+    "forced labor",
+    "sanitary and phytosanitary measures",
+)
+_ACTIONS = (
+    "Announces Progress on",
+    "Welcomes Agreement on",
+    "Concludes Talks on",
+    "Launches Negotiations on",
+    "Releases Report on",
+    "Statement on",
+)
 _CITIES = ("Washington, DC –", "Washington, D.C. –", "Geneva, Switzerland –", "Brussels, Belgium –", "Tokyo, Japan –")
 _SENTENCES = (
     "The discussions covered {topic} and the implementation of existing commitments, and both sides agreed to "
@@ -40,12 +73,18 @@ _KORUS_SENTENCES = (
     "The KORUS Joint Committee will review the outcome at its next meeting with Korea’s Ministry of Trade, Industry "
     "and Energy.",
 )
-_STOP_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"])
+_STOP_WORDS = frozenset(
+    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"]
+)
 
 
 def _ustr(year: int) -> str:
-    for since, name in ((2025, "Jamieson Greer"), (2021, "Katherine Tai"), (2017, "Robert Lighthizer"),
-                        (2014, "Michael Froman")):
+    for since, name in (
+        (2025, "Jamieson Greer"),
+        (2021, "Katherine Tai"),
+        (2017, "Robert Lighthizer"),
+        (2014, "Michael Froman"),
+    ):
         if year >= since:
             return name
     return "Demetrios Marantis"
@@ -72,8 +111,10 @@ def _statement(rng: random.Random, node_id: int) -> MirrorStatement:
     headline_topic = " ".join(w if w in _STOP_WORDS else w[0].upper() + w[1:] for w in topic.split())
     title = f"USTR {rng.choice(_ACTIONS)} {headline_topic} with {partner}"
     sentences = [s.format(topic=topic, partner=partner, official=official.split()[-1]) for s in _SENTENCES]
-    paragraphs = [f"{rng.choice(_CITIES)} United States Trade Representative {official} today met with senior "
-                  f"officials of {partner} to discuss {topic}."]
+    paragraphs = [
+        f"{rng.choice(_CITIES)} United States Trade Representative {official} today met with senior "
+        f"officials of {partner} to discuss {topic}."
+    ]
     for _ in range(8):
         paragraphs.append(" ".join(rng.sample(sentences, 3)))
     if korus:
@@ -85,9 +126,15 @@ def _statement(rng: random.Random, node_id: int) -> MirrorStatement:
         month = month - 1 or 1
     d7 = published < date(2019, 6, 1)
     return MirrorStatement(
-        section=rng.choices(SECTIONS, weights=(6, 3, 1))[0], year=published.year, month=MONTHS[month - 1],
-        slug=_slug(title, published.year), title=title, published=published, paragraphs=paragraphs,
-        node_id=None if rng.random() < 0.03 else node_id, theme="d7" if d7 else "d8",
+        section=rng.choices(SECTIONS, weights=(6, 3, 1))[0],
+        year=published.year,
+        month=MONTHS[month - 1],
+        slug=_slug(title, published.year),
+        title=title,
+        published=published,
+        paragraphs=paragraphs,
+        node_id=None if rng.random() < 0.03 else node_id,
+        theme="d7" if d7 else "d8",
         banner=rng.choice(("none", "none", "inside", "outside")) if published.year < 2021 else "none",
         date_in_body=d7 and rng.random() < 0.5,
     )

@@ -261,6 +261,23 @@ class MirrorSite:
         self._removed[statement.path] = self._live.pop(statement.path)
 
     @_mutation
+    def move(self, path: str, slug: str) -> MirrorStatement:
+        """Gives a statement a new alias, as an editor renaming its URL does: the old path then answers 404."""
+        current = self._live.pop(self.statement(path).path)
+        moved = dataclasses.replace(current, slug=slug)
+        self._live[moved.path] = moved
+        return moved
+
+    @_mutation
+    def replace_node(self, path: str, **fields: object) -> MirrorStatement:
+        """Deletes the statement at `path` and publishes a new node under the alias it freed."""
+        current = self._live.pop(self.statement(path).path)
+        replacement = dataclasses.replace(current, node_id=max(self._node_ids, default=10_000) + 1, **fields)
+        self._node_ids.add(replacement.node_id)
+        self._live[replacement.path] = replacement
+        return replacement
+
+    @_mutation
     def restore(self, path: str) -> None:
         key = path_of(path)
         if key not in self._removed:

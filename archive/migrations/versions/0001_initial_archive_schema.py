@@ -1,10 +1,11 @@
 """initial archive schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0001'
 down_revision = None
@@ -43,6 +44,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('node_id', sa.Integer(), nullable=True),
     sa.Column('url', sa.String(length=2048), nullable=False),
+    sa.Column('canonical_url', sa.String(length=2048), nullable=True),
     sa.Column('section', sa.String(length=200), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('published_on', sa.Date(), nullable=True),

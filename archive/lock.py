@@ -19,13 +19,13 @@ def crawl_lock(engine: Engine) -> Iterator[None]:
     """Held for the whole crawl: a PostgreSQL advisory lock per schema, or a lock file beside the SQLite file."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            key = text("hashtext(current_schema() || ':korus-watch crawl')")
-            if not connection.scalar(text(f"SELECT pg_try_advisory_lock({key})")):
+            key = {"name": "korus-watch crawl"}
+            if not connection.scalar(text("SELECT pg_try_advisory_lock(hashtext(current_schema() || :name))"), key):
                 raise CrawlInProgress("another crawl of this archive is running")
             try:
                 yield
             finally:
-                connection.scalar(text(f"SELECT pg_advisory_unlock({key})"))
+                connection.scalar(text("SELECT pg_advisory_unlock(hashtext(current_schema() || :name))"), key)
         return
     database = engine.url.database
     if not database or database == ":memory:":

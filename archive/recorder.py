@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from math import ceil
 from urllib.parse import urlsplit
 
@@ -150,12 +151,8 @@ def load_identities(session: Session) -> tuple[dict[str, int], dict[int, int]]:
         key: statement_id
         for key, statement_id in session.execute(select(StatementUrl.url_key, StatementUrl.statement_id))
     }
-    by_node: dict[int, int] = {
-        node_id: statement_id
-        for node_id, statement_id in session.execute(  # type: ignore[misc]
-            select(Statement.node_id, Statement.id).where(Statement.node_id.is_not(None))
-        )
-    }
+    nodes = session.execute(select(Statement.node_id, Statement.id).where(Statement.node_id.is_not(None)))
+    by_node = {node_id: statement_id for node_id, statement_id in nodes if node_id is not None}
     return by_key, by_node
 
 
@@ -375,15 +372,7 @@ class RunRecorder:
             if statement.missing_checks < self.guard.removal_confirmations and not change.replaced:
                 return None
             statement.status = StatementStatus.REMOVED
-            session.add(
-                ChangeEvent(
-                    statement=statement,
-                    kind=EventKind.REMOVED,
-                    from_version=latest,
-                    crawl_run_id=self.plan.run_id,
-                    detected_at=now,
-                )
-            )
+            self._record_event(session, statement, EventKind.REMOVED, now, before=latest)
             return EventKind.REMOVED
 
         statement.missing_checks = 0
@@ -397,17 +386,16 @@ class RunRecorder:
             version = latest
         kind = EventKind.RESTORED if statement.status == StatementStatus.REMOVED else EventKind.EDITED
         statement.status = StatementStatus.ACTIVE
-        session.add(
-            ChangeEvent(
-                statement=statement,
-                kind=kind,
-                from_version=latest,
-                to_version=version,
-                crawl_run_id=self.plan.run_id,
-                detected_at=now,
-            )
-        )
+        self._record_event(session, statement, kind, now, before=latest, after=version)
         return kind
+
+    def _record_event(
+        self, session: Session, statement: Statement, kind: EventKind, now: datetime,
+        *, before: Version | None = None, after: Version | None = None,
+    ) -> None:
+        """The one place change events are made, inside the unit of work that made the change."""
+        session.add(ChangeEvent(statement=statement, kind=kind, from_version=before, to_version=after,
+                                crawl_run_id=self.plan.run_id, detected_at=now))
 
     def _create(self, session: Session, page: FetchedStatement) -> Statement:
         # Built through relationships: the unit of work inserts it all in one flush at commit.
@@ -435,15 +423,7 @@ class RunRecorder:
         session.add(statement)
         version = self._add_version(session, statement, page, 1)
         if not self.plan.baseline:
-            session.add(
-                ChangeEvent(
-                    statement=statement,
-                    kind=EventKind.NEW,
-                    to_version=version,
-                    crawl_run_id=self.plan.run_id,
-                    detected_at=now,
-                )
-            )
+            self._record_event(session, statement, EventKind.NEW, now, after=version)
         self._save_validator(session, page.url, page.etag, page.last_modified)
         self.new += 1
         return statement

@@ -172,6 +172,7 @@ class RunRecorder:
     unchanged: int = 0
     errors: int = 0
     pages_read: int = 0
+    statements_not_modified: int = 0
     extraction_failures: int = 0
     # One change per statement and run, whichever of its URLs was read first: a statement listed under
     # two URLs must not count two missing checks in one run.
@@ -202,6 +203,7 @@ class RunRecorder:
         self._save_validator(session, page.url, page.etag, page.last_modified)
 
     def statement_not_modified(self, item: StatementNotModified) -> None:
+        self.statements_not_modified += 1
         with self.db.sessions.begin() as session:
             statement = self._find(session, item.url, None, None)
             if statement is None:
@@ -276,7 +278,8 @@ class RunRecorder:
         counts = {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
         health: list[tuple[str, str]] = []
         checked_known = self.unchanged + len(self._staged)
-        pages_answered = self.extraction_failures + self.pages_read + not_modified
+        # Statement pages read, failed, or confirmed by a 304 (listing pages' 304s say nothing of extraction).
+        pages_answered = self.extraction_failures + self.pages_read + self.statements_not_modified
         reached_site = bool(self.pages_read or not_modified or self.extraction_failures)
         if reached_site and landings and landings_failed == landings:
             health.append(

@@ -363,3 +363,16 @@ def test_unreadable_landings_fail_the_run_and_keep_the_next_one_a_baseline(
         site.clear_override(path)
     korus_watch.run("crawl")
     assert last_run(db).baseline and events(db) == []
+
+
+def test_a_few_unreadable_pages_among_304s_do_not_trip_the_guard(korus_watch: KorusWatch, site: MirrorSite,
+                                                                 db: Database) -> None:
+    baseline(korus_watch, site, db)
+    seed = by_slug(site, SEED_SLUG)
+    site.edit(seed.path, replace=("initiated", "launched"))
+    for statement in [s for s in site.statements if s.slug != SEED_SLUG][:5]:
+        site.set_raw(statement.path, b"<html><body><p>Temporarily unavailable</p></body></html>")
+    result = korus_watch.run("crawl", "--full")
+    assert "errors 5" in result.stdout
+    assert [kind for kind, _ in events(db)] == ["edited"]
+    assert json.loads(korus_watch.run("status", "--json").stdout)["health_problems"] == []

@@ -151,6 +151,8 @@ class CrawlRun(Base):
     restored: Mapped[int] = mapped_column(default=0)
     unchanged: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
+    # CPU seconds of the crawl itself, without the process's start-up: what a poll costs a running service.
+    cpu_seconds: Mapped[float | None]
     message: Mapped[str | None] = mapped_column(Text)
 
     error_records: Mapped[list[CrawlError]] = relationship(

@@ -228,6 +228,7 @@ def run_data(run: CrawlRun) -> dict[str, Any]:
         "restored": run.restored,
         "unchanged": run.unchanged,
         "errors": run.errors,
+        "cpu_seconds": run.cpu_seconds,
         "message": run.message,
     }
 

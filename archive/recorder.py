@@ -273,6 +273,7 @@ class RunRecorder:
         fetch_failures: int,
         landings: int,
         landings_failed: int,
+        cpu_seconds: float,
         interrupted: bool = False,
     ) -> CrawlRun:
         counts = {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
@@ -324,7 +325,7 @@ class RunRecorder:
                         counts[kind] += 1
             run = session.get_one(CrawlRun, self.plan.run_id)
             run.finished_at = utcnow()
-            run.requests, run.not_modified = requests, not_modified
+            run.requests, run.not_modified, run.cpu_seconds = requests, not_modified, cpu_seconds
             run.new, run.unchanged, run.errors = self.new, self.unchanged, self.errors
             run.edited, run.removed, run.restored = (
                 counts[EventKind.EDITED],

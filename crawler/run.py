@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from scrapy.crawler import AsyncCrawlerProcess
 
@@ -34,7 +35,7 @@ def prepare_recorder(db: Database, settings: Settings, *, full: bool) -> RunReco
     )
 
 
-def finish_recorder(recorder: RunRecorder, stats: dict[str, object]) -> CrawlRun:
+def finish_recorder(recorder: RunRecorder, stats: dict[str, object], cpu_seconds: float) -> CrawlRun:
     def count(key: str) -> int:
         value = stats.get(key, 0)
         return value if isinstance(value, int) else 0
@@ -45,10 +46,12 @@ def finish_recorder(recorder: RunRecorder, stats: dict[str, object]) -> CrawlRun
         fetch_failures=count("korus/fetch_failures"),
         landings=count("korus/landings"),
         landings_failed=count("korus/landings_failed"),
+        cpu_seconds=cpu_seconds,
         interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
     )
     log.info(
-        "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d",
+        "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d "
+        "cpu=%.2fs",
         run.id,
         run.status.value,
         run.new,
@@ -59,6 +62,7 @@ def finish_recorder(recorder: RunRecorder, stats: dict[str, object]) -> CrawlRun
         run.requests,
         run.not_modified,
         run.errors,
+        cpu_seconds,
     )
     return run
 
@@ -68,6 +72,7 @@ def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
     db = Database(settings.database.url)
     try:
         with crawl_lock(db.engine):
+            started = time.process_time()
             recorder = prepare_recorder(db, settings, full=full)
             process = AsyncCrawlerProcess(scrapy_settings(settings.crawl))
             crawler = process.create_crawler(PressOfficeSpider)
@@ -75,6 +80,6 @@ def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
                 crawler, recorder=recorder, base_url=settings.crawl.base_url, sections=settings.crawl.sections
             )
             process.start()
-            return finish_recorder(recorder, crawler.stats.get_stats())
+            return finish_recorder(recorder, crawler.stats.get_stats(), time.process_time() - started)
     finally:
         db.dispose()

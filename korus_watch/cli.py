@@ -118,7 +118,8 @@ def crawl(app: App, full: bool) -> None:
     click.echo(
         f"crawl {run.id} {run.status.value}{' (baseline)' if run.baseline else ''}: new {run.new}, "
         f"edited {run.edited}, removed {run.removed}, restored {run.restored}, unchanged {run.unchanged}, "
-        f"requests {run.requests}, 304s {run.not_modified}, errors {run.errors}"
+        f"requests {run.requests}, 304s {run.not_modified}, errors {run.errors}; "
+        f"{run.cpu_seconds or 0.0:.2f} s CPU"
     )
     if run.message:
         click.echo(run.message, err=True)

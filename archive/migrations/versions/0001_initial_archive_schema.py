@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('restored', sa.Integer(), nullable=False),
     sa.Column('unchanged', sa.Integer(), nullable=False),
     sa.Column('errors', sa.Integer(), nullable=False),
+    sa.Column('cpu_seconds', sa.Double(), nullable=True),
     sa.Column('message', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )

@@ -48,12 +48,12 @@ def statement_summary(statement: Statement, relevance: list[TopicRelevance]) -> 
     }
 
 
-def _latest_version_ids():  # type: ignore[no-untyped-def]
-    return select(Version.statement_id, func.max(Version.id).label("version_id")).group_by(Version.statement_id).subquery()
-
-
 def list_statements(session: Session, *, topic: str | None = None, since: date | None = None) -> list[dict[str, Any]]:
-    latest = _latest_version_ids()
+    latest = (
+        select(Version.statement_id, func.max(Version.id).label("version_id"))
+        .group_by(Version.statement_id)
+        .subquery()
+    )
     query = (
         select(Statement, Version)
         .join(latest, latest.c.statement_id == Statement.id)

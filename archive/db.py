@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_UNIT_OF_WORK = "korus_watch_unit_of_work"
 
 
 def default_database_url() -> str:
@@ -31,12 +34,22 @@ def normalise_url(url: str) -> str:
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # SQLAlchemy, not the driver, starts transactions (see _begin_immediate).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        # A unit of work takes the write lock when it starts. A deferred transaction that reads and then writes
+        # fails at once with "database is locked" if another process (the crawler and the notifier, say)
+        # committed in between; an immediate one waits its turn for up to busy_timeout. Reads stay deferred.
+        immediate = connection.get_execution_options().get(_UNIT_OF_WORK, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_archive_engine(url: str | None) -> Engine:
@@ -64,13 +77,26 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+class Sessions(sessionmaker[Session]):
+    """`sessions()` for reading; `sessions.begin()` for a unit of work, which commits at the end of its block."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._unit_of_work_bind = engine.execution_options(**{_UNIT_OF_WORK: True})
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:  # type: ignore[override]
+        with self(bind=self._unit_of_work_bind) as session, session.begin():
+            yield session
+
+
 class Database:
     """An engine whose schema is current, and the session factory for units of work on it."""
 
     def __init__(self, url: str | None) -> None:
         self.engine = create_archive_engine(url)
         migrate(self.engine)
-        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = Sessions(self.engine)
 
     @property
     def url(self) -> str:

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
@@ -162,12 +163,24 @@ def url_path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+class ChangeListener(Protocol):
+    """Told of each change event and health change inside the transaction that records it (the notifier's outbox)."""
+
+    def event_recorded(self, session: Session, event: ChangeEvent, version: Version) -> None: ...
+
+    def health_problem_seen(self, session: Session, problem: HealthProblem) -> None:
+        """Called in every run that raises the problem, the first included."""
+
+    def health_problem_resolved(self, session: Session, problem: HealthProblem) -> None: ...
+
+
 @dataclass
 class RunRecorder:
     db: Database
     plan: CrawlPlan
     scorers: list[TopicScorer]
     guard: GuardPolicy
+    listener: ChangeListener
     new: int = 0
     unchanged: int = 0
     errors: int = 0
@@ -354,14 +367,15 @@ class RunRecorder:
         for kind, message in raised:
             problem = open_problems.get(kind)
             if problem is None:
-                session.add(
-                    HealthProblem(kind=kind, message=message, crawl_run_id=run.id, opened_at=now, last_seen_at=now)
-                )
+                problem = HealthProblem(kind=kind, message=message, crawl_run_id=run.id, opened_at=now, last_seen_at=now)
+                session.add(problem)
             else:
                 problem.message, problem.last_seen_at, problem.crawl_run_id = message, now, run.id
+            self.listener.health_problem_seen(session, problem)
         if run.status == RunStatus.SUCCEEDED:
             for problem in open_problems.values():
                 problem.resolved_at = now
+                self.listener.health_problem_resolved(session, problem)
                 log.info("health problem resolved kind=%s id=%s", problem.kind, problem.id)
 
     # -- units of work -------------------------------------------------------------------------
@@ -398,8 +412,13 @@ class RunRecorder:
         *, before: Version | None = None, after: Version | None = None,
     ) -> None:
         """The one place change events are made, inside the unit of work that made the change."""
-        session.add(ChangeEvent(statement=statement, kind=kind, from_version=before, to_version=after,
-                                crawl_run_id=self.plan.run_id, detected_at=now))
+        event = ChangeEvent(statement=statement, kind=kind, from_version=before, to_version=after,
+                            crawl_run_id=self.plan.run_id, detected_at=now)
+        session.add(event)
+        # The version whose content and topics the event is about: the new one, or the last one of a removal.
+        described = after or before
+        assert described is not None, "every change event has a version"
+        self.listener.event_recorded(session, event, described)
 
     def _create(self, session: Session, page: FetchedStatement) -> Statement:
         # Built through relationships: the unit of work inserts it all in one flush at commit.

@@ -15,6 +15,7 @@ from archive.relevance import TopicScorer
 from crawler.settings import scrapy_settings
 from crawler.spiders.press_office import SITE_UNREACHABLE, PressOfficeSpider
 from korus_watch.settings import Settings
+from notify.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def prepare_recorder(db: Database, settings: Settings, *, full: bool) -> RunReco
         plan=plan,
         scorers=[TopicScorer(topic) for topic in settings.enabled_topics()],
         guard=GuardPolicy(crawl.removal_confirmations, crawl.guard_share, crawl.guard_min_pages),
+        listener=Outbox(settings),
     )
 
 

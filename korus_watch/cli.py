@@ -14,7 +14,7 @@ import click
 
 from archive.db import Database
 from archive.diffing import Segment
-from archive.lock import CrawlInProgress
+from archive.lock import CrawlInProgress, JobInProgress
 from archive.queries import (
     NotFound,
     archive_status,
@@ -30,8 +30,9 @@ log = logging.getLogger("korus_watch")
 
 
 def _library_record_worth_showing(record: logging.LogRecord) -> bool:
-    # Scrapy resets its loggers to DEBUG whenever a crawl starts, so this filters on the handler.
-    library = record.name.split(".", 1)[0] in ("scrapy", "twisted", "py", "alembic")
+    # Scrapy resets its loggers to DEBUG whenever a crawl starts, so this filters on the handler. httpx logs each
+    # request's URL at INFO, and a chat webhook's URL is its secret.
+    library = record.name.split(".", 1)[0] in ("scrapy", "twisted", "py", "alembic", "httpx", "httpcore", "mail")
     return not library or record.levelno >= logging.WARNING
 
 
@@ -262,3 +263,167 @@ def status(app: App, as_json: bool) -> None:
     for problem in data["health_problems"]:
         click.echo(click.style(f"HEALTH PROBLEM {problem['kind']} since {problem['opened_at']:%Y-%m-%d %H:%M}: "
                                f"{problem['message']}", fg="red"))
+
+
+def _dispatcher(app: App) -> Any:
+    from notify.dispatcher import Dispatcher
+
+    dispatcher = Dispatcher(app.db, app.settings)
+    click.get_current_context().call_on_close(dispatcher.close)
+    return dispatcher
+
+
+def _report_line(report: Any) -> str:
+    return (f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
+            f"folded into summaries {report.folded}")
+
+
+@main.command()
+@click.pass_obj
+def deliver(app: App) -> None:
+    """Send every due alert and retry (instant channels, admin alerts, digests waiting for a retry)."""
+    dispatcher = _dispatcher(app)
+    try:
+        report = dispatcher.deliver()
+    except JobInProgress as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"deliver: {_report_line(report)}")
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+def _working_channel(dispatcher: Any, name: str) -> Any:
+    channels = dispatcher.channels
+    if name in channels.broken:
+        raise click.ClickException(channels.broken[name])
+    if name not in channels.working:
+        known = ", ".join(sorted(channels.working)) or "none"
+        raise click.ClickException(f"no channel named {name!r} (configured: {known})")
+    return channels.working[name]
+
+
+@main.command()
+@click.option("--channel", "channel_name", required=True, help="The digest channel's name.")
+@click.option("--dry-run", is_flag=True, help="Print the digest (or write it to --out) and send nothing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="With --dry-run: write the rendered message (.eml or .json) into this directory.")
+@click.pass_obj
+def digest(app: App, channel_name: str, dry_run: bool, out_dir: Path | None) -> None:
+    """Build a channel's digest of every event since its last one, and send it now."""
+    dispatcher = _dispatcher(app)
+    channel_format = _working_channel(dispatcher, channel_name)
+    if channel_format.channel.mode != "digest":
+        raise click.ClickException(f"channel {channel_name!r} is an instant channel; `deliver` sends its alerts")
+    if out_dir is not None and not dry_run:
+        raise click.UsageError("--out goes with --dry-run")
+    if dry_run:
+        content = dispatcher.preview_digest(channel_name)
+        if content is None:
+            click.echo(f"no events for channel {channel_name} since its last digest: nothing would be sent")
+            return
+        rendered = channel_format.render(content)
+        if out_dir is None:
+            click.echo(rendered.preview)
+            return
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"digest-{channel_name}{rendered.suffix}"
+        path.write_bytes(rendered.body)
+        click.echo(f"wrote {path} ({len(content.items)} events; nothing sent)")
+        return
+    digest_id, report = dispatcher.digest(channel_name)
+    if digest_id is None:
+        click.echo(f"no events for channel {channel_name} since its last digest: nothing sent")
+        return
+    click.echo(f"digest {digest_id} for {channel_name}: {_report_line(report)}")
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    if report.sent == 0:
+        sys.exit(1)
+
+
+@main.command("notify-test")
+@click.argument("channel_name")
+@click.pass_obj
+def notify_test(app: App, channel_name: str) -> None:
+    """Send a clearly marked test message to a channel and show the server's answer."""
+    from archive.models import utcnow
+    from notify.content import Content
+    from notify.errors import DeliveryError
+    from notify.outbox import new_key
+
+    channel_format = _working_channel(_dispatcher(app), channel_name)
+    content = Content(kind="test", channel=channel_name, idempotency_key=new_key(), created_at=utcnow(),
+                      site_url=app.settings.crawl.base_url)
+    try:
+        answer = channel_format.send(channel_format.render(content), content)
+    except DeliveryError as exc:
+        raise click.ClickException(f"test message not delivered: {exc}") from None
+    click.echo(f"test message sent to {channel_name}: {answer}")
+
+
+@main.command()
+@click.option("--failed", is_flag=True, help="Only dead letters: deliveries out of attempts or refused for good.")
+@click.option("--channel", "channel_name", help="Only this channel's deliveries.")
+@click.option("--limit", default=100, show_default=True, help="At most this many, newest first.")
+@json_option
+@click.pass_obj
+def deliveries(app: App, failed: bool, channel_name: str | None, limit: int, as_json: bool) -> None:
+    """The delivery log, newest first."""
+    from notify.deliveries import list_deliveries
+
+    rows = app.read(list_deliveries, failed=failed, channel=channel_name, limit=limit)
+    if as_json:
+        return emit_json(rows)
+    for row in rows:
+        subject = row["event"]["title"] if row["event"] else f"{row['items']} events" if row["items"] else ""
+        when = row["sent_at"] or row["next_attempt_at"] or row["created_at"]
+        click.echo(f"{row['id']:>6}  {row['channel']:<16} {row['kind']:<7} {row['status']:<8} "
+                   f"attempts {row['attempts']}  {when:%Y-%m-%d %H:%M}  {subject}")
+        if row["status"] == "failed" and row["last_error"]:
+            click.echo(f"        {row['last_error']}")
+
+
+@main.command()
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Requeue every dead letter.")
+@click.pass_obj
+def retry(app: App, ids: tuple[int, ...], all_failed: bool) -> None:
+    """Put dead-lettered deliveries back in the queue; `deliver` then sends them."""
+    from notify.deliveries import requeue_failed
+
+    if bool(ids) == all_failed:
+        raise click.UsageError("give delivery IDs or --all-failed")
+    with app.db.sessions.begin() as session:
+        requeued = requeue_failed(session, None if all_failed else list(ids))
+    missing = sorted(set(ids) - set(requeued))
+    click.echo(f"requeued {len(requeued)}: {', '.join(map(str, requeued)) or 'none'}")
+    if missing:
+        raise click.ClickException(f"not dead letters (or no such delivery): {', '.join(map(str, missing))}")
+
+
+@main.command()
+@json_option
+@click.pass_obj
+def channels(app: App, as_json: bool) -> None:
+    """The configured channels, secrets masked, and whether each can send."""
+    from notify.channels import build_channels
+
+    built = build_channels(app.settings)
+    rows = []
+    for channel in app.settings.channels:
+        data = channel.model_dump(mode="json")  # SecretStr fields dump as "**********"
+        data["problem"] = built.broken.get(channel.name)
+        rows.append(data)
+    if as_json:
+        emit_json(rows)
+    else:
+        for row in rows:
+            target = ", ".join(row["to"]) if row["to"] else row["url"] or "-"
+            detail = f"{row['mode']}" + (f" {row['schedule']} {row['timezone']}" if row["mode"] == "digest" else "")
+            topics = ",".join(row["topics"]) or "all statements"
+            state = f"BROKEN: {row['problem']}" if row["problem"] else "ok"
+            click.echo(f"{row['name']:<16} {row['type']:<12} {detail:<32} {topics:<16} {target}  {state}")
+    if built.broken:
+        sys.exit(1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
@@ -92,6 +93,84 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class SmtpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    from_addr: str = "korus-watch@localhost"
+    verify_tls: bool = True
+    # A private CA's certificates (PEM), for a mail relay whose certificate a public CA did not sign.
+    ca_file: Path | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+ChannelMode = Literal["digest", "instant"]
+EventName = Literal["new", "edited", "removed", "restored"]
+
+
+def _every_event() -> list[EventName]:
+    return ["new", "edited", "removed", "restored"]
+
+
+class ChannelSettings(_Section):
+    """One destination. Its filters are checked here; its type, address and schedule when the channel is built
+    (notify.channels), so that one broken channel is reported by name and never stops the others."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    type: str
+    mode: ChannelMode = "instant"
+    to: list[str] = Field(default_factory=list)
+    url: SecretStr | None = None
+    secret: SecretStr | None = None
+    schedule: str | None = None
+    timezone: str = "UTC"
+    topics: list[str] = Field(default_factory=list)
+    events: list[EventName] = Field(default_factory=_every_event)
+    # Admin channels also get one alert when the archive's health breaks (a redesign, the site down) and mends.
+    admin: bool = False
+    max_per_hour: int = Field(default=20, ge=2)
+
+    @field_validator("url", "secret", mode="before")
+    @classmethod
+    def _from_environment(cls, value: object) -> object:
+        """A value of "${NAME}" is read from environment variable NAME, so that secrets need not sit in the file."""
+        if isinstance(value, str) and (reference := re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value)):
+            name = reference.group(1)
+            if name not in os.environ:
+                raise ValueError(f"environment variable {name} is not set")
+            return os.environ[name]
+        return value
+
+
+class NotifySettings(_Section):
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_seconds: float = Field(default=30.0, gt=0)
+    max_backoff_seconds: float = Field(default=3600.0, gt=0)
+    timeout_seconds: float = Field(default=20.0, gt=0)
+    # A delivery claimed by a process that then died is sent again after this long (PostgreSQL; SQLite has one
+    # sender at a time and takes such deliveries back at once).
+    claim_lease_seconds: float = Field(default=120.0, gt=0)
+    # The site answering nothing is a health problem after one poll, but worth an alert only once it lasts.
+    site_down_alert_minutes: float = Field(default=60.0, ge=0)
+    # Templates here override the built-in ones of the same path (e.g. email/message.html).
+    template_dir: Path | None = None
+
+    @field_validator("template_dir")
+    @classmethod
+    def _existing_directory(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> NotifySettings:
+        if self.claim_lease_seconds <= self.timeout_seconds:
+            raise ValueError("claim_lease_seconds must be longer than timeout_seconds")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KORUS_WATCH_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
@@ -101,6 +180,9 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     topics: dict[str, TopicSettings] = Field(default_factory=dict)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    channels: list[ChannelSettings] = Field(default_factory=list)
 
     @field_validator("topics")
     @classmethod
@@ -109,6 +191,19 @@ class Settings(BaseSettings):
             if name != relevance.KORUS.name and not topic.rules:
                 raise ValueError(f"topic {name!r} has no rules")
         return topics
+
+    @model_validator(mode="after")
+    def _channels_are_named_once_and_know_their_topics(self) -> Settings:
+        known_topics = {topic.name for topic in self.enabled_topics()}
+        seen: set[str] = set()
+        for channel in self.channels:
+            if channel.name in seen:
+                raise ValueError(f"two channels are named {channel.name!r}")
+            seen.add(channel.name)
+            unknown = sorted(set(channel.topics) - known_topics)
+            if unknown:
+                raise ValueError(f"channel {channel.name!r}: unknown or disabled topic {', '.join(unknown)}")
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -138,8 +233,17 @@ def _topic(name: str, configured: TopicSettings) -> relevance.Topic:
     )
 
 
-def _describe(error: ErrorDetails) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+def _describe(error: ErrorDetails, values: dict[str, Any]) -> str:
+    location = list(error["loc"])
+    channels = values.get("channels")
+    if len(location) > 1 and location[0] == "channels" and isinstance(channels, list):
+        # "channels[team-chat].url" says which channel, where "channels.3.url" would send the reader counting.
+        index = location[1]
+        entry = channels[index] if isinstance(index, int) and index < len(channels) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str):
+            location[:2] = [f"channels[{name}]"]
+    key = ".".join(str(part) for part in location) or "(top level)"
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         message = "unknown setting"
@@ -168,4 +272,4 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"config error: {_describe(first)}{more}") from None
+        raise ConfigError(f"config error: {_describe(first, values)}{more}") from None

@@ -98,3 +98,31 @@ def test_cli_reports_config_error_in_one_line(tmp_path: Path) -> None:
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "crawl.timeout_seconds" in lines[0], result.stderr
+
+
+def test_channel_secrets_can_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[[channels]]\nname = "chat"\ntype = "webhook"\nurl = "${HOOK_URL}"\nsecret = "${HOOK_SECRET}"\n'
+        '[smtp]\npassword = "from-file"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HOOK_URL", "https://hooks.example.org/abc")
+    monkeypatch.setenv("KORUS_WATCH_SMTP__PASSWORD", "from-env")
+    with pytest.raises(ConfigError, match=r"channels\[chat\]\.secret: Value error, environment variable HOOK_SECRET"):
+        load_settings(config)
+    monkeypatch.setenv("HOOK_SECRET", "k3y")
+    settings = load_settings(config)
+    (channel,) = settings.channels
+    assert channel.url is not None and channel.url.get_secret_value() == "https://hooks.example.org/abc"
+    assert channel.secret is not None and channel.secret.get_secret_value() == "k3y"
+    assert settings.smtp.password.get_secret_value() == "from-env"
+    assert "k3y" not in repr(settings) and "from-env" not in repr(settings)
+
+
+def test_two_channels_with_one_name_are_refused(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[[channels]]\nname = "a"\ntype = "slack"\n[[channels]]\nname = "a"\ntype = "email"\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match="two channels are named 'a'"):
+        load_settings(config)

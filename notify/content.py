@@ -1,0 +1,246 @@
+"""What a message says, read from the archive as plain data for the templates of every format."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy.orm import Session
+
+from archive.diffing import Segment, word_diff
+from archive.models import ChangeEvent, Delivery, DeliveryKind, EventKind, HealthProblem, Version
+
+ContentKind = Literal["event", "digest", "summary", "health", "test"]
+# Untrusted text is cut to lengths that fit every medium's smallest field.
+TITLE_CHARS = 240
+OPENING_CHARS = 1200
+# Words of unchanged text kept on each side of a change in a diff.
+DIFF_CONTEXT_WORDS = 12
+KIND_ORDER = ("new", "edited", "removed", "restored")
+NO_TOPIC = ""
+
+
+@dataclass(frozen=True)
+class Highlight:
+    text: str
+    matched: bool
+
+
+Run = TypeVar("Run", Highlight, Segment)
+
+
+@dataclass(frozen=True)
+class EventItem:
+    event_id: int
+    kind: str
+    statement_id: int
+    title: str
+    url: str
+    section: str
+    doc_type: str | None
+    published_on: date | None
+    detected_at: datetime
+    # Topic -> the terms that made the statement relevant to it.
+    topics: dict[str, list[str]]
+    opening: list[Highlight]
+    # Edits: the word changes of title and body, condensed to the changed regions, and the dates either side.
+    title_diff: list[Segment] = field(default_factory=list)
+    body_diff: list[Segment] = field(default_factory=list)
+    old_published_on: date | None = None
+    old_title: str | None = None
+    # When the version before the edit was first archived.
+    old_seen_at: datetime | None = None
+
+    @property
+    def date_changed(self) -> bool:
+        return self.kind == "edited" and self.old_published_on != self.published_on
+
+    def clipped(self, room: int) -> EventItem:
+        """The item with its opening and its diff cut to about `room` characters each, for size-limited media."""
+        return replace(self, opening=_clip_runs(self.opening, room), body_diff=_clip_runs(self.body_diff, room))
+
+    @property
+    def matched_terms(self) -> list[str]:
+        return sorted({term for terms in self.topics.values() for term in terms}, key=str.casefold)
+
+
+@dataclass(frozen=True)
+class TopicGroup:
+    topic: str
+    kinds: list[tuple[str, list[EventItem]]]
+
+    @property
+    def count(self) -> int:
+        return sum(len(items) for _, items in self.kinds)
+
+
+@dataclass(frozen=True)
+class HealthNote:
+    kind: str
+    message: str
+    opened_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Content:
+    """One message's subject matter. `items` are newest first."""
+
+    kind: ContentKind
+    channel: str
+    idempotency_key: str
+    created_at: datetime
+    site_url: str
+    items: list[EventItem] = field(default_factory=list)
+    health: HealthNote | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(item.kind for item in self.items)
+        return {kind: counted[kind] for kind in KIND_ORDER if counted[kind]}
+
+    @property
+    def counts_text(self) -> str:
+        return ", ".join(f"{count} {kind}" for kind, count in self.counts.items())
+
+    def groups(self, channel_topics: list[str]) -> list[TopicGroup]:
+        """Items by topic (the channel's topics in its order, then any other), then by kind, newest first."""
+        by_topic: dict[str, list[EventItem]] = {}
+        for item in self.items:
+            topic = next((t for t in [*channel_topics, *item.topics] if t in item.topics), NO_TOPIC)
+            by_topic.setdefault(topic, []).append(item)
+        order = [*channel_topics, *sorted(t for t in by_topic if t not in channel_topics and t != NO_TOPIC), NO_TOPIC]
+        groups = []
+        for topic in dict.fromkeys(order):
+            items = by_topic.get(topic)
+            if items:
+                kinds = [(kind, [i for i in items if i.kind == kind]) for kind in KIND_ORDER]
+                groups.append(TopicGroup(topic, [(kind, listed) for kind, listed in kinds if listed]))
+        return groups
+
+
+def _clip_runs(runs: list[Run], room: int) -> list[Run]:
+    clipped: list[Run] = []
+    for run in runs:
+        if room <= 0:
+            clipped.append(Segment("equal", " …") if isinstance(run, Segment) else Highlight(" …", False))  # type: ignore[arg-type]
+            break
+        clipped.append(replace(run, text=shorten(run.text, room)))
+        room -= len(run.text)
+    return clipped
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary and marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
+
+
+def highlight(text: str, terms: list[str]) -> list[Highlight]:
+    """The text split into runs, with every occurrence of a matched term marked (spacing and case ignored)."""
+    patterns = [r"\s+".join(map(re.escape, term.split())) for term in sorted(terms, key=len, reverse=True) if term]
+    if not patterns:
+        return [Highlight(text, False)] if text else []
+    finder = re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.IGNORECASE)
+    runs: list[Highlight] = []
+    position = 0
+    for match in finder.finditer(text):
+        if match.start() > position:
+            runs.append(Highlight(text[position : match.start()], False))
+        runs.append(Highlight(match.group(), True))
+        position = match.end()
+    if position < len(text):
+        runs.append(Highlight(text[position:], False))
+    return runs
+
+
+def condense(segments: list[Segment], context_words: int = DIFF_CONTEXT_WORDS) -> list[Segment]:
+    """Long unchanged stretches cut down to a few words either side of each change; [] when nothing changed."""
+    if all(segment.op == "equal" for segment in segments):
+        return []
+    condensed: list[Segment] = []
+    for index, segment in enumerate(segments):
+        words = segment.text.split(" ")
+        after_change, before_change = index > 0, index < len(segments) - 1
+        if segment.op != "equal" or len(words) <= context_words * (after_change + before_change) + 1:
+            condensed.append(segment)
+            continue
+        head = " ".join(words[:context_words]) + " …" if after_change else "…"
+        tail = " " + " ".join(words[-context_words:]) if before_change else ""
+        condensed.append(Segment("equal", head + tail))
+    return condensed
+
+
+def opening_paragraph(body_text: str) -> str:
+    return next((p.strip() for p in body_text.split("\n\n") if p.strip()), "")
+
+
+def _relevant_topics(version: Version) -> dict[str, list[str]]:
+    return {r.topic: list(r.matched_terms) for r in version.relevance if r.relevant}
+
+
+def event_item(event: ChangeEvent) -> EventItem:
+    statement = event.statement
+    version = event.to_version or event.from_version
+    assert version is not None, "every change event has a version"
+    topics = _relevant_topics(version)
+    opening = shorten(opening_paragraph(version.body_text), OPENING_CHARS)
+    item = EventItem(
+        event_id=event.id,
+        kind=event.kind.value,
+        statement_id=statement.id,
+        title=shorten(version.title, TITLE_CHARS),
+        url=statement.url,
+        section=statement.section,
+        doc_type=version.doc_type,
+        published_on=version.published_on,
+        detected_at=event.detected_at,
+        topics=topics,
+        opening=highlight(opening, [t for terms in topics.values() for t in terms]),
+    )
+    old = event.from_version
+    if event.kind == EventKind.EDITED and old is not None and event.to_version is not None:
+        new = event.to_version
+        return EventItem(
+            **{**item.__dict__,
+               "title_diff": word_diff(shorten(old.title, TITLE_CHARS), item.title) if old.title != new.title else [],
+               "body_diff": condense(word_diff(old.body_text, new.body_text)),
+               "old_published_on": old.published_on,
+               "old_title": shorten(old.title, TITLE_CHARS),
+               "old_seen_at": old.first_seen_at},
+        )
+    return item
+
+
+def _health_note(problem: HealthProblem, resolved: bool) -> HealthNote:
+    return HealthNote(problem.kind, problem.message, problem.opened_at, problem.resolved_at if resolved else None)
+
+
+def delivery_content(session: Session, delivery: Delivery, site_url: str) -> Content:
+    """The content of a queued delivery: its event, the events folded into it, or its health problem."""
+    common: dict[str, Any] = {
+        "channel": delivery.channel,
+        "idempotency_key": delivery.idempotency_key,
+        "created_at": delivery.created_at,
+        "site_url": site_url,
+    }
+    if delivery.kind == DeliveryKind.HEALTH:
+        assert delivery.health_problem is not None
+        return Content(kind="health", health=_health_note(delivery.health_problem, delivery.health_resolved), **common)
+    if delivery.kind == DeliveryKind.EVENT:
+        assert delivery.event is not None
+        return Content(kind="event", items=[event_item(delivery.event)], **common)
+    events = [item.event for item in delivery.items if item.event is not None]
+    return Content(kind=delivery.kind.value, items=newest_first(events), **common)  # type: ignore[arg-type]
+
+
+def newest_first(events: list[ChangeEvent]) -> list[EventItem]:
+    return [event_item(e) for e in sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True)]

@@ -1,0 +1,310 @@
+"""Sends what the outbox holds: claims each due delivery, sends it, and records the outcome.
+
+A delivery is claimed (status `sending`, attempts + 1, a lease) and committed before its send, and its outcome
+is committed after. A process killed between the two leaves a `sending` row that is sent again once its lease
+ends (at once on SQLite, where one sender runs at a time), with the same idempotency key and Message-ID."""
+
+from __future__ import annotations
+
+import logging
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy.orm import Session, selectinload
+
+from archive.db import Database
+from archive.lock import JobInProgress, sqlite_sender_lock
+from archive.models import ChangeEvent, Delivery, DeliveryKind, DeliveryStatus, Version, utcnow
+from korus_watch.settings import ChannelSettings, Settings
+from notify.channels import Channels, build_channels
+from notify.content import Content, delivery_content, newest_first
+from notify.errors import DeliveryError
+from notify.formats import Format
+from notify.outbox import new_key
+
+log = logging.getLogger(__name__)
+
+_HOUR = timedelta(hours=1)
+_COUNTED_AGAINST_LIMIT = (DeliveryKind.EVENT, DeliveryKind.SUMMARY)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    folded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.folded += other.folded
+        self.errors += other.errors
+
+
+def lock_channel(session: Session, channel: str) -> None:
+    """Serialises changes to one channel's queue across PostgreSQL instances (SQLite writers are serial anyway)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :key))"),
+                        {"key": f"korus-watch channel {channel}"})
+
+
+def _loaded_delivery(session: Session, delivery_id: int) -> Delivery:
+    event_versions = (selectinload(ChangeEvent.statement), selectinload(ChangeEvent.to_version)
+                      .selectinload(Version.relevance), selectinload(ChangeEvent.from_version)
+                      .selectinload(Version.relevance))
+    return session.scalars(
+        select(Delivery).where(Delivery.id == delivery_id).options(
+            selectinload(Delivery.event).options(*event_versions),
+            selectinload(Delivery.items).selectinload(Delivery.event).options(*event_versions),
+            selectinload(Delivery.health_problem),
+        )
+    ).one()
+
+
+class Dispatcher:
+    def __init__(self, db: Database, settings: Settings, channels: Channels | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.channels = channels if channels is not None else build_channels(settings)
+        self.lease = timedelta(seconds=settings.notify.claim_lease_seconds)
+
+    def __enter__(self) -> Dispatcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for channel_format in self.channels.working.values():
+            channel_format.close()
+
+    # -- the pass over every channel ----------------------------------------------------------------
+
+    def deliver(self) -> DeliveryReport:
+        """Sends every due delivery; channels run side by side, so a slow server holds up no other channel."""
+        report = DeliveryReport(errors=[*self.channels.broken.values()])
+        with sqlite_sender_lock(self.db.engine) as sole_sender:
+            if sole_sender:
+                self._take_back_abandoned()
+            self._fail_unconfigured(report)
+            due = self._channels_with_due_work()
+            for name in sorted(due & set(self.channels.broken)):
+                log.error("deliveries for channel %s wait: %s", name, self.channels.broken[name])
+            names = sorted(due & set(self.channels.working))
+            if names:
+                with ThreadPoolExecutor(max_workers=min(8, len(names)), thread_name_prefix="deliver") as pool:
+                    for channel_report in pool.map(self._channel_pass, names):
+                        report.add(channel_report)
+        return report
+
+    def _channel_pass(self, name: str) -> DeliveryReport:
+        report = DeliveryReport()
+        channel_format = self.channels.working[name]
+        if channel_format.channel.mode == "instant":
+            report.folded += self.fold_over_limit(channel_format.channel)
+        while (delivery_id := self._claim(name)) is not None:
+            error = self.send(channel_format, delivery_id, report)
+            if error is not None and (error.unreachable or error.retry_after is not None):
+                break  # the channel's other messages would meet the same dead server or limit: next pass
+        return report
+
+    def _channels_with_due_work(self) -> set[str]:
+        with self.db.sessions() as session:
+            return set(session.scalars(select(Delivery.channel).where(self._due(utcnow())).distinct()))
+
+    def _due(self, now: datetime):  # type: ignore[no-untyped-def]
+        return or_(
+            and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
+            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_expires_at < now),
+        )
+
+    def _take_back_abandoned(self) -> None:
+        with self.db.sessions.begin() as session:
+            taken = session.execute(  # type: ignore[attr-defined]
+                update(Delivery).where(Delivery.status == DeliveryStatus.SENDING)
+                .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow(), lease_expires_at=None)
+            ).rowcount
+        if taken:
+            log.warning("taking back %d deliveries a stopped process was sending; they are sent again", taken)
+
+    def _fail_unconfigured(self, report: DeliveryReport) -> None:
+        configured = {channel.name for channel in self.settings.channels}
+        with self.db.sessions.begin() as session:
+            orphans = session.scalars(
+                select(Delivery).where(self._due(utcnow()), Delivery.channel.not_in(configured))
+            ).all()
+            for delivery in orphans:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.last_error = f"channel {delivery.channel!r} is not configured any more"
+                report.failed += 1
+                log.error("delivery %d failed: %s", delivery.id, delivery.last_error)
+
+    # -- one channel's hourly limit -----------------------------------------------------------------
+
+    def fold_over_limit(self, channel: ChannelSettings) -> int:
+        """Keeps an instant channel within max_per_hour: events past the limit become one summary message."""
+        now = utcnow()
+        counted = and_(Delivery.channel == channel.name, Delivery.kind.in_(_COUNTED_AGAINST_LIMIT))
+        with self.db.sessions.begin() as session:
+            lock_channel(session, channel.name)
+            sent_in_window = [sent_at for sent_at in session.scalars(
+                select(Delivery.sent_at).where(counted, Delivery.status == DeliveryStatus.SENT,
+                                               Delivery.sent_at >= now - _HOUR).order_by(Delivery.sent_at)
+            ) if sent_at is not None]
+            queued = session.scalar(
+                select(func.count(Delivery.id)).where(
+                    counted,
+                    or_(Delivery.status == DeliveryStatus.SENDING,
+                        and_(Delivery.status == DeliveryStatus.PENDING,
+                             or_(Delivery.attempts > 0, Delivery.kind == DeliveryKind.SUMMARY))),
+                )
+            ) or 0
+            fresh = session.scalars(
+                select(Delivery).where(counted, Delivery.kind == DeliveryKind.EVENT,
+                                       Delivery.status == DeliveryStatus.PENDING, Delivery.attempts == 0)
+                .order_by(Delivery.id)
+            ).all()
+            room = channel.max_per_hour - len(sent_in_window) - queued
+            if len(fresh) <= room:
+                return 0
+            if room <= 0:
+                # The window opens again when its oldest message turns an hour old.
+                reopens = (sent_in_window[0] + _HOUR) if sent_in_window else now + timedelta(minutes=1)
+                for delivery in fresh:
+                    delivery.next_attempt_at = max(delivery.next_attempt_at, reopens)
+                return 0
+            summary = Delivery(channel=channel.name, kind=DeliveryKind.SUMMARY, status=DeliveryStatus.PENDING,
+                               idempotency_key=new_key(), created_at=now, next_attempt_at=now)
+            folded = fresh[room - 1:]
+            for delivery in folded:
+                delivery.status, delivery.parent = DeliveryStatus.FOLDED, summary
+            session.add(summary)
+        log.info("channel %s over %d messages an hour: %d events folded into one summary",
+                 channel.name, channel.max_per_hour, len(folded))
+        return len(folded)
+
+    # -- one delivery -------------------------------------------------------------------------------
+
+    def _claim(self, channel: str, delivery_id: int | None = None) -> int | None:
+        now = utcnow()
+        query = select(Delivery).where(Delivery.channel == channel, self._due(now))
+        if delivery_id is not None:
+            query = query.where(Delivery.id == delivery_id)
+        with self.db.sessions.begin() as session:
+            delivery = session.scalar(query.order_by(Delivery.id).limit(1).with_for_update(skip_locked=True))
+            if delivery is None:
+                return None
+            delivery.status = DeliveryStatus.SENDING
+            delivery.attempts += 1
+            delivery.lease_expires_at = now + self.lease
+            return delivery.id
+
+    def content(self, delivery_id: int) -> tuple[Content, int]:
+        with self.db.sessions() as session:
+            delivery = _loaded_delivery(session, delivery_id)
+            return delivery_content(session, delivery, self.settings.crawl.base_url), delivery.attempts
+
+    def send(self, channel_format: Format, delivery_id: int, report: DeliveryReport) -> DeliveryError | None:
+        """Sends a claimed delivery and records the outcome; returns the failure, if any."""
+        content, attempt = self.content(delivery_id)
+        try:
+            rendered = channel_format.render(content)
+        except Exception as exc:  # a template that fails on this content: a lasting fault, shown in the dead letters
+            error = DeliveryError(f"channel {channel_format.channel.name!r}: rendering failed: "
+                                  f"{type(exc).__name__}: {exc}", temporary=False)
+        else:
+            try:
+                answer = channel_format.send(rendered, content)
+            except DeliveryError as exc:
+                error = exc
+            else:
+                self._record(delivery_id, attempt, status=DeliveryStatus.SENT, sent_at=utcnow(), response=answer,
+                             last_error=None)
+                report.sent += 1
+                log.info("delivery %d sent to channel %s (%s, attempt %d): %s", delivery_id,
+                         channel_format.channel.name, content.kind, attempt, answer)
+                return None
+        self._record_failure(channel_format.channel.name, delivery_id, attempt, error, report)
+        return error
+
+    def _record_failure(self, channel: str, delivery_id: int, attempt: int, error: DeliveryError,
+                        report: DeliveryReport) -> None:
+        notify = self.settings.notify
+        if not error.temporary or attempt >= notify.max_attempts:
+            self._record(delivery_id, attempt, status=DeliveryStatus.FAILED, last_error=str(error))
+            report.failed += 1
+            report.errors.append(f"delivery {delivery_id}: {error}")
+            reason = "refused for good" if not error.temporary else f"out of attempts ({attempt})"
+            log.error("delivery %d to channel %s failed, %s: %s", delivery_id, channel, reason, error)
+            return
+        if error.retry_after is not None:
+            delay = error.retry_after
+        else:
+            # Exponential backoff with equal jitter: half the step fixed, half random, so senders spread out.
+            step = min(notify.max_backoff_seconds, notify.backoff_seconds * 2 ** (attempt - 1))
+            delay = step / 2 + random.uniform(0, step / 2)
+        retry_at = utcnow() + timedelta(seconds=delay)
+        self._record(delivery_id, attempt, status=DeliveryStatus.PENDING, next_attempt_at=retry_at,
+                     last_error=str(error))
+        report.retrying += 1
+        log.warning("delivery %d to channel %s failed (attempt %d of %d), retry at %s: %s", delivery_id, channel,
+                    attempt, notify.max_attempts, retry_at.isoformat(timespec="seconds"), error)
+
+    def _record(self, delivery_id: int, attempt: int, **values: object) -> None:
+        with self.db.sessions.begin() as session:
+            # Only while the claim is still ours: after a lease ran out, another sender owns the row.
+            updated = session.execute(  # type: ignore[attr-defined]
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.SENDING,
+                       Delivery.attempts == attempt)
+                .values(lease_expires_at=None, **values)
+            ).rowcount
+        if not updated:
+            log.warning("delivery %d: claim lost before its outcome was recorded (lease ran out)", delivery_id)
+
+    # -- digests ------------------------------------------------------------------------------------
+
+    def digest(self, name: str) -> tuple[int | None, DeliveryReport]:
+        """Gathers the channel's held events into one digest and sends it now; (None, ...) when there were none."""
+        channel_format = self.channels.working[name]
+        with self.db.sessions.begin() as session:
+            lock_channel(session, name)
+            held = session.scalars(self._held(name)).all()
+            if not held:
+                return None, DeliveryReport()
+            digest = Delivery(channel=name, kind=DeliveryKind.DIGEST, status=DeliveryStatus.PENDING,
+                              idempotency_key=new_key())
+            for delivery in held:
+                delivery.status, delivery.parent = DeliveryStatus.FOLDED, digest
+            session.add(digest)
+            session.flush()
+            digest_id = digest.id
+        report = DeliveryReport()
+        try:
+            with sqlite_sender_lock(self.db.engine):
+                if self._claim(name, digest_id) is not None:
+                    self.send(channel_format, digest_id, report)
+        except JobInProgress:
+            log.info("digest %d for channel %s is queued: the running sender will send it", digest_id, name)
+        return digest_id, report
+
+    def preview_digest(self, name: str) -> Content | None:
+        """The digest the channel would get now, without sending or changing anything."""
+        with self.db.sessions() as session:
+            held = session.scalars(self._held(name)).all()
+            if not held:
+                return None
+            events = [delivery.event for delivery in held if delivery.event is not None]
+            return Content(kind="digest", channel=name, idempotency_key="dry-run", created_at=utcnow(),
+                           site_url=self.settings.crawl.base_url, items=newest_first(events))
+
+    @staticmethod
+    def _held(name: str):  # type: ignore[no-untyped-def]
+        return select(Delivery).where(Delivery.channel == name, Delivery.kind == DeliveryKind.EVENT,
+                                      Delivery.status == DeliveryStatus.HELD).order_by(Delivery.id)

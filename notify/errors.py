@@ -1,0 +1,19 @@
+"""The two ways a channel fails: its configuration, or one send."""
+
+from __future__ import annotations
+
+
+class ChannelError(Exception):
+    """A channel that cannot work as configured; the message names it."""
+
+
+class DeliveryError(Exception):
+    """A send that failed. Temporary failures are retried; a permanent one is dead-lettered at once."""
+
+    def __init__(self, message: str, *, temporary: bool, retry_after: float | None = None,
+                 unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.temporary = temporary
+        self.retry_after = retry_after
+        # The server could not be reached at all: the channel's other messages would only wait for the same timeout.
+        self.unreachable = unreachable

@@ -1,0 +1,57 @@
+"""Email: multipart text + HTML with the CSS inlined (Gmail and Outlook drop <style> blocks)."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+
+import css_inline
+
+from notify.content import Content
+from notify.formats.base import Format, Rendered
+from notify.smtp import send_email
+
+
+def _is_address(text: str) -> bool:
+    local, _, domain = parseaddr(text)[1].rpartition("@")
+    return bool(local and domain)
+
+
+class EmailFormat(Format):
+    type = "email"
+    template_names = ("email/subject.txt", "email/message.txt", "email/message.html")
+
+    def check(self) -> None:
+        if not self.channel.to:
+            raise self.fail("needs `to`, a list of email addresses")
+        bad = [address for address in self.channel.to if not _is_address(address)]
+        if bad:
+            raise self.fail(f"not an email address: {', '.join(map(repr, bad))}")
+        if self.channel.url is not None:
+            raise self.fail("an email channel takes `to`, not `url`")
+
+    def render(self, content: Content) -> Rendered:
+        context = {"content": content, "channel": self.channel}
+        subject = " ".join(self.templates.text.get_template("email/subject.txt").render(context).split())
+        text = self.templates.text.get_template("email/message.txt").render(context)
+        html = css_inline.inline(self.templates.html.get_template("email/message.html").render(context))
+        smtp = self.settings.smtp
+        message = EmailMessage(policy=SMTP)
+        message["Subject"] = subject
+        message["From"] = smtp.from_addr
+        message["To"] = ", ".join(self.channel.to)
+        message["Date"] = format_datetime(content.created_at)
+        # The same Message-ID on every attempt: a resend after a lost reply is recognisably the same message.
+        domain = parseaddr(smtp.from_addr)[1].partition("@")[2] or "korus-watch.invalid"
+        message["Message-ID"] = f"<{content.idempotency_key}@{domain}>"
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Korus-Watch-Channel"] = self.channel.name
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        return Rendered(body=message.as_bytes(), suffix=".eml", preview=f"Subject: {subject}\n\n{text}")
+
+    def send(self, rendered: Rendered, content: Content) -> str:
+        message = message_from_bytes(rendered.body, _class=EmailMessage, policy=SMTP)
+        return send_email(self.settings.smtp, message)

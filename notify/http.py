@@ -1,0 +1,51 @@
+"""Posting one webhook message: TLS verified, no redirects followed, the answer classified for retries."""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from notify.errors import DeliveryError
+
+USER_AGENT = "korus-watch/0.1 (+https://github.com/korus-watch/korus-watch)"
+# Worth another attempt: the server is busy, limiting us, or briefly broken. Any other 4xx is our fault and final.
+_TEMPORARY = {408, 425, 429, 500, 502, 503, 504}
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """The Retry-After header in seconds: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], where: str) -> str:
+    """POSTs JSON; returns the status line and start of the answer, or raises DeliveryError.
+
+    `where` names the destination in errors without its URL, which for chat webhooks is the secret."""
+    try:
+        response = client.post(
+            url, content=body, headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
+        )
+    except httpx.TimeoutException:
+        # It may have arrived: the resend carries the same idempotency key.
+        raise DeliveryError(f"{where}: no answer within the timeout", temporary=True, unreachable=True) from None
+    except httpx.TransportError as exc:
+        raise DeliveryError(f"{where}: cannot connect: {type(exc).__name__}", temporary=True,
+                            unreachable=True) from None
+    answer = f"HTTP {response.status_code} {response.text[:200].strip()}".strip()
+    if response.is_success:
+        return answer
+    if response.is_redirect:
+        raise DeliveryError(f"{where}: redirected ({answer}); webhook URLs must be final", temporary=False)
+    temporary = response.status_code in _TEMPORARY
+    raise DeliveryError(f"{where}: {answer}", temporary=temporary,
+                        retry_after=retry_after_seconds(response.headers.get("Retry-After")) if temporary else None)

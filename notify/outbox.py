@@ -1,0 +1,70 @@
+"""The transactional outbox: deliveries written in the same transaction as the events they announce."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from archive.models import (
+    ChangeEvent,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    HealthProblem,
+    Version,
+    utcnow,
+)
+from korus_watch.settings import ChannelSettings, Settings
+
+# A problem that outlasts one poll only when the site cannot be reached at all; the others are alerted at once.
+_DELAYED_KINDS = frozenset({"unreachable"})
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def matches(channel: ChannelSettings, event: ChangeEvent, version: Version) -> bool:
+    if event.kind.value not in channel.events:
+        return False
+    return not channel.topics or any(r.relevant and r.topic in channel.topics for r in version.relevance)
+
+
+class Outbox:
+    """The crawl's ChangeListener: queues a delivery for each channel an event or health change concerns."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.channels = settings.channels
+        self.admin_channels = [c for c in settings.channels if c.admin]
+        self.site_down_delay = timedelta(minutes=settings.notify.site_down_alert_minutes)
+
+    def event_recorded(self, session: Session, event: ChangeEvent, version: Version) -> None:
+        for channel in self.channels:
+            if matches(channel, event, version):
+                status = DeliveryStatus.HELD if channel.mode == "digest" else DeliveryStatus.PENDING
+                session.add(Delivery(channel=channel.name, kind=DeliveryKind.EVENT, status=status, event=event,
+                                     idempotency_key=new_key()))
+
+    def health_problem_seen(self, session: Session, problem: HealthProblem) -> None:
+        if problem.kind in _DELAYED_KINDS and utcnow() - problem.opened_at < self.site_down_delay:
+            return
+        if problem.id is None or not self._alerted(session, problem):
+            self._alert(session, problem, resolved=False)
+
+    def health_problem_resolved(self, session: Session, problem: HealthProblem) -> None:
+        # A problem too short-lived to be alerted mends silently.
+        if self._alerted(session, problem):
+            self._alert(session, problem, resolved=True)
+
+    def _alerted(self, session: Session, problem: HealthProblem) -> bool:
+        return bool(session.scalar(select(exists().where(
+            Delivery.health_problem_id == problem.id, Delivery.health_resolved.is_(False)
+        ))))
+
+    def _alert(self, session: Session, problem: HealthProblem, *, resolved: bool) -> None:
+        for channel in self.admin_channels:
+            session.add(Delivery(channel=channel.name, kind=DeliveryKind.HEALTH, status=DeliveryStatus.PENDING,
+                                 health_problem=problem, health_resolved=resolved, idempotency_key=new_key()))

@@ -1,0 +1,454 @@
+"""The notifier with real servers on loopback: an SMTP server, a webhook receiver per chat platform."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import update
+
+from archive.db import Database
+from archive.models import Delivery, DeliveryKind, DeliveryStatus
+from korus_watch.settings import Settings
+from notify.channels import build_channels
+from notify.dispatcher import Dispatcher
+from tests.notify_support import (
+    KORUS_PARAGRAPH,
+    SITE,
+    Press,
+    channel_toml,
+    deliveries,
+    seed_statement,
+    settings_from,
+    statement,
+)
+from tests.servers import (
+    Reply,
+    SmtpServer,
+    WebhookReceiver,
+    discord_pings,
+    slack_mentions,
+    validate_discord,
+    validate_google_chat,
+    validate_slack,
+    validate_teams,
+    verify_signature,
+)
+
+HOSTILE_TITLE = "<script>alert(1)</script> <!channel> @everyone KORUS FTA *update* & [link](http://evil)"
+SECRET = "s3cret-signing-key"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as server:
+        server.expect("/slack", validate_slack)
+        server.expect("/teams", validate_teams)
+        server.expect("/discord", validate_discord)
+        server.expect("/google-chat", validate_google_chat)
+        yield server
+
+
+def settings(*channels: str, smtp: SmtpServer | None = None, notify: str = "") -> Settings:
+    smtp_section = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\nfrom_addr = "watch@example.org"\n'
+        if smtp else ""
+    )
+    defaults = {"timeout_seconds": "2", "claim_lease_seconds": "5", "backoff_seconds": "0.2"}
+    given = dict(line.split(" = ", 1) for line in notify.splitlines() if line)
+    notify_section = "[notify]\n" + "".join(f"{key} = {value}\n" for key, value in {**defaults, **given}.items())
+    return settings_from(f'[crawl]\nbase_url = "{SITE}"\n{smtp_section}{notify_section}' + "".join(channels))
+
+
+def with_events(db: Database, config: Settings) -> Press:
+    """A baseline of the seed statement, then one new KORUS statement with a hostile title and one edit."""
+    press = Press(db, config)
+    seed = seed_statement()
+    press.crawl(seed)
+    press.crawl(seed, statement("hostile", HOSTILE_TITLE))
+    press.crawl(dataclasses.replace(seed, body_text=seed.body_text.replace("initiated", "launched")))
+    return press
+
+
+def mime_parts(message: EmailMessage) -> dict[str, str]:
+    return {part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()}
+
+
+def test_digest_email_has_both_parts_escaped_marked_and_counted(db: Database, smtp: SmtpServer) -> None:
+    config = settings(channel_toml(name="analysts", type="email", to=["analyst@example.org"], mode="digest",
+                                   schedule="0 8 * * mon-fri", timezone="America/New_York", topics=["korus"]),
+                      smtp=smtp)
+    with_events(db, config)
+    assert [d.status for d in deliveries(db)] == [DeliveryStatus.HELD] * 2
+
+    digest_id, report = Dispatcher(db, config).digest("analysts")
+    assert digest_id is not None and report.sent == 1 and not report.errors
+    (received,) = smtp.wait_for(1)
+    message = received.message
+    assert list(received.rcpt_tos) == ["analyst@example.org"]
+    assert message["Subject"] == "korus-watch digest: 1 new, 1 edited"
+    assert message.get_content_type() == "multipart/alternative"
+    parts = mime_parts(message)
+    html, text = parts["text/html"], parts["text/plain"]
+    # Scraped text is text: the hostile title is escaped, never markup.
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" in text
+    # The edit is marked word by word; the CSS is inlined for Gmail and Outlook.
+    assert "[-initiated-]{+launched+}" in text
+    assert "<del" in html and ">initiated</del>" in html and ">launched</ins>" in html
+    assert 'style="' in html.split("<del", 1)[1].split(">", 1)[0]
+    # Links go to the site it was crawled from, and why it matched is shown with the matched terms marked.
+    assert f'href="{SITE}/about-us/policy-offices/press-office/press-releases/2026/november/hostile"' in html
+    assert "<mark" in html and "KORUS" in text
+    assert message["Message-ID"] == f"<{deliveries(db)[-1].idempotency_key}@example.org>"
+
+    # Everything since the last digest has gone: an empty digest is not sent.
+    assert Dispatcher(db, config).digest("analysts")[0] is None
+    time.sleep(0.3)
+    assert len(smtp.messages) == 1
+    statuses = {d.kind: d.status for d in deliveries(db)}
+    assert statuses == {DeliveryKind.EVENT: DeliveryStatus.FOLDED, DeliveryKind.DIGEST: DeliveryStatus.SENT}
+
+
+def test_digest_dry_run_renders_without_sending(db: Database, smtp: SmtpServer) -> None:
+    config = settings(channel_toml(name="analysts", type="email", to=["a@example.org"], mode="digest",
+                                   schedule="0 8 * * *"), smtp=smtp)
+    with_events(db, config)
+    content = Dispatcher(db, config).preview_digest("analysts")
+    assert content is not None and content.counts == {"new": 1, "edited": 1}
+    rendered = build_channels(config).working["analysts"].render(content)
+    assert rendered.suffix == ".eml" and b"Subject: korus-watch digest: 1 new, 1 edited" in rendered.body
+    assert smtp.messages == []
+    assert all(d.status == DeliveryStatus.HELD for d in deliveries(db))
+
+
+CHAT_CHANNELS = {
+    "slack": "/slack",
+    "teams": "/teams",
+    "discord": "/discord",
+    "google_chat": "/google-chat",
+    "webhook": "/generic",
+}
+
+
+def chat_settings(receiver: WebhookReceiver, *, notify: str = "", **extra: Any) -> Settings:
+    channels = [
+        channel_toml(name=f"chat-{kind}", type=kind, url=receiver.url(path), topics=["korus"],
+                     **({"secret": SECRET} if kind == "webhook" else {}), **extra)
+        for kind, path in CHAT_CHANNELS.items()
+    ]
+    return settings(*channels, notify=notify)
+
+
+def test_instant_alerts_reach_every_platform_valid_escaped_and_signed(db: Database,
+                                                                       receiver: WebhookReceiver) -> None:
+    config = chat_settings(receiver)
+    with_events(db, config)
+    report = Dispatcher(db, config).deliver()
+    assert (report.sent, report.failed, report.errors) == (10, 0, [])
+    assert receiver.invalid == []
+    for path in CHAT_CHANNELS.values():
+        assert len(receiver.requests(path)) == 2, path
+    for request in receiver.requests("/slack"):
+        assert slack_mentions(request.json) == []
+        assert "<script>" not in request.body.decode()
+    for request in receiver.requests("/discord"):
+        assert not discord_pings(request.json)
+    edited = next(r.json for r in receiver.requests("/slack") if "EDITED" in r.body.decode())
+    assert "~initiated~ *launched*" in str(edited["blocks"])
+    generic = receiver.requests("/generic")
+    for request in generic:
+        assert verify_signature(SECRET, request.headers["X-Korus-Watch-Timestamp"], request.body,
+                                request.headers["X-Korus-Watch-Signature"])
+        assert request.json["idempotency_key"] == request.headers["Idempotency-Key"]
+    kinds = sorted(r.json["events"][0]["kind"] for r in generic)
+    assert kinds == ["edited", "new"]
+    new = next(r.json["events"][0] for r in generic if r.json["events"][0]["kind"] == "new")
+    assert new["title"] == HOSTILE_TITLE and "korus" in new["topics"]
+    keys = {r.headers["Idempotency-Key"] for r in receiver.requests()}
+    assert len(keys) == 10
+    assert all(d.status == DeliveryStatus.SENT for d in deliveries(db))
+
+
+def test_a_very_long_statement_is_cut_to_each_platform_with_its_link(db: Database,
+                                                                     receiver: WebhookReceiver) -> None:
+    config = chat_settings(receiver)
+    press = Press(db, config)
+    press.crawl(seed_statement())
+    huge = [f"{KORUS_PARAGRAPH} Paragraph {n}. " + "Tariff schedules and rules of origin. " * 120 for n in range(40)]
+    press.crawl(statement("huge", "KORUS: " + "a very long title " * 40, huge))
+    report = Dispatcher(db, config).deliver()
+    assert (report.sent, report.errors) == (5, [])
+    assert receiver.invalid == []
+    link = f"{SITE}/about-us/policy-offices/press-office/press-releases/2026/november/huge"
+    for path in ("/slack", "/teams", "/discord", "/google-chat"):
+        (request,) = receiver.requests(path)
+        assert link in request.body.decode(), path
+        assert "…" in request.body.decode(), path
+
+
+def test_a_failing_webhook_is_retried_with_backoff_and_retry_after(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack")))
+    with_events(db, config)
+    receiver.script("/slack", Reply.error(500), Reply.retry_after(1))
+    dispatcher = Dispatcher(db, config)
+
+    first = dispatcher.deliver()
+    assert (first.sent, first.retrying) == (0, 2)
+    after_500, after_429 = deliveries(db)
+    assert "HTTP 500" in (after_500.last_error or "") and "HTTP 429" in (after_429.last_error or "")
+    # Backoff of 0.2 s with jitter for the 500; the 429's Retry-After of 1 s is honoured.
+    now = time.time()
+    assert after_500.next_attempt_at.timestamp() - now < 0.25
+    assert 0.7 < after_429.next_attempt_at.timestamp() - now <= 1.05
+    time.sleep(0.3)
+    assert dispatcher.deliver().sent == 1
+    time.sleep(0.9)
+    assert dispatcher.deliver().sent == 1
+    assert [d.status for d in deliveries(db)] == [DeliveryStatus.SENT] * 2
+    requests = receiver.requests("/slack")
+    succeeded = [r for r in requests if r.status == 200]
+    assert len(requests) == 4 and len(succeeded) == 2
+    # A retry is the same message: its idempotency key does not change.
+    assert {r.headers["Idempotency-Key"] for r in requests} == {r.headers["Idempotency-Key"] for r in succeeded}
+
+
+def test_dead_letters_after_max_attempts_and_retry_requeues(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="team", type="discord", url=receiver.url("/discord")),
+                      notify="max_attempts = 2\n")
+    with_events(db, config)
+    receiver.set_default("/discord", Reply.error(503))
+    dispatcher = Dispatcher(db, config)
+    dispatcher.deliver()
+    time.sleep(0.4)
+    dispatcher.deliver()
+    time.sleep(0.4)
+    dispatcher.deliver()
+    failed = [d for d in deliveries(db) if d.status == DeliveryStatus.FAILED]
+    assert len(failed) == 2 and all(d.attempts == 2 and "503" in (d.last_error or "") for d in failed)
+
+    from notify.deliveries import requeue_failed
+
+    with db.sessions.begin() as session:
+        assert requeue_failed(session, None) == [d.id for d in failed]
+    receiver.set_default("/discord", Reply(status=204))
+    assert dispatcher.deliver().sent == 2
+    assert all(d.status == DeliveryStatus.SENT for d in deliveries(db))
+
+
+def test_a_refusal_for_good_is_dead_lettered_at_once(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="team", type="google_chat", url=receiver.url("/google-chat")))
+    with_events(db, config)
+    receiver.set_default("/google-chat", Reply.error(404, "not found"))
+    report = Dispatcher(db, config).deliver()
+    assert report.failed == 2 and report.retrying == 0
+    assert all(d.status == DeliveryStatus.FAILED and d.attempts == 1 for d in deliveries(db))
+    assert "channel 'team'" in report.errors[0] and "HTTP 404" in report.errors[0]
+    assert receiver.url("/google-chat") not in " ".join(report.errors)  # the webhook URL is a secret
+
+
+def test_a_timed_out_webhook_is_resent_with_the_same_idempotency_key(db: Database,
+                                                                      receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="hook", type="webhook", url=receiver.url("/generic"), events=["new"]),
+                      notify="timeout_seconds = 0.5\nclaim_lease_seconds = 2\n")
+    with_events(db, config)
+    receiver.script("/generic", Reply.slow(1.5))
+    dispatcher = Dispatcher(db, config)
+    assert dispatcher.deliver().retrying == 1
+    time.sleep(0.5)
+    assert dispatcher.deliver().sent == 1
+    first, second = receiver.requests("/generic")
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
+
+
+def test_smtp_faults_are_retried_and_a_refused_login_is_final(db: Database) -> None:
+    with SmtpServer(username="watch", password="right") as server:
+        config = settings(channel_toml(name="mail", type="email", to=["a@example.org"]), smtp=server,
+                          notify="max_attempts = 5\n")
+        config.smtp.username = "watch"
+        with_events(db, config)
+        dispatcher = Dispatcher(db, config)
+
+        config.smtp.password = SecretStr("wrong")
+        report = dispatcher.deliver()
+        assert report.failed == 2
+        assert "refused the login" in report.errors[0] and "535" in report.errors[0]
+        assert "wrong" not in " ".join(report.errors)
+
+        config.smtp.password = SecretStr("right")
+        with db.sessions.begin() as session:
+            session.execute(update(Delivery).values(status=DeliveryStatus.PENDING, attempts=0))
+        server.refuse(1, code=451, text="4.3.0 try later")
+        server.drop(1, at="data")
+        report = dispatcher.deliver()
+        assert report.retrying >= 1
+        for _ in range(10):
+            time.sleep(0.4)
+            dispatcher.deliver()
+            if all(d.status == DeliveryStatus.SENT for d in deliveries(db)):
+                break
+        assert all(d.status == DeliveryStatus.SENT for d in deliveries(db))
+        ids = [m.message["Message-ID"] for m in server.messages]
+        assert len(set(ids)) == 2
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_smtp_tls_is_verified_by_default(db: Database, security: str) -> None:
+    with SmtpServer(security=security, certificate="untrusted") as server:  # type: ignore[arg-type]
+        config = settings(channel_toml(name="mail", type="email", to=["a@example.org"], events=["new"]),
+                          smtp=server)
+        config.smtp.security = security  # type: ignore[assignment]
+        with_events(db, config)
+        report = Dispatcher(db, config).deliver()
+        assert report.failed == 1 and "not trusted" in report.errors[0]
+        assert server.messages == []
+    with SmtpServer(security=security) as server:  # type: ignore[arg-type]
+        config.smtp.port, config.smtp.ca_file = server.port, server.ca_file
+        with db.sessions.begin() as session:
+            session.execute(update(Delivery).values(status=DeliveryStatus.PENDING, attempts=0))
+        assert Dispatcher(db, config).deliver().sent == 1
+        assert server.messages[0].tls
+
+
+def test_one_broken_channel_never_blocks_the_others(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(
+        channel_toml(name="typo", type="slak", url=receiver.url("/slack")),
+        channel_toml(name="no-url", type="teams"),
+        channel_toml(name="ftp", type="discord", url="ftp://example.org/hook"),
+        channel_toml(name="dead-smtp", type="email", to=["a@example.org"]),
+        channel_toml(name="good", type="slack", url=receiver.url("/slack")),
+    )
+    config.smtp.port, config.smtp.security = 9, "none"  # discard port: nothing listens
+    with_events(db, config)
+    report = Dispatcher(db, config).deliver()
+    assert report.sent == 2 and len(receiver.requests("/slack")) == 2
+    assert any("'typo'" in e and "unknown type 'slak'" in e for e in report.errors)
+    assert any("'no-url'" in e and "needs `url`" in e for e in report.errors)
+    assert any("'ftp'" in e and "must be an http:// or https:// URL" in e for e in report.errors)
+    by_channel: dict[str, set[DeliveryStatus]] = {}
+    for delivery in deliveries(db):
+        by_channel.setdefault(delivery.channel, set()).add(delivery.status)
+    assert by_channel == {
+        "typo": {DeliveryStatus.PENDING},
+        "no-url": {DeliveryStatus.PENDING},
+        "ftp": {DeliveryStatus.PENDING},
+        "dead-smtp": {DeliveryStatus.PENDING},  # unreachable: retried later, nothing lost
+        "good": {DeliveryStatus.SENT},
+    }
+
+
+def test_a_malformed_template_is_reported_with_its_channel_file_and_line(tmp_path: Any,
+                                                                         receiver: WebhookReceiver) -> None:
+    (tmp_path / "email").mkdir()
+    (tmp_path / "email" / "message.html").write_text("<p>\n{% if content.kind %}\n</p>\n", encoding="utf-8")
+    config = settings(channel_toml(name="mail", type="email", to=["a@example.org"]),
+                      channel_toml(name="chat", type="slack", url=receiver.url("/slack")),
+                      notify=f'template_dir = "{tmp_path}"\n')
+    channels = build_channels(config)
+    assert set(channels.working) == {"chat"}
+    assert "channel 'mail'" in channels.broken["mail"] and "email/message.html" in channels.broken["mail"]
+    assert "line 3" in channels.broken["mail"] or "line 4" in channels.broken["mail"]
+
+
+def test_an_overridden_template_is_used(db: Database, tmp_path: Any, smtp: SmtpServer) -> None:
+    (tmp_path / "email").mkdir()
+    (tmp_path / "email" / "subject.txt").write_text("Trade desk: {{ content.counts_text }}", encoding="utf-8")
+    config = settings(channel_toml(name="mail", type="email", to=["a@example.org"], mode="digest",
+                                   schedule="0 8 * * *"), smtp=smtp, notify=f'template_dir = "{tmp_path}"\n')
+    with_events(db, config)
+    Dispatcher(db, config).digest("mail")
+    assert smtp.wait_for(1)[0].message["Subject"] == "Trade desk: 1 new, 1 edited"
+
+
+def test_an_instant_channel_over_its_hourly_limit_gets_one_summary(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack"), max_per_hour=3,
+                                   events=["new"]))
+    press = Press(db, config)
+    press.crawl(seed_statement())
+    press.crawl(*[statement(f"korus-{n}", f"KORUS statement {n}") for n in range(7)])
+    dispatcher = Dispatcher(db, config)
+    report = dispatcher.deliver()
+    assert (report.sent, report.folded) == (3, 5)
+    requests = receiver.requests("/slack")
+    assert len(requests) == 3
+    summary = requests[-1].body.decode()
+    assert "5 new" in summary and "more than this channel" in summary
+    # The hour is used up: a later event waits for the window instead of a fourth message.
+    press.crawl(statement("korus-late", "KORUS statement late"))
+    assert dispatcher.deliver().sent == 0
+    late = deliveries(db)[-1]
+    assert late.status == DeliveryStatus.PENDING and late.next_attempt_at.timestamp() > time.time() + 3000
+
+
+def test_health_problems_make_one_admin_alert_and_one_recovery(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="ops", type="slack", url=receiver.url("/slack"), admin=True, events=[]),
+                      channel_toml(name="team", type="discord", url=receiver.url("/discord")))
+    config.crawl.guard_min_pages = 3
+    press = Press(db, config)
+    press.crawl(seed_statement())
+    press.fail_extraction(5)
+    press.fail_extraction(6)
+    Dispatcher(db, config).deliver()
+    (alert,) = receiver.requests("/slack")
+    assert "problem: redesign" in alert.body.decode()
+    press.crawl(seed_statement())
+    Dispatcher(db, config).deliver()
+    alert, recovery = receiver.requests("/slack")
+    assert "recovered: redesign" in recovery.body.decode()
+    assert receiver.requests("/discord") == []
+
+
+def test_the_site_down_alerts_only_once_it_lasts(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="ops", type="slack", url=receiver.url("/slack"), admin=True, events=[]),
+                      notify="site_down_alert_minutes = 60\n")
+    press = Press(db, config)
+    press.crawl(seed_statement())
+    press.crawl(unreachable=True)
+    press.crawl(seed_statement())
+    Dispatcher(db, config).deliver()
+    assert receiver.requests("/slack") == []  # a blip: neither an alert nor a recovery
+
+    config.notify.site_down_alert_minutes = 0
+    press.crawl(unreachable=True)
+    press.crawl(seed_statement())
+    Dispatcher(db, config).deliver()
+    assert ["problem: unreachable" in r.body.decode() for r in receiver.requests("/slack")] == [True, False]
+
+
+def test_deliveries_of_a_channel_no_longer_configured_are_dead_lettered(db: Database,
+                                                                        receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="old", type="slack", url=receiver.url("/slack")))
+    with_events(db, config)
+    report = Dispatcher(db, settings()).deliver()
+    assert report.failed == 2
+    assert {d.last_error for d in deliveries(db)} == {"channel 'old' is not configured any more"}
+
+
+@pytest.mark.parametrize(("kind", "path", "shown_at_most"), [("slack", "/slack", 47), ("discord", "/discord", 10),
+                                                           ("google_chat", "/google-chat", 30), ("teams", "/teams", 40)])
+def test_a_chat_digest_of_many_events_fits_and_says_how_many_more(db: Database, receiver: WebhookReceiver,
+                                                                   kind: str, path: str, shown_at_most: int) -> None:
+    config = settings(channel_toml(name="digest", type=kind, url=receiver.url(path), mode="digest",
+                                   schedule="0 8 * * *"))
+    press = Press(db, config)
+    press.crawl(seed_statement())
+    press.crawl(*[statement(f"korus-{n}", f"KORUS statement number {n}", [KORUS_PARAGRAPH * 3]) for n in range(60)])
+    digest_id, report = Dispatcher(db, config).digest("digest")
+    assert report.sent == 1 and receiver.invalid == []
+    (request,) = receiver.requests(path)
+    body = request.body.decode()
+    shown = body.count("KORUS statement number")
+    assert 0 < shown <= shown_at_most
+    assert f"and {60 - shown} more" in body
+    assert "60 new" in body

@@ -1,0 +1,185 @@
+"""The notifier's commands as users run them, and a sender killed in the middle of a batch."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+
+from archive.db import Database
+from archive.models import DeliveryStatus
+from tests.conftest import REPO, KorusWatch
+from tests.notify_support import Press, channel_toml, deliveries, seed_statement, settings_from, statement
+from tests.servers import Reply, SmtpServer, WebhookReceiver, validate_slack
+
+SLACK_URL_SECRET_PART = "T000/B000/XXXXXXXXSECRET"
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as server:
+        server.expect("/slack", validate_slack)
+        yield server
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+def configure(korus_watch: KorusWatch, text: str) -> None:
+    with korus_watch.config.open("a", encoding="utf-8") as config:
+        config.write(text)
+
+
+def press_for(korus_watch: KorusWatch, db: Database) -> Press:
+    """Writes events into the archive the commands read, with the channels of their config file."""
+    return Press(db, settings_from(korus_watch.config.read_text(encoding="utf-8")))
+
+
+def events_in(press: Press, count: int) -> None:
+    press.crawl(seed_statement())
+    press.crawl(*[statement(f"korus-{n}", f"KORUS statement {n}") for n in range(count)])
+
+
+def test_deliver_digest_and_the_delivery_log(korus_watch: KorusWatch, db: Database, smtp: SmtpServer,
+                                             receiver: WebhookReceiver, tmp_path: Path) -> None:
+    configure(korus_watch, (
+        f'[smtp]\nport = {smtp.port}\nsecurity = "none"\nfrom_addr = "watch@example.org"\n'
+        + channel_toml(name="analysts", type="email", to=["analyst@example.org"], mode="digest",
+                       schedule="0 8 * * mon-fri", timezone="America/New_York")
+        + channel_toml(name="team-chat", type="slack", url=receiver.url(f"/slack/{SLACK_URL_SECRET_PART}"))
+    ))
+    events_in(press_for(korus_watch, db), 2)
+
+    delivered = korus_watch.run("deliver")
+    assert "sent 2, retrying 0, failed 0" in delivered.stdout
+    assert len(receiver.requests()) == 2 and receiver.invalid == []
+    assert SLACK_URL_SECRET_PART not in delivered.stdout + delivered.stderr
+
+    out = tmp_path / "out"
+    dry = korus_watch.run("digest", "--channel", "analysts", "--dry-run", "--out", str(out))
+    assert "nothing sent" in dry.stdout and smtp.messages == []
+    eml = message_from_bytes((out / "digest-analysts.eml").read_bytes(), policy=default_policy)
+    assert eml["Subject"] == "korus-watch digest: 2 new"
+    printed = korus_watch.run("digest", "--channel", "analysts", "--dry-run").stdout
+    assert "Subject: korus-watch digest: 2 new" in printed and "KORUS statement 1" in printed
+
+    sent = korus_watch.run("digest", "--channel", "analysts")
+    assert "sent 1" in sent.stdout
+    assert smtp.wait_for(1)[0].message["Subject"] == "korus-watch digest: 2 new"
+    assert "nothing sent" in korus_watch.run("digest", "--channel", "analysts").stdout
+    assert len(smtp.messages) == 1
+
+    log = json.loads(korus_watch.run("deliveries", "--json").stdout)
+    assert Counter((row["channel"], row["kind"], row["status"]) for row in log) == {
+        ("analysts", "digest", "sent"): 1,
+        ("analysts", "event", "folded"): 2,
+        ("team-chat", "event", "sent"): 2,
+    }
+    instant = korus_watch.run("digest", "--channel", "team-chat", check=False)
+    assert instant.returncode == 1 and "instant channel" in instant.stderr
+
+
+def test_failed_deliveries_are_listed_and_requeued(korus_watch: KorusWatch, db: Database,
+                                                   receiver: WebhookReceiver) -> None:
+    configure(korus_watch, channel_toml(name="team-chat", type="slack", url=receiver.url("/slack")))
+    events_in(press_for(korus_watch, db), 2)
+    receiver.set_default("/slack", Reply.error(403, "invalid_token"))
+    result = korus_watch.run("deliver", check=False)
+    assert result.returncode == 1 and "failed 2" in result.stdout and "HTTP 403" in result.stderr
+
+    failed = korus_watch.run("deliveries", "--failed").stdout
+    assert failed.count("failed") >= 2 and "invalid_token" in failed
+    first_id = min(d.id for d in deliveries(db))
+    assert "requeued 1" in korus_watch.run("retry", str(first_id)).stdout
+    receiver.set_default("/slack", Reply(status=200, body=b"ok", content_type="text/plain"))
+    assert "sent 1" in korus_watch.run("deliver").stdout
+    assert "requeued 1" in korus_watch.run("retry", "--all-failed").stdout
+    assert "sent 1" in korus_watch.run("deliver").stdout
+    assert all(d.status == DeliveryStatus.SENT for d in deliveries(db))
+    unknown = korus_watch.run("retry", "999", check=False)
+    assert unknown.returncode == 1 and "999" in unknown.stderr
+
+
+def test_notify_test_and_channels(korus_watch: KorusWatch, smtp: SmtpServer, receiver: WebhookReceiver) -> None:
+    configure(korus_watch, (
+        f'[smtp]\nport = {smtp.port}\nsecurity = "none"\nusername = ""\n'
+        + channel_toml(name="team-chat", type="slack", url=receiver.url(f"/slack/{SLACK_URL_SECRET_PART}"))
+        + channel_toml(name="mail", type="email", to=["a@example.org"])
+        + channel_toml(name="hook", type="webhook", url=receiver.url("/generic"), secret="hmac-secret-value")
+        + channel_toml(name="typo", type="slak", url="https://example.org/x")
+    ))
+    chat = korus_watch.run("notify-test", "team-chat")
+    assert "HTTP 200 ok" in chat.stdout
+    (request,) = receiver.requests("/slack/" + SLACK_URL_SECRET_PART)
+    assert "Test message" in request.json["text"]
+    mail = korus_watch.run("notify-test", "mail")
+    assert "250" in mail.stdout
+    assert smtp.wait_for(1)[0].message["Subject"].startswith("[TEST]")
+
+    listing = korus_watch.run("channels", check=False)
+    assert listing.returncode == 1
+    assert SLACK_URL_SECRET_PART not in listing.stdout and "hmac-secret-value" not in listing.stdout
+    assert "**********" in listing.stdout
+    assert "BROKEN: channel 'typo': unknown type 'slak'" in listing.stdout
+    broken = korus_watch.run("notify-test", "typo", check=False)
+    assert broken.returncode == 1 and "unknown type 'slak'" in broken.stderr
+
+    receiver.set_default("/generic", Reply.error(500))
+    failing = korus_watch.run("notify-test", "hook", check=False)
+    assert failing.returncode == 1 and "HTTP 500" in failing.stderr
+
+
+@pytest.mark.parametrize(
+    ("channel", "message"),
+    [
+        ('name = "a b"\ntype = "slack"', "channels[a b].name: String should match pattern"),
+        ('name = "x"\ntype = "slack"\nmode = "weekly"', "channels[x].mode"),
+        ('name = "x"\ntype = "slack"\ntopics = ["tariffs"]', "channel 'x': unknown or disabled topic tariffs"),
+        ('name = "x"\ntype = "email"\nevents = ["published"]', "channels[x].events.0"),
+    ],
+)
+def test_channel_config_errors_name_the_channel(korus_watch: KorusWatch, channel: str, message: str) -> None:
+    configure(korus_watch, f"[[channels]]\n{channel}\n")
+    result = korus_watch.run("channels", check=False)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+def test_a_sender_killed_mid_batch_loses_and_duplicates_nothing(korus_watch: KorusWatch, db: Database,
+                                                                 receiver: WebhookReceiver) -> None:
+    configure(korus_watch, (
+        "[notify]\ntimeout_seconds = 1\nclaim_lease_seconds = 2\n"
+        + channel_toml(name="team-chat", type="slack", url=receiver.url("/slack"), max_per_hour=100)
+        + channel_toml(name="hook", type="webhook", url=receiver.url("/generic"))
+    ))
+    events_in(press_for(korus_watch, db), 15)
+    receiver.set_default("/slack", Reply.slow(0.15))
+    receiver.set_default("/generic", Reply.slow(0.15))
+
+    sender = subprocess.Popen([sys.executable, "-m", "korus_watch", "deliver"], cwd=REPO, env=korus_watch.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    receiver.wait_for(8, timeout=60)
+    sender.send_signal(signal.SIGKILL)
+    sender.wait(timeout=10)
+    interrupted = len(receiver.requests())
+    assert interrupted < 30, "the batch finished before the kill"
+    time.sleep(2.1)  # on PostgreSQL, a killed sender's claims are taken over when their lease ends
+
+    korus_watch.run("deliver")
+    keys = {d.idempotency_key for d in deliveries(db)}
+    assert len(keys) == 30 and all(d.status == DeliveryStatus.SENT for d in deliveries(db))
+    received = Counter(r.headers["Idempotency-Key"] for r in receiver.requests())
+    assert set(received) == keys
+    # At most the message in flight on each channel at the kill arrives twice, with its key unchanged.
+    assert sum(count - 1 for count in received.values()) <= 2

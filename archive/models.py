@@ -5,7 +5,21 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -268,3 +282,13 @@ class Delivery(Base):
     health_problem: Mapped[HealthProblem | None] = relationship()
     items: Mapped[list[Delivery]] = relationship(back_populates="parent", order_by="Delivery.id")
     parent: Mapped[Delivery | None] = relationship(back_populates="items", remote_side=[id])
+
+
+# APScheduler's job store (`korus-watch serve`): its own schema, declared here so that Alembic creates every table.
+scheduler_jobs = Table(
+    "scheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -288,7 +288,9 @@ class RunRecorder:
         landings_failed: int,
         cpu_seconds: float,
         interrupted: bool = False,
+        failure: str | None = None,
     ) -> CrawlRun:
+        """Ends the run. `interrupted`: stopped before its end; `failure`: stopped for this reason (a timeout)."""
         counts = {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
         health: list[tuple[str, str]] = []
         checked_known = self.unchanged + len(self._staged)
@@ -331,7 +333,7 @@ class RunRecorder:
             )
 
         with self.db.sessions.begin() as session:
-            if not health and not interrupted:
+            if not health and not interrupted and failure is None:
                 for change in self._staged.values():
                     kind = self._apply(session, change)
                     if kind is not None:
@@ -345,7 +347,9 @@ class RunRecorder:
                 counts[EventKind.REMOVED],
                 counts[EventKind.RESTORED],
             )
-            if interrupted:
+            if failure is not None:
+                run.status, run.message = RunStatus.FAILED, f"{failure}; held changes dropped"
+            elif interrupted:
                 run.status, run.message = RunStatus.INTERRUPTED, "stopped before the end; held changes dropped"
             elif health:
                 run.status, run.message = RunStatus.FAILED, "; ".join(message for _, message in health)

@@ -37,11 +37,15 @@ def prepare_recorder(db: Database, settings: Settings, *, full: bool) -> RunReco
     )
 
 
-def finish_recorder(recorder: RunRecorder, stats: dict[str, object], cpu_seconds: float) -> CrawlRun:
+def finish_recorder(
+    recorder: RunRecorder, stats: dict[str, object], cpu_seconds: float, failure: str | None = None
+) -> CrawlRun:
     def count(key: str) -> int:
         value = stats.get(key, 0)
         return value if isinstance(value, int) else 0
 
+    if failure is None and stats.get("finish_reason") == "closespider_timeout":
+        failure = "the crawl ran past crawl.timeout_minutes and was stopped"
     run = recorder.finish(
         requests=count("downloader/request_count"),
         not_modified=count("korus/not_modified"),
@@ -50,6 +54,7 @@ def finish_recorder(recorder: RunRecorder, stats: dict[str, object], cpu_seconds
         landings_failed=count("korus/landings_failed"),
         cpu_seconds=cpu_seconds,
         interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
+        failure=failure,
     )
     log.info(
         "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d "

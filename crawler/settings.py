@@ -17,6 +17,8 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": max(1.0, crawl.concurrent_requests / 2),
         "DOWNLOAD_TIMEOUT": crawl.timeout_seconds,
+        # The spider is closed cleanly at this age, and its run recorded as failed (crawler.run.finish_recorder).
+        "CLOSESPIDER_TIMEOUT": crawl.timeout_minutes * 60,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": crawl.max_page_bytes // 2,
         "RETRY_TIMES": crawl.retry_times,
@@ -30,10 +32,10 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
             "crawler.middlewares.RedirectGuardMiddleware": 650,
             "crawler.middlewares.ConditionalRequestMiddleware": 950,
         },
-        # Measured costs with no use here: Referer headers, URL length and depth checks, and a source scan of
-        # every callback for "return" in generators (bench/crawl_bench.py).
+        # Measured costs with no use here: URL length and depth checks, and a source scan of every callback for
+        # "return" in generators (bench/crawl_bench.py). The Referer middleware stays: without it Scrapy's
+        # redirect middlewares warn at the start of every crawl.
         "SPIDER_MIDDLEWARES": {
-            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
             "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
         },

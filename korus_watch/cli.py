@@ -24,26 +24,10 @@ from archive.queries import (
     statement_diff,
     statement_history,
 )
+from korus_watch.logs import configure_logging
 from korus_watch.settings import CONFIG_ENV, ConfigError, Settings, load_settings
 
 log = logging.getLogger("korus_watch")
-
-
-def _library_record_worth_showing(record: logging.LogRecord) -> bool:
-    # Scrapy resets its loggers to DEBUG whenever a crawl starts, so this filters on the handler. httpx logs each
-    # request's URL at INFO, and a chat webhook's URL is its secret.
-    library = record.name.split(".", 1)[0] in ("scrapy", "twisted", "py", "alembic", "httpx", "httpcore", "mail")
-    return not library or record.levelno >= logging.WARNING
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_library_record_worth_showing)
-    logging.captureWarnings(True)
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
 
 
 def _json_default(value: Any) -> str:
@@ -96,7 +80,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
         settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    configure_logging(settings.logging.level)
+    configure_logging(settings.logging.level, settings.logging.format)
     app = App(settings)
     ctx.obj = app
     ctx.call_on_close(lambda: app._db.dispose() if app._db else None)
@@ -427,3 +411,12 @@ def channels(app: App, as_json: bool) -> None:
             click.echo(f"{row['name']:<16} {row['type']:<12} {detail:<32} {topics:<16} {target}  {state}")
     if built.broken:
         sys.exit(1)
+
+
+@main.command()
+@click.pass_obj
+def serve(app: App) -> None:
+    """Run the service: polls, instant alerts, digests and housekeeping on their schedules, until SIGTERM."""
+    from scheduler.service import serve as run_service
+
+    sys.exit(run_service(app.settings))

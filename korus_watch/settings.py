@@ -44,6 +44,8 @@ class CrawlSettings(_Section):
     retry_times: int = Field(default=2, ge=0)
     max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024)
     interval_minutes: float = Field(default=15.0, gt=0)
+    # A poll that runs longer is stopped and recorded as failed.
+    timeout_minutes: float = Field(default=30.0, gt=0)
     full_revisit_hours: float = Field(default=24.0, gt=0)
     removal_confirmations: int = Field(default=2, ge=1)
     # The redesign guard: a run in which more than this share of statement pages fails extraction,
@@ -91,6 +93,27 @@ class TopicSettings(_Section):
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["keyvalue", "json"] = "keyvalue"
+
+
+class HttpSettings(_Section):
+    """`korus-watch serve`'s health and metrics endpoint."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=0, le=65535)
+
+
+class ServiceSettings(_Section):
+    shutdown_grace_seconds: float = Field(default=30.0, gt=0)
+    # Crawl-run records and the delivery log are pruned after this long; statement versions are kept forever.
+    retention_days: int = Field(default=90, ge=1)
+    # How often due retries and queued digests are looked for between polls.
+    delivery_sweep_seconds: float = Field(default=60.0, gt=0)
+    # Each poll starts up to this much later than its interval says, so that instances and sites are not hit
+    # in lockstep.
+    poll_jitter_seconds: float = Field(default=30.0, ge=0)
+    # PostgreSQL: how often a standby instance tries to take over the scheduler from a leader that is gone.
+    leader_check_seconds: float = Field(default=10.0, gt=0)
 
 
 class SmtpSettings(_Section):
@@ -183,6 +206,8 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     channels: list[ChannelSettings] = Field(default_factory=list)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @field_validator("topics")
     @classmethod

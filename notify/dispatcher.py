@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -73,12 +74,17 @@ class Dispatcher:
         self.settings = settings
         self.channels = channels if channels is not None else build_channels(settings)
         self.lease = timedelta(seconds=settings.notify.claim_lease_seconds)
+        self._stopping = threading.Event()
 
     def __enter__(self) -> Dispatcher:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def stop(self) -> None:
+        """Lets each channel finish the send in progress and claim nothing more; the rest wait in the outbox."""
+        self._stopping.set()
 
     def close(self) -> None:
         for channel_format in self.channels.working.values():
@@ -108,7 +114,7 @@ class Dispatcher:
         channel_format = self.channels.working[name]
         if channel_format.channel.mode == "instant":
             report.folded += self.fold_over_limit(channel_format.channel)
-        while (delivery_id := self._claim(name)) is not None:
+        while not self._stopping.is_set() and (delivery_id := self._claim(name)) is not None:
             error = self.send(channel_format, delivery_id, report)
             if error is not None and (error.unreachable or error.retry_after is not None):
                 break  # the channel's other messages would meet the same dead server or limit: next pass

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from archive.db import Database
 from archive.models import CrawlRun, Delivery, DeliveryStatus, HealthProblem, RunStatus, utcnow
 
-
 # Counters' "_created" series mean nothing to a dashboard of this service.
 disable_created_metrics()
 

@@ -21,6 +21,7 @@ from typing import Any, cast
 from scrapy.utils.reactor import install_reactor
 
 from korus_watch.settings import Settings
+from notify.channels import Channels, digest_trigger
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Overdue jobs found at start are spread this far apart instead of all firing at once.
@@ -28,6 +29,69 @@ _START_SPREAD_SECONDS = 5.0
 _HOUSEKEEPING_CRON = {"hour": 3, "minute": 17}
 
 log = logging.getLogger(__name__)
+
+
+Wanted = dict[str, tuple[str, Any, tuple[Any, ...]]]
+
+
+def scheduler_options(db: Any) -> dict[str, Any]:
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    return {
+        "jobstores": {"default": SQLAlchemyJobStore(engine=db.engine, tablename="scheduler_jobs")},
+        # A job missed while the service was down runs once when it is back, however late (coalesce), and never
+        # twice at once.
+        "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        "timezone": UTC,
+    }
+
+
+def wanted_jobs(settings: Settings, channels: Channels) -> Wanted:
+    """The jobs the configuration asks for: id -> (function reference, trigger, arguments)."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    service, crawl = settings.service, settings.crawl
+    wanted: Wanted = {
+        "poll": ("scheduler.jobs:poll",
+                 IntervalTrigger(minutes=crawl.interval_minutes, jitter=service.poll_jitter_seconds or None), ()),
+        "deliver": ("scheduler.jobs:deliver", IntervalTrigger(seconds=service.delivery_sweep_seconds), ()),
+        "housekeeping": ("scheduler.jobs:housekeeping", CronTrigger(**_HOUSEKEEPING_CRON, timezone=UTC), ()),
+    }
+    for name, channel_format in channels.working.items():
+        if channel_format.channel.mode == "digest":
+            wanted[f"digest:{name}"] = ("scheduler.jobs:digest", digest_trigger(channel_format.channel), (name,))
+    return wanted
+
+
+def sync_jobs(scheduler: Any, wanted: Wanted) -> None:
+    """Adds and updates the configured jobs (id -> function reference, trigger, arguments). A stored job whose
+    trigger is unchanged keeps its next run time, so a run missed while the service was down still happens."""
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            log.info("job %s removed: no longer configured", job.id)
+            job.remove()
+    stored = {job.id: job for job in scheduler.get_jobs()}
+    for job_id, (function, trigger, args) in wanted.items():
+        job = stored.get(job_id)
+        if job is not None and str(job.trigger) == str(trigger) and job.func_ref == function:
+            continue
+        # A poll new to the store runs soon, not a whole interval after the first start.
+        first_run = {"next_run_time": datetime.now(UTC) + timedelta(seconds=_START_SPREAD_SECONDS)} \
+            if job_id == "poll" and job is None else {}
+        scheduler.add_job(function, trigger, args=args, id=job_id, name=job_id, replace_existing=True, **first_run)
+
+
+def spread_overdue(scheduler: Any) -> None:
+    """Jobs that fell due while the service was down run once each, a few seconds apart, not all at once."""
+    now = datetime.now(UTC)
+    overdue = sorted((job for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now),
+                     key=lambda job: job.next_run_time)
+    for index, job in enumerate(overdue):
+        start = now + timedelta(seconds=_START_SPREAD_SECONDS * index + random.uniform(0, 1))
+        log.info("job %s was due at %s: runs once at %s", job.id, job.next_run_time.isoformat(),
+                 start.isoformat(timespec="seconds"))
+        job.modify(next_run_time=start)
 
 
 def serve(settings: Settings) -> int:
@@ -57,7 +121,6 @@ def serve(settings: Settings) -> int:
 class Service:
     def __init__(self, settings: Settings) -> None:
         # Imported here, after the reactor is installed: these import Twisted.
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
         from scrapy.crawler import AsyncCrawlerRunner
 
@@ -73,13 +136,7 @@ class Service:
         self.runner = AsyncCrawlerRunner(scrapy_settings(settings.crawl))
         self.metrics = ServiceMetrics(self.db)
         self.leadership = Leadership(self.db.engine)
-        self.scheduler = AsyncIOScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.db.engine, tablename="scheduler_jobs")},
-            # A job missed while the service was down runs once when it is back, however late (coalesce), and
-            # never twice at once.
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-            timezone=UTC,
-        )
+        self.scheduler = AsyncIOScheduler(**scheduler_options(self.db))
         self.started_at = datetime.now(UTC)
         self.leading = False
         self._stop = asyncio.Event()
@@ -159,17 +216,19 @@ class Service:
     async def _shut_down(self) -> None:
         grace = self.settings.service.shutdown_grace_seconds
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()  # no new jobs; shutting the scheduler down now would cancel the running ones
         self.dispatcher.stop()
         if self._crawler is not None:
             log.info("stopping the running crawl at a clean point")
             self._crawler.stop()
         pending = {task for task in self._active if not task.done()}
         if pending:
-            done, still = await asyncio.wait(pending, timeout=grace)
+            _, still = await asyncio.wait(pending, timeout=grace)
             if still:
                 log.warning("%d jobs still running after %.0f s: left for the next start (deliveries are retried)",
                             len(still), grace)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
     def _track(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
@@ -186,58 +245,11 @@ class Service:
             log.info("leading the scheduler again")
             return
         self.scheduler.start(paused=True)
-        self._sync_jobs()
-        self._spread_overdue()
+        sync_jobs(self.scheduler, wanted_jobs(self.settings, self.dispatcher.channels))
+        spread_overdue(self.scheduler)
         self.scheduler.resume()
         for job in self.scheduler.get_jobs():
             log.info("job %s next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "-")
-
-    def _wanted_jobs(self) -> dict[str, tuple[str, Any, tuple[Any, ...]]]:
-        from apscheduler.triggers.cron import CronTrigger
-        from apscheduler.triggers.interval import IntervalTrigger
-
-        from notify.channels import digest_trigger
-
-        service, crawl = self.settings.service, self.settings.crawl
-        wanted: dict[str, tuple[str, Any, tuple[Any, ...]]] = {
-            "poll": ("scheduler.jobs:poll",
-                     IntervalTrigger(minutes=crawl.interval_minutes, jitter=service.poll_jitter_seconds or None), ()),
-            "deliver": ("scheduler.jobs:deliver", IntervalTrigger(seconds=service.delivery_sweep_seconds), ()),
-            "housekeeping": ("scheduler.jobs:housekeeping", CronTrigger(**_HOUSEKEEPING_CRON, timezone=UTC), ()),
-        }
-        for name, channel_format in self.dispatcher.channels.working.items():
-            if channel_format.channel.mode == "digest":
-                wanted[f"digest:{name}"] = ("scheduler.jobs:digest", digest_trigger(channel_format.channel), (name,))
-        return wanted
-
-    def _sync_jobs(self) -> None:
-        """Adds and updates the configured jobs. A stored job whose trigger is unchanged keeps its next run time,
-        so a run missed while the service was down still happens (once)."""
-        wanted = self._wanted_jobs()
-        for job in self.scheduler.get_jobs():
-            if job.id not in wanted:
-                log.info("job %s removed: no longer configured", job.id)
-                job.remove()
-        stored = {job.id: job for job in self.scheduler.get_jobs()}
-        for job_id, (function, trigger, args) in wanted.items():
-            job = stored.get(job_id)
-            if job is not None and str(job.trigger) == str(trigger) and job.func_ref == function:
-                continue
-            # A poll new to the store runs soon, not a whole interval after the first start.
-            first_run = {"next_run_time": datetime.now(UTC) + timedelta(seconds=_START_SPREAD_SECONDS)} \
-                if job_id == "poll" and job is None else {}
-            self.scheduler.add_job(function, trigger, args=args, id=job_id, name=job_id, replace_existing=True,
-                                   **first_run)
-
-    def _spread_overdue(self) -> None:
-        now = datetime.now(UTC)
-        overdue = sorted((job for job in self.scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now),
-                         key=lambda job: job.next_run_time)
-        for index, job in enumerate(overdue):
-            start = now + timedelta(seconds=_START_SPREAD_SECONDS * index + random.uniform(0, 1))
-            log.info("job %s was due at %s: runs once at %s", job.id, job.next_run_time.isoformat(),
-                     start.isoformat(timespec="seconds"))
-            job.modify(next_run_time=start)
 
     # -- the jobs -----------------------------------------------------------------------------------
 

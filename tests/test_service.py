@@ -1,0 +1,274 @@
+"""`korus-watch serve` as a real process against the mirror, an SMTP server and a webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from archive.db import Database
+from archive.models import CrawlRun, Delivery, DeliveryStatus, RunStatus, Statement
+from tests.conftest import REPO, KorusWatch
+from tests.mirror import MirrorServer, MirrorSite
+from tests.notify_support import channel_toml
+from tests.servers import Reply, WebhookReceiver
+
+SECRET_PATH = "/slack/T0/B0/service-secret-part"
+INTERVAL_SECONDS = 3.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Serve:
+    """One `korus-watch serve` process, its log lines collected as they come."""
+
+    korus_watch: KorusWatch
+    port: int = field(default_factory=free_port)
+    lines: list[str] = field(default_factory=list)
+    process: subprocess.Popen[str] | None = None
+
+    def start(self) -> Serve:
+        env = {**self.korus_watch.env, "KORUS_WATCH_HTTP__PORT": str(self.port)}
+        self.process = subprocess.Popen([sys.executable, "-m", "korus_watch", "serve"], cwd=REPO, env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_until(lambda: self.health() is not None, "the health endpoint to answer")
+        return self
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def health(self) -> tuple[int, dict[str, object]] | None:
+        try:
+            response = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
+        except httpx.TransportError:
+            return None
+        return response.status_code, response.json()
+
+    def metrics(self) -> str:
+        return httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=2).text
+
+    def wait_until(self, condition: Callable[[], object], what: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"serve exited {self.process.returncode} waiting for {what}:\n" + self.log())
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}:\n" + self.log())
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+    def log(self) -> str:
+        return "\n".join(self.lines[-60:])
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as server:
+        yield server
+
+
+@pytest.fixture
+def service_config(korus_watch: KorusWatch, receiver: WebhookReceiver) -> KorusWatch:
+    with korus_watch.config.open("a", encoding="utf-8") as config:
+        config.write(
+            f"interval_minutes = {INTERVAL_SECONDS / 60}\n"
+            "[service]\npoll_jitter_seconds = 0\ndelivery_sweep_seconds = 1\nleader_check_seconds = 1\n"
+            "shutdown_grace_seconds = 10\n"
+            "[notify]\ntimeout_seconds = 2\nclaim_lease_seconds = 3\nbackoff_seconds = 0.5\n"
+            "[logging]\nformat = \"json\"\n"
+            + channel_toml(name="team-chat", type="slack", url=receiver.url(SECRET_PATH), max_per_hour=1000)
+        )
+    return korus_watch
+
+
+@pytest.fixture
+def serve(service_config: KorusWatch) -> Iterator[Callable[[], Serve]]:
+    started: list[Serve] = []
+
+    def start() -> Serve:
+        started.append(Serve(service_config).start())
+        return started[-1]
+
+    yield start
+    for instance in started:
+        if instance.process is not None and instance.process.poll() is None:
+            instance.process.kill()
+            instance.process.wait()
+
+
+def runs(db: Database) -> list[CrawlRun]:
+    with db.sessions() as session:
+        return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))
+
+
+def succeeded_polls(db: Database) -> int:
+    return sum(run.status == RunStatus.SUCCEEDED for run in runs(db))
+
+
+def add_korus_statement(site: MirrorSite, n: int) -> None:
+    site.new_statement(title=f"KORUS Joint Committee statement {n}",
+                       paragraphs=["The U.S.-Korea Free Trade Agreement (KORUS FTA) Joint Committee met on trade."])
+
+
+def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serve], db: Database, site: MirrorSite,
+                                                       receiver: WebhookReceiver) -> None:
+    service = serve()
+    service.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
+    status, health = service.health() or (0, {})
+    assert status == 200 and health["role"] == "leader" and health["last_successful_poll"]
+
+    add_korus_statement(site, 1)
+    added = time.time()
+    (alert,) = receiver.wait_for(1, timeout=INTERVAL_SECONDS + 10)
+    assert alert.received_at - added <= INTERVAL_SECONDS + 5
+    assert "KORUS Joint Committee statement 1" in alert.body.decode()
+
+    metrics = service.metrics()
+    assert 'korus_watch_polls_total{status="succeeded"}' in metrics
+    assert 'korus_watch_deliveries{channel="team-chat",status="sent"} 1.0' in metrics
+    assert "korus_watch_last_successful_poll_timestamp_seconds" in metrics
+
+    assert service.stop(signal.SIGTERM) == 0
+    records = [json.loads(line) for line in service.lines if line.startswith("{")]
+    assert records and all({"ts", "level", "logger", "msg"} <= set(record) for record in records)
+    messages = [record["msg"] for record in records]
+    assert any(m.startswith("crawl run") and "succeeded" in m for m in messages)
+    assert "service stopped" in messages
+    assert SECRET_PATH not in "\n".join(service.lines)
+    assert all(run.status != RunStatus.RUNNING for run in runs(db))
+
+
+def test_sigterm_in_the_middle_of_a_crawl_stops_it_at_a_clean_point(serve: Callable[[], Serve], db: Database,
+                                                                   site: MirrorSite) -> None:
+    service = serve()
+    service.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
+    slow = site.statements[0].path
+    site.hang(slow, 30)
+    add_korus_statement(site, 2)
+    site.edit(slow, replace=("the", "THE"))
+    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)), "a poll to start")
+    time.sleep(1)
+    started = time.monotonic()
+    assert service.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - started < 10
+    last = runs(db)[-1]
+    assert last.status == RunStatus.INTERRUPTED and last.finished_at is not None
+    with db.sessions() as session:
+        assert all(statement.versions for statement in session.scalars(select(Statement)))
+
+
+def test_a_killed_service_restarts_losing_and_duplicating_nothing(serve: Callable[[], Serve], db: Database,
+                                                                 site: MirrorSite, receiver: WebhookReceiver) -> None:
+    receiver.set_default(SECRET_PATH, Reply.slow(0.3))
+    first = serve()
+    first.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
+    for n in range(12):
+        add_korus_statement(site, n)
+    receiver.wait_for(3, timeout=30)
+    first.stop(signal.SIGKILL)
+    assert len(receiver.requests()) < 12, "everything was sent before the kill"
+
+    second = serve()
+    second.wait_until(lambda: len({r.headers["Idempotency-Key"] for r in receiver.requests()}) >= 12,
+                      "every alert", timeout=60)
+    assert second.stop() == 0
+    with db.sessions() as session:
+        keys = {d.idempotency_key for d in session.scalars(select(Delivery))}
+        assert all(d.status == DeliveryStatus.SENT for d in session.scalars(select(Delivery)))
+    received = Counter(r.headers["Idempotency-Key"] for r in receiver.requests())
+    assert set(received) == keys and len(keys) == 12
+    assert sum(count - 1 for count in received.values()) <= 1  # only the send in flight at the kill, same key
+
+
+def test_a_second_serve_on_one_sqlite_file_is_refused(serve: Callable[[], Serve], database_url: str,
+                                                      service_config: KorusWatch) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL runs several instances: see test_two_instances_share_the_work")
+    serve()
+    second = service_config.run("serve", check=False, timeout=60)
+    assert second.returncode == 1
+    assert "another korus-watch serve is running" in second.stderr and "PostgreSQL" in second.stderr
+
+
+@pytest.mark.postgres
+def test_two_instances_on_postgresql_share_the_work_and_fail_over(serve: Callable[[], Serve], db: Database,
+                                                                  database_url: str, site: MirrorSite,
+                                                                  receiver: WebhookReceiver) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite takes one instance: see test_a_second_serve_on_one_sqlite_file_is_refused")
+    first, second = serve(), serve()
+    first.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
+    roles = {first.health()[1]["role"], second.health()[1]["role"]}  # type: ignore[index]
+    assert roles == {"leader", "standby"}
+    for n in range(6):
+        add_korus_statement(site, n)
+    first.wait_until(lambda: len(receiver.requests()) >= 6, "six alerts")
+
+    leader = first if first.health()[1]["role"] == "leader" else second  # type: ignore[index]
+    standby = second if leader is first else first
+    leader.stop(signal.SIGKILL)
+    polls_before = succeeded_polls(db)
+    standby.wait_until(lambda: standby.health()[1]["role"] == "leader", "the standby to take over")  # type: ignore[index]
+    for n in range(6, 9):
+        add_korus_statement(site, n)
+    standby.wait_until(lambda: len(receiver.requests()) >= 9 and succeeded_polls(db) > polls_before + 1,
+                       "alerts after the fail-over")
+    assert standby.stop() == 0
+
+    received = Counter(r.headers["Idempotency-Key"] for r in receiver.requests())
+    assert len(received) == 9 and set(received.values()) == {1}
+    done = [run for run in runs(db) if run.finished_at is not None]
+    for earlier, later in zip(done, done[1:], strict=False):
+        assert earlier.finished_at <= later.started_at, "two polls ran at once"  # type: ignore[operator]
+
+
+def test_health_turns_503_when_polls_keep_failing(korus_watch: KorusWatch, mirror: MirrorServer,
+                                                  serve: Callable[[], Serve]) -> None:
+    mirror.stop()
+    korus_watch.env.update(KORUS_WATCH_CRAWL__TIMEOUT_MINUTES="0.05")  # stale after 2 intervals + 3 s
+    service = serve()
+    status, health = service.health() or (0, {})
+    assert status == 200 and str(health["reason"]).startswith("starting")
+    service.wait_until(lambda: (service.health() or (0, {}))[0] == 503, "health to turn 503", timeout=30)
+    status, health = service.health() or (0, {})
+    assert health["reason"] == "no successful poll ever" and health["last_successful_poll"] is None
+    assert service.stop() == 0
+
+
+def test_a_crawl_past_its_timeout_is_stopped_and_recorded_as_failed(korus_watch: KorusWatch, db: Database,
+                                                                     site: MirrorSite) -> None:
+    korus_watch.run("crawl")
+    for statement in site.statements:
+        site.hang(statement.path, 4)  # every page answers after 4 s: the whole crawl would take half a minute
+    korus_watch.env.update(KORUS_WATCH_CRAWL__TIMEOUT_MINUTES="0.05", KORUS_WATCH_CRAWL__TIMEOUT_SECONDS="10")
+    started = time.monotonic()
+    result = korus_watch.run("crawl", "--full", check=False)
+    assert time.monotonic() - started < 15
+    assert result.returncode == 1
+    last = runs(db)[-1]
+    assert last.status == RunStatus.FAILED and "timeout_minutes" in (last.message or "")

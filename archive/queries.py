@@ -15,6 +15,8 @@ from archive.models import (
     ChangeEvent,
     CrawlError,
     CrawlRun,
+    Delivery,
+    DeliveryStatus,
     HealthProblem,
     RunStatus,
     Statement,
@@ -22,7 +24,12 @@ from archive.models import (
     StatementUrl,
     TopicRelevance,
     Version,
+    scheduler_jobs,
 )
+
+
+# The delivery states worth a line in `status`: waiting for a digest, queued, in flight, dead-lettered.
+_QUEUE_STATES = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED)
 
 
 class NotFound(LookupError):
@@ -257,6 +264,18 @@ def archive_status(session: Session) -> dict[str, Any]:
         "versions": session.scalar(select(func.count(Version.id))),
         "events": session.scalar(select(func.count(ChangeEvent.id))),
         "last_run_errors": [{"url": e.url, "kind": e.kind, "message": e.message} for e in recent_errors],
+        "jobs": [
+            {"id": job_id, "next_run_at": datetime.fromtimestamp(next_run, UTC) if next_run is not None else None}
+            for job_id, next_run in session.execute(
+                select(scheduler_jobs.c.id, scheduler_jobs.c.next_run_time).order_by(scheduler_jobs.c.next_run_time)
+            )
+        ],
+        "deliveries": {
+            status.value: count
+            for status, count in session.execute(
+                select(Delivery.status, func.count()).where(Delivery.status.in_(_QUEUE_STATES)).group_by(Delivery.status)
+            )
+        },
         "health_problems": [
             {"id": p.id, "kind": p.kind, "message": p.message, "opened_at": p.opened_at, "last_seen_at": p.last_seen_at}
             for p in problems

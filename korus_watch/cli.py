@@ -224,7 +224,7 @@ def events(app: App, since: str | None, topic: str | None, as_json: bool) -> Non
 @json_option
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
-    """The last crawl, archive counts, and open health problems."""
+    """The last crawl, archive counts, the delivery queue, the service's jobs, and open health problems."""
     data = app.read(archive_status)
     if as_json:
         return emit_json(data)
@@ -240,6 +240,12 @@ def status(app: App, as_json: bool) -> None:
     click.echo(f"last successful crawl: {data['last_success_at'] or 'never'}")
     click.echo(f"statements: {data['statements']['active']} active, {data['statements']['removed']} removed; "
                f"{data['versions']} versions; {data['events']} events")
+    queue = data["deliveries"]
+    click.echo(f"deliveries: {queue.get('pending', 0)} pending, {queue.get('sending', 0)} sending, "
+               f"{queue.get('held', 0)} held for digests, {queue.get('failed', 0)} failed")
+    for job in data["jobs"]:
+        next_run = f"{job['next_run_at']:%Y-%m-%d %H:%M:%S} UTC" if job["next_run_at"] else "paused"
+        click.echo(f"job {job['id']}: next run {next_run}")
     for error in data["last_run_errors"]:
         click.echo(f"error in last crawl: {error['kind']} {error['url']}: {error['message']}")
     if not data["health_problems"]:

@@ -136,7 +136,7 @@ def add_korus_statement(site: MirrorSite, n: int) -> None:
 
 
 def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serve], db: Database, site: MirrorSite,
-                                                       receiver: WebhookReceiver) -> None:
+                                                       receiver: WebhookReceiver, service_config: KorusWatch) -> None:
     service = serve()
     service.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
     status, health = service.health() or (0, {})
@@ -161,6 +161,10 @@ def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serv
     assert "service stopped" in messages
     assert SECRET_PATH not in "\n".join(service.lines)
     assert all(run.status != RunStatus.RUNNING for run in runs(db))
+
+    status_text = service_config.run("status").stdout
+    assert "deliveries: 0 pending, 0 sending, 0 held for digests, 0 failed" in status_text
+    assert "job poll: next run 20" in status_text and "job housekeeping: next run" in status_text
 
 
 def test_sigterm_in_the_middle_of_a_crawl_stops_it_at_a_clean_point(serve: Callable[[], Serve], db: Database,

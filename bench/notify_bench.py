@@ -1,0 +1,804 @@
+"""Notifier benchmark: a digest email of 500 events and 1,000 instant webhooks, against plain smtplib and httpx.
+
+    python bench/notify_bench.py [--database-url postgresql://postgres@127.0.0.1:5432/test] [--doc docs/benchmarks.md]
+
+The SMTP server and the webhook receiver (tests.servers, real loopback servers) run in a child process of their
+own, `notify_bench.py --servers FILE`, so that they do not compete for the GIL with the code measured; on stdin EOF
+or SIGTERM it writes what it received (Message-ID or Idempotency-Key, size, time.time() of receipt) to FILE.
+The notifier runs in this process, on a fresh archive per scenario: a SQLite file in a temp dir, or with
+--database-url a PostgreSQL schema of its own, dropped at the end. Wall time from time.perf_counter, CPU (user +
+sys, every thread) from time.process_time, and per stage (claim, load, render, send, record) from
+time.thread_time in the thread that does the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata
+import json
+import logging
+import math
+import os
+import platform
+import random
+import signal
+import smtplib
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from statistics import median
+from typing import Any
+from urllib.parse import urlsplit
+
+import css_inline
+import httpx
+import psutil  # type: ignore[import-untyped]
+import psycopg
+from sqlalchemy import select
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # tests.notify_support and tests.servers are not installed with the package
+
+from archive.db import Database  # noqa: E402
+from archive.models import ChangeEvent, Delivery, DeliveryKind, DeliveryStatus  # noqa: E402
+from archive.records import FetchedStatement  # noqa: E402
+from crawler.run import prepare_recorder  # noqa: E402
+from korus_watch.settings import Settings  # noqa: E402
+from notify.dispatcher import DeliveryReport, Dispatcher  # noqa: E402
+from notify.formats import Format  # noqa: E402
+from notify.http import USER_AGENT  # noqa: E402
+from tests.notify_support import SITE, Press, channel_toml, seed_statement, settings_from, statement  # noqa: E402
+
+log = logging.getLogger("notify_bench")
+
+MARKERS = ("<!-- notify_bench results: start -->", "<!-- notify_bench results: end -->")
+DIGEST_EVENTS = 500
+WEBHOOK_EVENTS = 1000
+LATENCY_EVENTS = 1000
+RUN_SIZE = 10  # statements per crawl run in the latency scenario
+IDLE_SLEEP = 0.05  # the deliverer's pause after a pass that sent nothing
+FROM_ADDR = "watch@example.org"
+TO_ADDR = "analyst@example.org"
+WEBHOOK_PATHS = ("/slack/deliver", "/slack/baseline", "/slack/latency")
+
+
+# -- realistic statements ---------------------------------------------------------------------------
+
+OPENINGS = (
+    "Washington, DC – United States Trade Representative {person} today met with Korea's Minister for Trade "
+    "{minister} to review the implementation of the U.S.-Korea Free Trade Agreement (KORUS FTA) and to discuss {topic}.",
+    "Washington, DC – The Office of the United States Trade Representative (USTR) today announced the conclusion of "
+    "the {ordinal} meeting of the KORUS FTA Joint Committee in {city}, where both sides addressed {topic}.",
+    "Seoul, Korea – Officials from the United States and the Republic of Korea met in {city} this week to advance "
+    "discussions under the U.S.-Korea Free Trade Agreement (KORUS), focusing on {topic}.",
+    "Washington, DC – Ambassador {person} issued the following statement on the {ordinal} anniversary of the entry "
+    "into force of the KORUS FTA, and on the progress made on {topic}.",
+)
+TOPICS = (
+    "market access for U.S. autos and auto parts", "the treatment of U.S. agricultural exports",
+    "customs procedures and rules of origin", "the transparency of pharmaceutical pricing",
+    "steel and aluminum trade", "digital trade and cross-border data flows", "the trade deficit in industrial goods",
+    "labor and environment commitments", "the safety standards for imported vehicles",
+    "the enforcement of intellectual property rights",
+)
+SENTENCES = (
+    "The United States emphasized steps to rebalance the Agreement and to improve the large trade deficit in goods.",
+    "Both sides agreed to continue their work at the technical level and to report back within ninety days.",
+    "The United States pressed for the resolution of implementation concerns that have hindered U.S. exports.",
+    "The delegations reviewed the work of the committees and working groups established under the Agreement.",
+    "Korea's delegation was led by Deputy Minister Myung-hee Yoo of the Ministry of Trade, Industry and Energy.",
+    "The U.S. delegation was led by the Assistant U.S. Trade Representative for Japan, Korea and APEC.",
+    "Officials discussed the schedule for the next round of talks, to be held in Washington in the coming months.",
+    "USTR will continue to consult with Congress and stakeholders as the discussions move forward.",
+    "The two sides also exchanged views on regional trade developments and on cooperation in multilateral fora.",
+    "These negotiations are an example of the commitment to making trade fair and reciprocal for American workers.",
+    "In 2025, U.S. goods and services trade with Korea totaled an estimated $240 billion.",
+    "The Agreement eliminated tariffs on over 95 percent of industrial and consumer goods within five years.",
+    "Stakeholders may submit written comments through the regulations.gov docket until the end of the month.",
+    "The Joint Committee is the principal body that oversees the operation of the KORUS FTA.",
+    "Both sides anticipate setting dates in the near future for further meetings in Washington, DC.",
+)
+PEOPLE = ("Katherine Tai", "Robert Lighthizer", "Jamieson Greer")
+MINISTERS = ("Ahn Duk-geun", "Yeo Han-koo", "Kim Hyun-chong")
+CITIES = ("Seoul", "Washington", "Sejong", "Geneva")
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def korus_statement(prefix: str, number: int, rng: random.Random) -> FetchedStatement:
+    """A KORUS press release of 4-6 paragraphs (about 2-3 KB of text), different for every number."""
+    topic = rng.choice(TOPICS)
+    opening = rng.choice(OPENINGS).format(person=rng.choice(PEOPLE), minister=rng.choice(MINISTERS), topic=topic,
+                                          ordinal=ordinal(number % 40 + 1), city=rng.choice(CITIES))
+    paragraphs = [opening, *(" ".join(rng.sample(SENTENCES, rng.randint(3, 5))) for _ in range(rng.randint(3, 5)))]
+    title = f"USTR Statement on KORUS FTA Talks on {topic[0].upper()}{topic[1:]} ({prefix} {number})"
+    published = date(2026, 11, 27) - timedelta(days=number % 30)
+    return statement(f"{prefix}-{number}-{topic.split()[-1]}", title, paragraphs, published_on=published,
+                     published_text=f"{published:%B} {published.day}, {published.year}")
+
+
+def korus_statements(prefix: str, count: int) -> list[FetchedStatement]:
+    rng = random.Random(f"notify-bench {prefix}")
+    return [korus_statement(prefix, number, rng) for number in range(count)]
+
+
+# -- the servers' child process, run as `notify_bench.py --servers FILE` ---------------------------
+
+def serve(out: Path) -> None:
+    from tests.servers import SmtpServer, WebhookReceiver, validate_slack
+
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+
+    def until_eof() -> None:
+        sys.stdin.read()
+        done.set()
+
+    with SmtpServer() as smtp, WebhookReceiver() as receiver:
+        for path in WEBHOOK_PATHS:
+            receiver.expect(path, validate_slack)  # answers 400 to a payload Slack would refuse
+        print(f"SERVERS smtp={smtp.port} webhook={receiver.port}", flush=True)
+        threading.Thread(target=until_eof, daemon=True).start()
+        while not done.wait(0.5):
+            pass
+        received = {
+            "smtp": [{"message_id": str(m.message["Message-ID"]), "bytes": len(m.raw), "received_at": m.received_at}
+                     for m in smtp.messages],
+            "webhook": [{"path": r.path, "key": r.headers.get("Idempotency-Key"), "bytes": len(r.body),
+                         "received_at": r.received_at, "status": r.status} for r in receiver.requests()],
+            "invalid": [invalid.error for invalid in receiver.invalid],
+        }
+    out.write_text(json.dumps(received))
+
+
+class Servers:
+    """The SMTP server and webhook receiver in their own process; `received()` stops them and reads their log."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.out = scratch / "received.json"
+        self.process = subprocess.Popen([sys.executable, __file__, "--servers", str(self.out)], cwd=REPO,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        if not line.startswith("SERVERS "):
+            self.stop()
+            raise RuntimeError(f"the servers did not start: {line!r}")
+        ports = dict(part.split("=") for part in line.split()[1:])
+        self.smtp_port, self.webhook_port = int(ports["smtp"]), int(ports["webhook"])
+        self.stats = psutil.Process(self.process.pid)
+        self._received: dict[str, Any] | None = None
+        log.info("SMTP server on port %d, webhook receiver on port %d (pid %d)", self.smtp_port, self.webhook_port,
+                 self.process.pid)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.webhook_port}{path}"
+
+    def cpu(self) -> float:
+        times = self.stats.cpu_times()
+        return float(times.user + times.system)
+
+    def received(self) -> dict[str, Any]:
+        if self._received is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            self.process.wait(60)
+            self._received = json.loads(self.out.read_text())
+        return self._received
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# -- archives ---------------------------------------------------------------------------------------
+
+class Archives:
+    """A fresh archive per scenario: a SQLite file in the scratch dir, or a PostgreSQL schema of its own."""
+
+    def __init__(self, scratch: Path, postgres_url: str | None) -> None:
+        self.scratch = scratch
+        self.postgres_url = postgres_url
+        self.schemas: list[str] = []
+        self.databases: list[Database] = []
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.postgres_url else "sqlite"
+
+    def _admin_url(self) -> str:
+        assert self.postgres_url is not None
+        return self.postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def new(self, name: str) -> Database:
+        if self.postgres_url is None:
+            url = f"sqlite:///{self.scratch / f'{name}.sqlite3'}"
+        else:
+            schema = f"notify_bench_{name}_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(self._admin_url(), autocommit=True) as connection:
+                connection.execute(f'CREATE SCHEMA "{schema}"')
+            self.schemas.append(schema)
+            url = f"{self.postgres_url}{'&' if '?' in self.postgres_url else '?'}options=-csearch_path%3D{schema}"
+        database = Database(url)
+        self.databases.append(database)
+        return database
+
+    def server_version(self) -> str:
+        if self.postgres_url is None:
+            return f"SQLite {sqlite3.sqlite_version}"
+        with psycopg.connect(self._admin_url()) as connection:
+            return f"PostgreSQL {connection.execute('SHOW server_version').fetchone()[0]}"  # type: ignore[index]
+
+    def close(self) -> None:
+        for database in self.databases:
+            database.dispose()
+        if self.schemas:
+            with psycopg.connect(self._admin_url(), autocommit=True) as connection:
+                for schema in self.schemas:
+                    connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def bench_settings(servers: Servers, *channels: str) -> Settings:
+    return settings_from(
+        f'[crawl]\nbase_url = "{SITE}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {servers.smtp_port}\nsecurity = "none"\nfrom_addr = "{FROM_ADDR}"\n'
+        + "".join(channels))
+
+
+def crawl_in_runs(press: Press, pages: list[FetchedStatement], size: int) -> None:
+    for start in range(0, len(pages), size):
+        press.crawl(*pages[start:start + size])
+
+
+# -- measuring --------------------------------------------------------------------------------------
+
+@dataclass
+class Timing:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+@contextlib.contextmanager
+def timed() -> Iterator[Timing]:
+    """Wall seconds and the process's CPU seconds (user + sys, all threads) of the block."""
+    timing = Timing()
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield timing
+    finally:
+        timing.wall, timing.cpu = time.perf_counter() - wall, time.process_time() - cpu
+
+
+@dataclass
+class Stages:
+    """Wall and CPU seconds per stage of a delivery, summed over calls (CPU of the calling thread only)."""
+
+    wall: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.wall[name] += time.perf_counter() - wall
+                self.cpu[name] += time.thread_time() - cpu
+                self.calls[name] += 1
+
+    def wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            with self.stage(name):
+                return function(*args, **kwargs)
+        return timed_call
+
+    def describe(self, total_wall: float, names: tuple[str, ...]) -> str:
+        parts = [f"{name} {1000 * self.wall[name]:.0f} ms wall / {1000 * self.cpu[name]:.0f} ms CPU "
+                 f"({100 * self.wall[name] / total_wall:.0f} %)" for name in names if self.calls[name]]
+        rest = total_wall - sum(self.wall[name] for name in names)
+        return "; ".join([*parts, f"the rest {1000 * rest:.0f} ms ({100 * rest / total_wall:.0f} %)"])
+
+
+class TimedDispatcher(Dispatcher):
+    """The real Dispatcher, with a timer around each stage of a send (a few microseconds per call)."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__(db, settings)
+        self.stages = Stages()
+        for channel_format in self.channels.working.values():
+            channel_format.render = self.stages.wrap("render", channel_format.render)  # type: ignore[method-assign]
+            channel_format.send = self.stages.wrap("send", channel_format.send)  # type: ignore[method-assign]
+
+    def _claim(self, channel: str, delivery_id: int | None = None) -> int | None:
+        with self.stages.stage("claim"):
+            return super()._claim(channel, delivery_id)
+
+    def content(self, delivery_id: int) -> Any:
+        with self.stages.stage("load"):
+            return super().content(delivery_id)
+
+    def _record(self, delivery_id: int, attempt: int, **values: object) -> None:
+        with self.stages.stage("record"):
+            super()._record(delivery_id, attempt, **values)
+
+    def fold_over_limit(self, channel: Any) -> int:
+        with self.stages.stage("fold"):
+            return super().fold_over_limit(channel)
+
+
+STAGES = ("fold", "claim", "load", "render", "send", "record")
+
+
+@dataclass
+class Row:
+    name: str
+    messages: int
+    timing: Timing
+    server_cpu: float | None = None
+    note: str = ""
+
+
+def server_cpu(servers: Servers, block: Callable[[], Any]) -> tuple[Any, float]:
+    before = servers.cpu()
+    result = block()
+    return result, servers.cpu() - before
+
+
+def checked(report: DeliveryReport, sent: int, what: str) -> None:
+    if report.sent != sent or report.failed or report.retrying or report.errors:
+        raise RuntimeError(f"{what}: sent {report.sent} of {sent}, failed {report.failed}, retrying "
+                           f"{report.retrying}: {report.errors[:3]}")
+
+
+# -- 1. a digest of 500 events by email ------------------------------------------------------------
+
+@dataclass
+class DigestResult:
+    rows: list[Row]
+    notes: list[str]
+    message_id: str
+    sent_at: float  # time.time() when digest() returned
+
+
+def digest_scenario(archives: Archives, servers: Servers, repeat: int) -> DigestResult:
+    channel = channel_toml(name="analysts", type="email", to=[TO_ADDR], mode="digest", schedule="0 8 * * mon-fri",
+                           timezone="America/New_York", topics=["korus"])
+    settings = bench_settings(servers, channel)
+    db = archives.new("digest")
+    press = Press(db, settings)
+    press.crawl(seed_statement())  # the baseline crawl: its statements make no events
+    with timed() as setup:
+        crawl_in_runs(press, korus_statements("digest", DIGEST_EVENTS), 50)
+    with db.sessions() as session:
+        held = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.HELD)).all()
+    if len(held) != DIGEST_EVENTS:
+        raise RuntimeError(f"{len(held)} events held for the digest, not {DIGEST_EVENTS}")
+    log.info("digest: %d events made in %.1f s", DIGEST_EVENTS, setup.wall)
+
+    dispatcher = TimedDispatcher(db, settings)
+    email_format: Format = dispatcher.channels.working["analysts"]
+    render = email_format.render.__wrapped__ if hasattr(email_format.render, "__wrapped__") else None
+    del render
+    previews, renders, totals = [], [], []
+    rendered = None
+    for _ in range(repeat):  # the first pass pays for first use (imports, compiled regexes): the median is reported
+        with timed() as total:
+            with timed() as preview:
+                content = dispatcher.preview_digest("analysts")
+            assert content is not None
+            with timed() as rendering:
+                rendered = email_format.render(content)
+        previews.append(preview)
+        renders.append(rendering)
+        totals.append(total)
+    assert rendered is not None and content is not None
+    # The parts of a render, each timed on its own once (the same calls as EmailFormat.render).
+    context = {"content": content, "channel": email_format.channel}
+    with timed() as text_part:
+        email_format.templates.text.get_template("email/message.txt").render(context)
+    with timed() as html_part:
+        html = email_format.templates.html.get_template("email/message.html").render(context)
+    with timed() as inlining:
+        inlined = css_inline.inline(html)
+
+    dispatcher.stages = Stages()  # only the digest's own send from here on
+    for channel_format in dispatcher.channels.working.values():
+        channel_format.render = dispatcher.stages.wrap("render", type(channel_format).render.__get__(channel_format))
+        channel_format.send = dispatcher.stages.wrap("send", type(channel_format).send.__get__(channel_format))
+    with timed() as digest_time:
+        (digest_id, report), digest_server_cpu = server_cpu(servers, lambda: dispatcher.digest("analysts"))
+    sent_at = time.time()
+    checked(report, 1, "digest")
+    dispatcher.close()
+    with db.sessions() as session:
+        key = session.scalar(select(Delivery.idempotency_key).where(Delivery.id == digest_id))
+    message_id = f"<{key}@{FROM_ADDR.partition('@')[2]}>"
+
+    baselines = []
+    baseline_server_cpu = 0.0
+    for _ in range(repeat):
+        def send_raw() -> None:
+            with smtplib.SMTP("127.0.0.1", servers.smtp_port, timeout=60) as client:
+                client.sendmail(FROM_ADDR, [TO_ADDR], rendered.body)
+        with timed() as baseline:
+            _, cpu = server_cpu(servers, send_raw)
+        baselines.append(baseline)
+        baseline_server_cpu += cpu
+
+    def middle(timings: list[Timing]) -> Timing:
+        return Timing(median(t.wall for t in timings), median(t.cpu for t in timings))
+
+    render_row = middle(totals)
+    baseline_row = middle(baselines)
+    stages = dispatcher.stages
+    rows = [
+        Row(f"digest of {DIGEST_EVENTS} events: render only (preview_digest + email render), median of {repeat}",
+            1, render_row, note=f"preview_digest (archive → content) {median(t.wall for t in previews):.2f} s, "
+            f"render {median(t.wall for t in renders):.2f} s; all {repeat}: "
+            + ", ".join(f"{t.wall:.2f}" for t in totals) + " s"),
+        Row(f"digest of {DIGEST_EVENTS} events: Dispatcher.digest() (render + CSS inlining + SMTP send)", 1,
+            digest_time, digest_server_cpu,
+            f"{len(rendered.body) / 1e6:.2f} MB message; " + stages.describe(digest_time.wall, STAGES)),
+        Row(f"baseline: smtplib, the same {len(rendered.body) / 1e6:.2f} MB to the same server, one connection "
+            f"(median of {repeat})", 1, baseline_row, baseline_server_cpu / repeat),
+    ]
+    notes = [
+        f"Digest of {DIGEST_EVENTS} events: Dispatcher.digest() took {digest_time.wall:.2f} s wall and "
+        f"{digest_time.cpu:.2f} s CPU ({1000 * digest_time.wall / DIGEST_EVENTS:.1f} ms per event) for a "
+        f"{len(rendered.body) / 1e6:.2f} MB message; {digest_time.wall / baseline_row.wall:.0f}× the baseline's "
+        f"{1000 * baseline_row.wall:.0f} ms, which sends the same bytes. Its send stage alone (re-parsing the message, "
+        f"connecting, SMTP) took {1000 * stages.wall['send']:.0f} ms, {stages.wall['send'] / baseline_row.wall:.1f}× "
+        f"the baseline.",
+        f"Render only: {render_row.wall:.2f} s wall, {render_row.cpu:.2f} s CPU; of one render, the plain-text "
+        f"template took {text_part.wall:.2f} s, the HTML template {html_part.wall:.2f} s "
+        f"({len(html) / 1e6:.2f} MB), CSS inlining {inlining.wall:.2f} s ({len(inlined) / 1e6:.2f} MB after) and the "
+        f"MIME message the rest, about {max(0.0, median(t.wall for t in renders) - text_part.wall - html_part.wall - inlining.wall):.2f} s.",
+        f"Making the {DIGEST_EVENTS} events (not measured above): {setup.wall:.1f} s through the run recorder and "
+        f"outbox, in crawl runs of 50.",
+    ]
+    return DigestResult(rows, notes, message_id, sent_at)
+
+
+# -- 2. 1,000 instant webhooks ---------------------------------------------------------------------
+
+def webhook_scenario(archives: Archives, servers: Servers) -> tuple[list[Row], list[str]]:
+    channel = channel_toml(name="team", type="slack", url=servers.url("/slack/deliver"), topics=["korus"],
+                           events=["new"], max_per_hour=100000)
+    settings = bench_settings(servers, channel)
+    db = archives.new("webhooks")
+    press = Press(db, settings)
+    press.crawl(seed_statement())
+    with timed() as setup:
+        crawl_in_runs(press, korus_statements("instant", WEBHOOK_EVENTS), 100)
+    with db.sessions() as session:
+        pending = session.scalars(select(Delivery.id).where(Delivery.status == DeliveryStatus.PENDING)
+                                  .order_by(Delivery.id)).all()
+    if len(pending) != WEBHOOK_EVENTS:
+        raise RuntimeError(f"{len(pending)} deliveries pending, not {WEBHOOK_EVENTS}")
+    log.info("webhooks: %d events made in %.1f s", WEBHOOK_EVENTS, setup.wall)
+
+    # Render only, and the bodies the baseline posts: the same calls as a send, without claim, post and record.
+    probe = Dispatcher(db, settings)
+    slack = probe.channels.working["team"]
+    bodies: list[tuple[str, bytes]] = []
+    load, render = Timing(), Timing()
+    with timed() as render_only:
+        for delivery_id in pending:
+            with timed() as loading:
+                content, _ = probe.content(delivery_id)
+            with timed() as rendering:
+                bodies.append((content.idempotency_key, slack.render(content).body))
+            load.wall, load.cpu = load.wall + loading.wall, load.cpu + loading.cpu
+            render.wall, render.cpu = render.wall + rendering.wall, render.cpu + rendering.cpu
+    probe.close()
+    sizes = [len(body) for _, body in bodies]
+
+    def post_all() -> None:
+        url = servers.url("/slack/baseline")
+        with httpx.Client(timeout=20) as client:
+            for key, body in bodies:
+                client.post(url, content=body, headers={"Content-Type": "application/json", "User-Agent": USER_AGENT,
+                                                        "Idempotency-Key": f"{key}-baseline"}).raise_for_status()
+
+    with timed() as baseline:
+        _, baseline_server_cpu = server_cpu(servers, post_all)
+
+    dispatcher = TimedDispatcher(db, settings)
+    with timed() as delivering:
+        report, deliver_server_cpu = server_cpu(servers, dispatcher.deliver)
+    checked(report, WEBHOOK_EVENTS, "deliver")
+    dispatcher.close()
+    stages = dispatcher.stages
+    rate, base_rate = WEBHOOK_EVENTS / delivering.wall, WEBHOOK_EVENTS / baseline.wall
+    rows = [
+        Row(f"{WEBHOOK_EVENTS} Slack messages: render only (load content + render JSON)", WEBHOOK_EVENTS,
+            render_only, note=f"loading {load.wall:.2f} s, rendering {render.wall:.2f} s; bodies "
+            f"{min(sizes)}–{max(sizes)} bytes, mean {sum(sizes) / len(sizes):.0f}"),
+        Row(f"{WEBHOOK_EVENTS} instant Slack webhooks: one Dispatcher.deliver() pass", WEBHOOK_EVENTS, delivering,
+            deliver_server_cpu, stages.describe(delivering.wall, STAGES)),
+        Row(f"baseline: one httpx.Client posting the same {WEBHOOK_EVENTS} bodies sequentially", WEBHOOK_EVENTS,
+            baseline, baseline_server_cpu),
+    ]
+    notes = [
+        f"Instant webhooks: {rate:.0f} messages/s ({1000 / rate:.1f} ms and {1000 * delivering.cpu / WEBHOOK_EVENTS:.1f}"
+        f" ms CPU per message) against the baseline's {base_rate:.0f} messages/s ({1000 / base_rate:.1f} ms, "
+        f"{1000 * baseline.cpu / WEBHOOK_EVENTS:.1f} ms CPU): {rate / base_rate:.2f}× the baseline's rate. Per "
+        f"message: " + ", ".join(f"{name} {1000 * stages.wall[name] / WEBHOOK_EVENTS:.2f} ms"
+                                 for name in ("claim", "load", "render", "send", "record")) + ".",
+        f"Making the {WEBHOOK_EVENTS} events (not measured above): {setup.wall:.1f} s, in crawl runs of 100.",
+    ]
+    return rows, notes
+
+
+# -- 3. latency from commit to receipt -------------------------------------------------------------
+
+@dataclass
+class LatencyRun:
+    timing: Timing
+    writer: Timing
+    deliverer_passes: int
+    idle_passes: int
+    sent: int
+    committed: dict[str, float]  # statement URL -> time.time() once statement_fetched had committed it
+    detected: dict[str, tuple[float, str]]  # idempotency key -> (detected_at, statement URL)
+    errors: list[str]
+
+
+def latency_scenario(archives: Archives, servers: Servers) -> LatencyRun:
+    channel = channel_toml(name="live", type="slack", url=servers.url("/slack/latency"), topics=["korus"],
+                           events=["new"], max_per_hour=100000)
+    settings = bench_settings(servers, channel)
+    db = archives.new("latency")
+    Press(db, settings).crawl(seed_statement())
+    pages = korus_statements("live", LATENCY_EVENTS)
+    committed: dict[str, float] = {}
+    writer_done = threading.Event()
+    writer_timing = Timing()
+    errors: list[str] = []
+
+    def write() -> None:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            for start in range(0, len(pages), RUN_SIZE):  # what Press.crawl does, noting when each commit returned
+                recorder = prepare_recorder(db, settings, full=False)
+                for page in pages[start:start + RUN_SIZE]:
+                    recorder.statement_fetched(page)
+                    committed[page.url] = time.time()
+                recorder.finish(requests=RUN_SIZE, not_modified=0, fetch_failures=0, landings=1, landings_failed=0,
+                                cpu_seconds=0.0)
+        except Exception as exc:
+            errors.append(f"writer: {type(exc).__name__}: {exc}")
+            log.exception("the writer failed")
+        finally:
+            writer_timing.wall, writer_timing.cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            writer_done.set()
+
+    passes, idle, sent = 0, 0, 0
+
+    def deliver() -> None:
+        nonlocal passes, idle, sent
+        deadline = time.monotonic() + 150
+        with Dispatcher(db, settings) as dispatcher:
+            while sent < LATENCY_EVENTS and time.monotonic() < deadline:
+                finished = writer_done.is_set()
+                try:
+                    report = dispatcher.deliver()
+                except Exception as exc:
+                    errors.append(f"deliverer: {type(exc).__name__}: {exc}")
+                    log.exception("a delivery pass failed")
+                    return
+                passes += 1
+                sent += report.sent
+                errors.extend(report.errors)
+                if report.sent == 0:
+                    idle += 1
+                    if finished:
+                        return  # the writer was done before this pass began, and it found nothing to send
+                    time.sleep(IDLE_SLEEP)
+
+    with timed() as total:
+        threads = [threading.Thread(target=write, name="writer"), threading.Thread(target=deliver, name="deliverer")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    with db.sessions() as session:
+        rows = session.execute(
+            select(Delivery.idempotency_key, ChangeEvent.detected_at, ChangeEvent.statement_id)
+            .join(ChangeEvent, Delivery.event_id == ChangeEvent.id).where(Delivery.kind == DeliveryKind.EVENT)
+        ).all()
+        from archive.models import Statement
+        urls = dict(session.execute(select(Statement.id, Statement.url)).tuples().all())
+    detected = {key: (detected_at.timestamp(), urls[statement_id]) for key, detected_at, statement_id in rows}
+    log.info("latency: %d sent in %d passes (%d idle), %.1f s", sent, passes, idle, total.wall)
+    return LatencyRun(total, writer_timing, passes, idle, sent, committed, detected, errors)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def latency_report(run: LatencyRun, received: list[dict[str, Any]]) -> tuple[list[str], list[str], Row]:
+    receipts = {r["key"]: r["received_at"] for r in received if r["path"] == "/slack/latency" and r["status"] == 200}
+    from_detected = [receipts[key] - at for key, (at, _) in run.detected.items() if key in receipts]
+    from_commit = [receipts[key] - run.committed[url] for key, (_, url) in run.detected.items()
+                   if key in receipts and url in run.committed]
+    lost = len(run.detected) - len(from_detected)
+    table = ["| latency, commit → receipt at the receiver | events | median ms | p95 ms | max ms |",
+             "|---|---:|---:|---:|---:|"]
+    for name, values in (("from ChangeEvent.detected_at", from_detected),
+                         ("from the return of the statement's commit (writer's clock)", from_commit)):
+        if values:
+            table.append(f"| {name} | {len(values)} | {1000 * median(values):.0f} | "
+                         f"{1000 * percentile(values, 0.95):.0f} | {1000 * max(values):.0f} |")
+    writer_rate = LATENCY_EVENTS / run.writer.wall if run.writer.wall else 0
+    notes = [
+        f"Latency run: a writer thread committed {LATENCY_EVENTS} new statements in crawl runs of {RUN_SIZE} "
+        f"({run.writer.wall:.1f} s, {writer_rate:.0f} statements/s, {run.writer.cpu:.1f} s CPU in its thread) while a "
+        f"deliverer thread looped Dispatcher.deliver() ({run.deliverer_passes} passes, {run.idle_passes} of them "
+        f"sending nothing and followed by a {1000 * IDLE_SLEEP:.0f} ms sleep); {run.sent} messages sent, "
+        f"{len(from_detected)} received with 200"
+        + (f", {lost} NOT RECEIVED" if lost else "") + (f"; errors: {run.errors[:3]}" if run.errors else "") + ".",
+    ]
+    row = Row(f"latency run: {LATENCY_EVENTS} statements written and delivered concurrently", run.sent, run.timing,
+              note=f"writer {run.writer.wall:.1f} s wall, {run.writer.cpu:.1f} s CPU; the deliverer (the rest of the "
+              f"process) {run.timing.cpu - run.writer.cpu:.1f} s CPU")
+    return table, notes, row
+
+
+# -- the report -------------------------------------------------------------------------------------
+
+def machine() -> str:
+    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} CPUs ({cpu}), {memory / 2**20:.1f} GiB memory"
+
+
+def commit() -> str:
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "archive", "crawler", "korus_watch", "notify"],
+                             cwd=REPO, capture_output=True)
+    return (head.stdout.strip() or "unknown") + (" (with uncommitted changes to the product code)"
+                                                 if changed.returncode == 1 else "")
+
+
+def report(archives: Archives, rows: list[Row], notes: list[str], latency: list[str], command: str,
+           load: list[float], started: datetime) -> str:
+    version = importlib.metadata.version
+    table = ["| run | messages | wall s | CPU s | messages/s | ms CPU/message | server CPU s | notes |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    table += [f"| {r.name} | {r.messages} | {r.timing.wall:.3f} | {r.timing.cpu:.3f} | "
+              f"{r.messages / r.timing.wall:.1f} | {1000 * r.timing.cpu / r.messages:.2f} | "
+              f"{'' if r.server_cpu is None else f'{r.server_cpu:.2f}'} | {r.note} |" for r in rows]
+    backend = archives.backend
+    return "\n".join([
+        f"<!-- notify_bench {backend}: start -->",
+        f"### {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}",
+        "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC with `{command}` at commit {commit()}, on {machine()}, "
+        f"Python {platform.python_version()}, {archives.server_version()}, SQLAlchemy {version('sqlalchemy')}, "
+        f"Jinja2 {version('jinja2')}, css-inline {version('css-inline')}, httpx {version('httpx')}, "
+        f"aiosmtpd {version('aiosmtpd')}, psycopg {version('psycopg')}; load averages (1, 5, 15 min) "
+        f"{' '.join(f'{v:.2f}' for v in load[:3])} before the run, {' '.join(f'{v:.2f}' for v in load[3:])} after.",
+        "", *table, "", *latency, "", *(f"- {line}" for line in notes),
+        f"<!-- notify_bench {backend}: end -->",
+    ])
+
+
+def write_doc(path: Path, section: str, backend: str) -> None:
+    """Replaces this backend's part of the marked results section of `path` (or adds it), keeping the rest."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if MARKERS[0] not in text:
+        text = text.rstrip("\n") + f"\n\n## Notifier benchmark\n\n{MARKERS[0]}\n{MARKERS[1]}\n"
+    start, end = text.index(MARKERS[0]) + len(MARKERS[0]), text.index(MARKERS[1])
+    block = text[start:end]
+    own = (f"<!-- notify_bench {backend}: start -->", f"<!-- notify_bench {backend}: end -->")
+    if own[0] in block:
+        first, last = block.index(own[0]), block.index(own[1]) + len(own[1])
+        block = block[:first] + section + block[last:]
+    else:
+        block = block.rstrip("\n") + "\n" + section + "\n"
+        if not block.strip("\n").startswith("<!--") or block.startswith("\n\n"):
+            block = "\n" + block.lstrip("\n")
+    path.write_text(text[:start] + block + text[end:])
+
+
+def benchmark(archives: Archives, scratch: Path, repeat: int) -> tuple[list[Row], list[str], list[str]]:
+    with contextlib.ExitStack() as cleanup:
+        servers = Servers(scratch)
+        cleanup.callback(servers.stop)
+        digest = digest_scenario(archives, servers, repeat)
+        webhook_rows, webhook_notes = webhook_scenario(archives, servers)
+        latency_run = latency_scenario(archives, servers)
+        received = servers.received()
+        latency_table, latency_notes, latency_row = latency_report(latency_run, received["webhook"])
+
+    arrived = [m for m in received["smtp"] if m["message_id"] == digest.message_id]
+    notes = list(digest.notes)
+    if len(arrived) != 1:
+        notes.append(f"The digest's Message-ID {digest.message_id} arrived {len(arrived)} times (expected once).")
+    else:
+        notes[0] += (f" The server received {arrived[0]['bytes'] / 1e6:.2f} MB, "
+                     f"{1000 * (digest.sent_at - arrived[0]['received_at']):.0f} ms before digest() returned.")
+    statuses = defaultdict(int)
+    for request in received["webhook"]:
+        statuses[(request["path"], request["status"])] += 1
+    unexpected = {f"{path} {status}": count for (path, status), count in statuses.items() if status != 200}
+    if unexpected or received["invalid"]:
+        notes.append(f"Receiver: answers other than 200: {unexpected}; invalid payloads: {received['invalid'][:3]}.")
+    delivered = statuses[("/slack/deliver", 200)]
+    if delivered != WEBHOOK_EVENTS:
+        notes.append(f"The receiver got {delivered} of the {WEBHOOK_EVENTS} instant messages.")
+    rows = [*digest.rows, *webhook_rows, latency_row]
+    return rows, [*notes, *webhook_notes, *latency_notes], latency_table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="run on PostgreSQL: a server URL, e.g. "
+                        "postgresql://postgres@127.0.0.1:5432/test (a schema of the run's own is made and dropped)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the digest's render-only and baseline steps")
+    parser.add_argument("--doc", type=Path, help="write the results into this Markdown file's marked section")
+    parser.add_argument("--servers", type=Path, help=argparse.SUPPRESS)  # the servers' child process
+    arguments = parser.parse_args()
+    if arguments.servers:
+        logging.basicConfig(level=logging.WARNING)
+        serve(arguments.servers)
+        return
+    if arguments.database_url and urlsplit(arguments.database_url).scheme.split("+")[0] not in ("postgresql",
+                                                                                                 "postgres"):
+        parser.error("--database-url must be a postgresql:// URL (SQLite is the default)")
+    for name in [name for name in os.environ if name.startswith("KORUS_WATCH_")]:
+        del os.environ[name]  # Settings reads the environment; the benchmark's channels must be its own
+
+    scratch = Path(tempfile.mkdtemp(prefix="notify-bench-"))
+    # The notifier's own logging (a line per send) goes to a file, as a service's would, rather than to the console.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s",
+                        filename=scratch / "korus-watch.log")
+    console = logging.StreamHandler()
+    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(console)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the clean-up below runs
+    command = "python bench/notify_bench.py" + (" --database-url postgresql://…" if arguments.database_url else "")
+    archives = Archives(scratch, arguments.database_url)
+    started = datetime.now(UTC)
+    try:
+        load = list(os.getloadavg())
+        rows, notes, latency = benchmark(archives, scratch, arguments.repeat)
+        section = report(archives, rows, notes, latency, command, [*load, *os.getloadavg()], started)
+    finally:
+        archives.close()
+        import shutil
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(section)
+    if arguments.doc:
+        write_doc(arguments.doc, section, archives.backend)
+
+
+if __name__ == "__main__":
+    main()

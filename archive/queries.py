@@ -27,7 +27,6 @@ from archive.models import (
     scheduler_jobs,
 )
 
-
 # The delivery states worth a line in `status`: waiting for a digest, queued, in flight, dead-lettered.
 _QUEUE_STATES = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED)
 

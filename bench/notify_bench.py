@@ -22,6 +22,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import signal
 import smtplib
 import sqlite3
@@ -51,7 +52,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # tests.notify_support and tests.servers are not installed with the package
 
 from archive.db import Database  # noqa: E402
-from archive.models import ChangeEvent, Delivery, DeliveryKind, DeliveryStatus  # noqa: E402
+from archive.models import ChangeEvent, Delivery, DeliveryKind, DeliveryStatus, Statement  # noqa: E402
 from archive.records import FetchedStatement  # noqa: E402
 from crawler.run import prepare_recorder  # noqa: E402
 from korus_watch.settings import Settings  # noqa: E402
@@ -306,12 +307,6 @@ class Stages:
                 self.cpu[name] += time.thread_time() - cpu
                 self.calls[name] += 1
 
-    def wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        def timed_call(*args: Any, **kwargs: Any) -> Any:
-            with self.stage(name):
-                return function(*args, **kwargs)
-        return timed_call
-
     def describe(self, total_wall: float, names: tuple[str, ...]) -> str:
         parts = [f"{name} {1000 * self.wall[name]:.0f} ms wall / {1000 * self.cpu[name]:.0f} ms CPU "
                  f"({100 * self.wall[name] / total_wall:.0f} %)" for name in names if self.calls[name]]
@@ -326,8 +321,14 @@ class TimedDispatcher(Dispatcher):
         super().__init__(db, settings)
         self.stages = Stages()
         for channel_format in self.channels.working.values():
-            channel_format.render = self.stages.wrap("render", channel_format.render)  # type: ignore[method-assign]
-            channel_format.send = self.stages.wrap("send", channel_format.send)  # type: ignore[method-assign]
+            channel_format.render = self._timed("render", channel_format.render)  # type: ignore[method-assign]
+            channel_format.send = self._timed("send", channel_format.send)  # type: ignore[method-assign]
+
+    def _timed(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            with self.stages.stage(name):
+                return function(*args, **kwargs)
+        return timed_call
 
     def _claim(self, channel: str, delivery_id: int | None = None) -> int | None:
         with self.stages.stage("claim"):
@@ -397,8 +398,6 @@ def digest_scenario(archives: Archives, servers: Servers, repeat: int) -> Digest
 
     dispatcher = TimedDispatcher(db, settings)
     email_format: Format = dispatcher.channels.working["analysts"]
-    render = email_format.render.__wrapped__ if hasattr(email_format.render, "__wrapped__") else None
-    del render
     previews, renders, totals = [], [], []
     rendered = None
     for _ in range(repeat):  # the first pass pays for first use (imports, compiled regexes): the median is reported
@@ -422,9 +421,6 @@ def digest_scenario(archives: Archives, servers: Servers, repeat: int) -> Digest
         inlined = css_inline.inline(html)
 
     dispatcher.stages = Stages()  # only the digest's own send from here on
-    for channel_format in dispatcher.channels.working.values():
-        channel_format.render = dispatcher.stages.wrap("render", type(channel_format).render.__get__(channel_format))
-        channel_format.send = dispatcher.stages.wrap("send", type(channel_format).send.__get__(channel_format))
     with timed() as digest_time:
         (digest_id, report), digest_server_cpu = server_cpu(servers, lambda: dispatcher.digest("analysts"))
     sent_at = time.time()
@@ -627,7 +623,6 @@ def latency_scenario(archives: Archives, servers: Servers) -> LatencyRun:
             select(Delivery.idempotency_key, ChangeEvent.detected_at, ChangeEvent.statement_id)
             .join(ChangeEvent, Delivery.event_id == ChangeEvent.id).where(Delivery.kind == DeliveryKind.EVENT)
         ).all()
-        from archive.models import Statement
         urls = dict(session.execute(select(Statement.id, Statement.url)).tuples().all())
     detected = {key: (detected_at.timestamp(), urls[statement_id]) for key, detected_at, statement_id in rows}
     log.info("latency: %d sent in %d passes (%d idle), %.1f s", sent, passes, idle, total.wall)
@@ -721,9 +716,7 @@ def write_doc(path: Path, section: str, backend: str) -> None:
         first, last = block.index(own[0]), block.index(own[1]) + len(own[1])
         block = block[:first] + section + block[last:]
     else:
-        block = block.rstrip("\n") + "\n" + section + "\n"
-        if not block.strip("\n").startswith("<!--") or block.startswith("\n\n"):
-            block = "\n" + block.lstrip("\n")
+        block = (block.rstrip("\n") + "\n\n" if block.strip() else "\n") + section + "\n"
     path.write_text(text[:start] + block + text[end:])
 
 
@@ -793,7 +786,6 @@ def main() -> None:
         section = report(archives, rows, notes, latency, command, [*load, *os.getloadavg()], started)
     finally:
         archives.close()
-        import shutil
         shutil.rmtree(scratch, ignore_errors=True)
     print(section)
     if arguments.doc:

@@ -1,4 +1,5 @@
-"""Notifier benchmark: a digest email of 500 events and 1,000 instant webhooks, against plain smtplib and httpx.
+"""Notifier benchmark: a 500-event digest email, 1,000 instant webhooks and commit-to-receipt latency, against plain
+smtplib and httpx.
 
     python bench/notify_bench.py [--database-url postgresql://postgres@127.0.0.1:5432/test] [--doc docs/benchmarks.md]
 
@@ -69,9 +70,10 @@ WEBHOOK_EVENTS = 1000
 LATENCY_EVENTS = 1000
 RUN_SIZE = 10  # statements per crawl run in the latency scenario
 IDLE_SLEEP = 0.05  # the deliverer's pause after a pass that sent nothing
+PACE = 50.0  # statements/s of the paced latency run: about the crawler's backfill rate (docs/benchmarks.md)
 FROM_ADDR = "watch@example.org"
 TO_ADDR = "analyst@example.org"
-WEBHOOK_PATHS = ("/slack/deliver", "/slack/baseline", "/slack/latency")
+WEBHOOK_PATHS = ("/slack/deliver", "/slack/baseline", "/slack/latency", "/slack/paced")
 
 
 # -- realistic statements ---------------------------------------------------------------------------
@@ -307,11 +309,11 @@ class Stages:
                 self.cpu[name] += time.thread_time() - cpu
                 self.calls[name] += 1
 
-    def describe(self, total_wall: float, names: tuple[str, ...]) -> str:
+    def describe(self, total_wall: float, names: tuple[str, ...], rest: str = "the rest") -> str:
         parts = [f"{name} {1000 * self.wall[name]:.0f} ms wall / {1000 * self.cpu[name]:.0f} ms CPU "
                  f"({100 * self.wall[name] / total_wall:.0f} %)" for name in names if self.calls[name]]
-        rest = total_wall - sum(self.wall[name] for name in names)
-        return "; ".join([*parts, f"the rest {1000 * rest:.0f} ms ({100 * rest / total_wall:.0f} %)"])
+        left = total_wall - sum(self.wall[name] for name in names)
+        return "; ".join([*parts, f"{rest} {1000 * left:.0f} ms ({100 * left / total_wall:.0f} %)"])
 
 
 class TimedDispatcher(Dispatcher):
@@ -377,30 +379,34 @@ def checked(report: DeliveryReport, sent: int, what: str) -> None:
 class DigestResult:
     rows: list[Row]
     notes: list[str]
-    message_id: str
-    sent_at: float  # time.time() when digest() returned
+    message_ids: list[str]
+
+
+def middle(timings: list[Timing]) -> Timing:
+    return Timing(median(t.wall for t in timings), median(t.cpu for t in timings))
 
 
 def digest_scenario(archives: Archives, servers: Servers, repeat: int) -> DigestResult:
+    """`repeat` times on a fresh archive: 500 events, a render-only preview of their digest, then the digest sent."""
     channel = channel_toml(name="analysts", type="email", to=[TO_ADDR], mode="digest", schedule="0 8 * * mon-fri",
                            timezone="America/New_York", topics=["korus"])
     settings = bench_settings(servers, channel)
-    db = archives.new("digest")
-    press = Press(db, settings)
-    press.crawl(seed_statement())  # the baseline crawl: its statements make no events
-    with timed() as setup:
-        crawl_in_runs(press, korus_statements("digest", DIGEST_EVENTS), 50)
-    with db.sessions() as session:
-        held = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.HELD)).all()
-    if len(held) != DIGEST_EVENTS:
-        raise RuntimeError(f"{len(held)} events held for the digest, not {DIGEST_EVENTS}")
-    log.info("digest: %d events made in %.1f s", DIGEST_EVENTS, setup.wall)
+    setups, previews, renders, totals, digests = [], [], [], [], []
+    runs: list[tuple[Timing, Stages, float, str]] = []  # digest(): timing, stages, server CPU, Message-ID
+    for attempt in range(repeat):  # the first pays for first use (imports, compiled regexes): medians are reported
+        db = archives.new(f"digest{attempt}")
+        press = Press(db, settings)
+        press.crawl(seed_statement())  # the baseline crawl: its statements make no events
+        with timed() as setup:
+            crawl_in_runs(press, korus_statements(f"digest{attempt}", DIGEST_EVENTS), 50)
+        setups.append(setup)
+        with db.sessions() as session:
+            held = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.HELD)).all()
+        if len(held) != DIGEST_EVENTS:
+            raise RuntimeError(f"{len(held)} events held for the digest, not {DIGEST_EVENTS}")
 
-    dispatcher = TimedDispatcher(db, settings)
-    email_format: Format = dispatcher.channels.working["analysts"]
-    previews, renders, totals = [], [], []
-    rendered = None
-    for _ in range(repeat):  # the first pass pays for first use (imports, compiled regexes): the median is reported
+        dispatcher = TimedDispatcher(db, settings)
+        email_format: Format = dispatcher.channels.working["analysts"]
         with timed() as total:
             with timed() as preview:
                 content = dispatcher.preview_digest("analysts")
@@ -410,8 +416,20 @@ def digest_scenario(archives: Archives, servers: Servers, repeat: int) -> Digest
         previews.append(preview)
         renders.append(rendering)
         totals.append(total)
-    assert rendered is not None and content is not None
-    # The parts of a render, each timed on its own once (the same calls as EmailFormat.render).
+
+        dispatcher.stages = Stages()  # only the digest's own send from here on
+        with timed() as digest_time:
+            (digest_id, report), cpu = server_cpu(servers, lambda d=dispatcher: d.digest("analysts"))  # type: ignore[misc]
+        checked(report, 1, "digest")
+        dispatcher.close()
+        digests.append(digest_time)
+        with db.sessions() as session:
+            key = session.scalar(select(Delivery.idempotency_key).where(Delivery.id == digest_id))
+        runs.append((digest_time, dispatcher.stages, cpu, f"<{key}@{FROM_ADDR.partition('@')[2]}>"))
+        log.info("digest %d: events made in %.1f s, render only %.2f s, digest() %.2f s", attempt + 1, setup.wall,
+                 total.wall, digest_time.wall)
+
+    # The parts of the last render, each timed on its own (the same calls as EmailFormat.render).
     context = {"content": content, "channel": email_format.channel}
     with timed() as text_part:
         email_format.templates.text.get_template("email/message.txt").render(context)
@@ -420,64 +438,54 @@ def digest_scenario(archives: Archives, servers: Servers, repeat: int) -> Digest
     with timed() as inlining:
         inlined = css_inline.inline(html)
 
-    dispatcher.stages = Stages()  # only the digest's own send from here on
-    with timed() as digest_time:
-        (digest_id, report), digest_server_cpu = server_cpu(servers, lambda: dispatcher.digest("analysts"))
-    sent_at = time.time()
-    checked(report, 1, "digest")
-    dispatcher.close()
-    with db.sessions() as session:
-        key = session.scalar(select(Delivery.idempotency_key).where(Delivery.id == digest_id))
-    message_id = f"<{key}@{FROM_ADDR.partition('@')[2]}>"
+    def send_raw() -> None:
+        with smtplib.SMTP("127.0.0.1", servers.smtp_port, timeout=60) as client:
+            client.sendmail(FROM_ADDR, [TO_ADDR], rendered.body)
 
-    baselines = []
-    baseline_server_cpu = 0.0
+    baselines, baseline_server_cpu = [], []
     for _ in range(repeat):
-        def send_raw() -> None:
-            with smtplib.SMTP("127.0.0.1", servers.smtp_port, timeout=60) as client:
-                client.sendmail(FROM_ADDR, [TO_ADDR], rendered.body)
         with timed() as baseline:
             _, cpu = server_cpu(servers, send_raw)
         baselines.append(baseline)
-        baseline_server_cpu += cpu
+        baseline_server_cpu.append(cpu)
 
-    def middle(timings: list[Timing]) -> Timing:
-        return Timing(median(t.wall for t in timings), median(t.cpu for t in timings))
-
-    render_row = middle(totals)
-    baseline_row = middle(baselines)
-    stages = dispatcher.stages
+    digest_row, render_row, baseline_row = middle(digests), middle(totals), middle(baselines)
+    typical_time, stages, typical_cpu, _ = sorted(runs, key=lambda run: run[0].wall)[len(runs) // 2]
+    size = len(rendered.body) / 1e6
+    mime = max(0.0, median(t.wall for t in renders) - text_part.wall - html_part.wall - inlining.wall)
     rows = [
-        Row(f"digest of {DIGEST_EVENTS} events: render only (preview_digest + email render), median of {repeat}",
-            1, render_row, note=f"preview_digest (archive → content) {median(t.wall for t in previews):.2f} s, "
-            f"render {median(t.wall for t in renders):.2f} s; all {repeat}: "
-            + ", ".join(f"{t.wall:.2f}" for t in totals) + " s"),
-        Row(f"digest of {DIGEST_EVENTS} events: Dispatcher.digest() (render + CSS inlining + SMTP send)", 1,
-            digest_time, digest_server_cpu,
-            f"{len(rendered.body) / 1e6:.2f} MB message; " + stages.describe(digest_time.wall, STAGES)),
-        Row(f"baseline: smtplib, the same {len(rendered.body) / 1e6:.2f} MB to the same server, one connection "
-            f"(median of {repeat})", 1, baseline_row, baseline_server_cpu / repeat),
+        Row(f"digest of {DIGEST_EVENTS} events: render only (preview_digest + the email format's render), median "
+            f"of {repeat}", 1, render_row,
+            note=f"preview_digest (archive → content) {median(t.wall for t in previews):.2f} s, render "
+            f"{median(t.wall for t in renders):.2f} s; all {repeat}: " + ", ".join(f"{t.wall:.2f}" for t in totals)
+            + " s"),
+        Row(f"digest of {DIGEST_EVENTS} events: Dispatcher.digest() (render + CSS inlining + SMTP send), median of "
+            f"{repeat}", 1, digest_row, typical_cpu,
+            f"{size:.2f} MB message; all {repeat}: " + ", ".join(f"{t.wall:.2f}" for t in digests) + " s; the median "
+            "run: " + stages.describe(typical_time.wall, STAGES, "the rest (gathering and folding the held events into "
+                                       "the digest's row, the sender lock)")),
+        Row(f"baseline: smtplib, the same {size:.2f} MB to the same server, one connection, median of {repeat}", 1,
+            baseline_row, median(baseline_server_cpu)),
     ]
     notes = [
-        f"Digest of {DIGEST_EVENTS} events: Dispatcher.digest() took {digest_time.wall:.2f} s wall and "
-        f"{digest_time.cpu:.2f} s CPU ({1000 * digest_time.wall / DIGEST_EVENTS:.1f} ms per event) for a "
-        f"{len(rendered.body) / 1e6:.2f} MB message; {digest_time.wall / baseline_row.wall:.0f}× the baseline's "
-        f"{1000 * baseline_row.wall:.0f} ms, which sends the same bytes. Its send stage alone (re-parsing the message, "
-        f"connecting, SMTP) took {1000 * stages.wall['send']:.0f} ms, {stages.wall['send'] / baseline_row.wall:.1f}× "
-        f"the baseline.",
-        f"Render only: {render_row.wall:.2f} s wall, {render_row.cpu:.2f} s CPU; of one render, the plain-text "
-        f"template took {text_part.wall:.2f} s, the HTML template {html_part.wall:.2f} s "
-        f"({len(html) / 1e6:.2f} MB), CSS inlining {inlining.wall:.2f} s ({len(inlined) / 1e6:.2f} MB after) and the "
-        f"MIME message the rest, about {max(0.0, median(t.wall for t in renders) - text_part.wall - html_part.wall - inlining.wall):.2f} s.",
-        f"Making the {DIGEST_EVENTS} events (not measured above): {setup.wall:.1f} s through the run recorder and "
-        f"outbox, in crawl runs of 50.",
+        f"Digest of {DIGEST_EVENTS} events: Dispatcher.digest() took {digest_row.wall:.2f} s wall and "
+        f"{digest_row.cpu:.2f} s CPU ({1000 * digest_row.wall / DIGEST_EVENTS:.2f} ms per event) for a {size:.2f} MB "
+        f"message, {digest_row.wall / baseline_row.wall:.1f}× the baseline's {1000 * baseline_row.wall:.0f} ms for "
+        f"the same bytes. In the median run its send stage alone (re-parsing the message, connecting, SMTP) took "
+        f"{1000 * stages.wall['send']:.0f} ms, {stages.wall['send'] / baseline_row.wall:.1f}× the baseline.",
+        f"Render only: {render_row.wall:.2f} s wall, {render_row.cpu:.2f} s CPU. Of the last render, the plain-text "
+        f"template took {1000 * text_part.wall:.0f} ms, the HTML template {1000 * html_part.wall:.0f} ms "
+        f"({len(html) / 1e6:.2f} MB), CSS inlining {1000 * inlining.wall:.0f} ms ({len(inlined) / 1e6:.2f} MB "
+        f"after) and the MIME message the rest, about {1000 * mime:.0f} ms.",
+        f"Making the {DIGEST_EVENTS} events (not measured above): {median(t.wall for t in setups):.1f} s through the "
+        f"run recorder and outbox, in crawl runs of 50.",
     ]
-    return DigestResult(rows, notes, message_id, sent_at)
+    return DigestResult(rows, notes, [message_id for *_, message_id in runs])
 
 
 # -- 2. 1,000 instant webhooks ---------------------------------------------------------------------
 
-def webhook_scenario(archives: Archives, servers: Servers) -> tuple[list[Row], list[str]]:
+def webhook_scenario(archives: Archives, servers: Servers, repeat: int) -> tuple[list[Row], list[str]]:
     channel = channel_toml(name="team", type="slack", url=servers.url("/slack/deliver"), topics=["korus"],
                            events=["new"], max_per_hour=100000)
     settings = bench_settings(servers, channel)
@@ -516,8 +524,13 @@ def webhook_scenario(archives: Archives, servers: Servers) -> tuple[list[Row], l
                 client.post(url, content=body, headers={"Content-Type": "application/json", "User-Agent": USER_AGENT,
                                                         "Idempotency-Key": f"{key}-baseline"}).raise_for_status()
 
-    with timed() as baseline:
-        _, baseline_server_cpu = server_cpu(servers, post_all)
+    baselines, baseline_server_cpu = [], []
+    for _ in range(repeat):
+        with timed() as one:
+            _, cpu = server_cpu(servers, post_all)
+        baselines.append(one)
+        baseline_server_cpu.append(cpu)
+    baseline = middle(baselines)
 
     dispatcher = TimedDispatcher(db, settings)
     with timed() as delivering:
@@ -531,9 +544,11 @@ def webhook_scenario(archives: Archives, servers: Servers) -> tuple[list[Row], l
             render_only, note=f"loading {load.wall:.2f} s, rendering {render.wall:.2f} s; bodies "
             f"{min(sizes)}–{max(sizes)} bytes, mean {sum(sizes) / len(sizes):.0f}"),
         Row(f"{WEBHOOK_EVENTS} instant Slack webhooks: one Dispatcher.deliver() pass", WEBHOOK_EVENTS, delivering,
-            deliver_server_cpu, stages.describe(delivering.wall, STAGES)),
-        Row(f"baseline: one httpx.Client posting the same {WEBHOOK_EVENTS} bodies sequentially", WEBHOOK_EVENTS,
-            baseline, baseline_server_cpu),
+            deliver_server_cpu, stages.describe(delivering.wall, STAGES, "the rest (finding due work, "
+                                                                             "thread pool, locks)")),
+        Row(f"baseline: one httpx.Client posting the same {WEBHOOK_EVENTS} bodies sequentially, median of {repeat}",
+            WEBHOOK_EVENTS, baseline, median(baseline_server_cpu),
+            "all: " + ", ".join(f"{t.wall:.2f}" for t in baselines) + " s"),
     ]
     notes = [
         f"Instant webhooks: {rate:.0f} messages/s ({1000 / rate:.1f} ms and {1000 * delivering.cpu / WEBHOOK_EVENTS:.1f}"
@@ -550,23 +565,27 @@ def webhook_scenario(archives: Archives, servers: Servers) -> tuple[list[Row], l
 
 @dataclass
 class LatencyRun:
+    name: str
+    path: str
+    rate: float | None  # statements/s the writer was held to; None: as fast as it could
     timing: Timing
     writer: Timing
-    deliverer_passes: int
+    passes: int
     idle_passes: int
     sent: int
     committed: dict[str, float]  # statement URL -> time.time() once statement_fetched had committed it
-    detected: dict[str, tuple[float, str]]  # idempotency key -> (detected_at, statement URL)
+    detected: dict[str, tuple[float, str]]  # idempotency key -> (detected_at as a Unix time, statement URL)
     errors: list[str]
 
 
-def latency_scenario(archives: Archives, servers: Servers) -> LatencyRun:
-    channel = channel_toml(name="live", type="slack", url=servers.url("/slack/latency"), topics=["korus"],
-                           events=["new"], max_per_hour=100000)
+def latency_scenario(archives: Archives, servers: Servers, name: str, path: str, rate: float | None) -> LatencyRun:
+    """A writer thread commits statements in crawl runs while a deliverer thread loops Dispatcher.deliver()."""
+    channel = channel_toml(name="live", type="slack", url=servers.url(path), topics=["korus"], events=["new"],
+                           max_per_hour=100000)
     settings = bench_settings(servers, channel)
-    db = archives.new("latency")
+    db = archives.new(name)
     Press(db, settings).crawl(seed_statement())
-    pages = korus_statements("live", LATENCY_EVENTS)
+    pages = korus_statements(name, LATENCY_EVENTS)
     committed: dict[str, float] = {}
     writer_done = threading.Event()
     writer_timing = Timing()
@@ -576,6 +595,8 @@ def latency_scenario(archives: Archives, servers: Servers) -> LatencyRun:
         wall, cpu = time.perf_counter(), time.thread_time()
         try:
             for start in range(0, len(pages), RUN_SIZE):  # what Press.crawl does, noting when each commit returned
+                if rate is not None:
+                    time.sleep(max(0.0, wall + start / rate - time.perf_counter()))
                 recorder = prepare_recorder(db, settings, full=False)
                 for page in pages[start:start + RUN_SIZE]:
                     recorder.statement_fetched(page)
@@ -620,13 +641,13 @@ def latency_scenario(archives: Archives, servers: Servers) -> LatencyRun:
             thread.join()
     with db.sessions() as session:
         rows = session.execute(
-            select(Delivery.idempotency_key, ChangeEvent.detected_at, ChangeEvent.statement_id)
-            .join(ChangeEvent, Delivery.event_id == ChangeEvent.id).where(Delivery.kind == DeliveryKind.EVENT)
+            select(Delivery.idempotency_key, ChangeEvent.detected_at, Statement.url)
+            .join(ChangeEvent, Delivery.event_id == ChangeEvent.id).join(Statement, ChangeEvent.statement_id == Statement.id)
+            .where(Delivery.kind == DeliveryKind.EVENT)
         ).all()
-        urls = dict(session.execute(select(Statement.id, Statement.url)).tuples().all())
-    detected = {key: (detected_at.timestamp(), urls[statement_id]) for key, detected_at, statement_id in rows}
-    log.info("latency: %d sent in %d passes (%d idle), %.1f s", sent, passes, idle, total.wall)
-    return LatencyRun(total, writer_timing, passes, idle, sent, committed, detected, errors)
+    detected = {key: (detected_at.timestamp(), url) for key, detected_at, url in rows}
+    log.info("%s: %d sent in %d passes (%d idle), %.1f s", name, sent, passes, idle, total.wall)
+    return LatencyRun(name, path, rate, total, writer_timing, passes, idle, sent, committed, detected, errors)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -635,32 +656,36 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def latency_report(run: LatencyRun, received: list[dict[str, Any]]) -> tuple[list[str], list[str], Row]:
-    receipts = {r["key"]: r["received_at"] for r in received if r["path"] == "/slack/latency" and r["status"] == 200}
-    from_detected = [receipts[key] - at for key, (at, _) in run.detected.items() if key in receipts]
-    from_commit = [receipts[key] - run.committed[url] for key, (_, url) in run.detected.items()
-                   if key in receipts and url in run.committed]
-    lost = len(run.detected) - len(from_detected)
-    table = ["| latency, commit → receipt at the receiver | events | median ms | p95 ms | max ms |",
+def latency_report(runs: list[LatencyRun], received: list[dict[str, Any]]) -> tuple[list[str], list[str], list[Row]]:
+    table = ["| latency, commit → receipt at the receiver | events received | median ms | p95 ms | max ms |",
              "|---|---:|---:|---:|---:|"]
-    for name, values in (("from ChangeEvent.detected_at", from_detected),
-                         ("from the return of the statement's commit (writer's clock)", from_commit)):
-        if values:
-            table.append(f"| {name} | {len(values)} | {1000 * median(values):.0f} | "
-                         f"{1000 * percentile(values, 0.95):.0f} | {1000 * max(values):.0f} |")
-    writer_rate = LATENCY_EVENTS / run.writer.wall if run.writer.wall else 0
-    notes = [
-        f"Latency run: a writer thread committed {LATENCY_EVENTS} new statements in crawl runs of {RUN_SIZE} "
-        f"({run.writer.wall:.1f} s, {writer_rate:.0f} statements/s, {run.writer.cpu:.1f} s CPU in its thread) while a "
-        f"deliverer thread looped Dispatcher.deliver() ({run.deliverer_passes} passes, {run.idle_passes} of them "
-        f"sending nothing and followed by a {1000 * IDLE_SLEEP:.0f} ms sleep); {run.sent} messages sent, "
-        f"{len(from_detected)} received with 200"
-        + (f", {lost} NOT RECEIVED" if lost else "") + (f"; errors: {run.errors[:3]}" if run.errors else "") + ".",
-    ]
-    row = Row(f"latency run: {LATENCY_EVENTS} statements written and delivered concurrently", run.sent, run.timing,
-              note=f"writer {run.writer.wall:.1f} s wall, {run.writer.cpu:.1f} s CPU; the deliverer (the rest of the "
-              f"process) {run.timing.cpu - run.writer.cpu:.1f} s CPU")
-    return table, notes, row
+    notes, rows = [], []
+    for run in runs:
+        receipts = {r["key"]: r["received_at"] for r in received if r["path"] == run.path and r["status"] == 200}
+        from_detected = [receipts[key] - at for key, (at, _) in run.detected.items() if key in receipts]
+        from_commit = [receipts[key] - run.committed[url] for key, (_, url) in run.detected.items()
+                       if key in receipts and url in run.committed]
+        lost = len(run.detected) - len(from_detected)
+        how = "as fast as it can" if run.rate is None else f"held to {run.rate:.0f} statements/s"
+        for what, values in (("from ChangeEvent.detected_at", from_detected),
+                             ("from the return of the statement's commit", from_commit)):
+            if values:
+                table.append(f"| writer {how}; {what} | {len(values)} | {1000 * median(values):.0f} | "
+                             f"{1000 * percentile(values, 0.95):.0f} | {1000 * max(values):.0f} |")
+        writer_rate = LATENCY_EVENTS / run.writer.wall if run.writer.wall else 0
+        notes.append(
+            f"Latency, writer {how}: it committed {LATENCY_EVENTS} new statements in crawl runs of {RUN_SIZE} in "
+            f"{run.writer.wall:.1f} s ({writer_rate:.0f} statements/s, {run.writer.cpu:.1f} s CPU in its thread) "
+            f"while the deliverer thread looped Dispatcher.deliver(): {run.passes} pass{'es' * (run.passes != 1)}, "
+            f"{run.idle_passes} of them "
+            f"sending nothing (each followed by a {1000 * IDLE_SLEEP:.0f} ms sleep); {run.sent} messages sent, "
+            f"{len(from_detected)} received with 200" + (f", {lost} NOT RECEIVED" if lost else "")
+            + (f"; errors: {run.errors[:3]}" if run.errors else "") + ".")
+        rows.append(Row(f"latency run, writer {how}: {LATENCY_EVENTS} statements committed and delivered "
+                        "concurrently", run.sent, run.timing,
+                        note=f"writer thread {run.writer.wall:.1f} s wall, {run.writer.cpu:.1f} s CPU; the rest of "
+                        f"the process (the deliverer) {run.timing.cpu - run.writer.cpu:.1f} s CPU"))
+    return table, notes, rows
 
 
 # -- the report -------------------------------------------------------------------------------------
@@ -725,18 +750,18 @@ def benchmark(archives: Archives, scratch: Path, repeat: int) -> tuple[list[Row]
         servers = Servers(scratch)
         cleanup.callback(servers.stop)
         digest = digest_scenario(archives, servers, repeat)
-        webhook_rows, webhook_notes = webhook_scenario(archives, servers)
-        latency_run = latency_scenario(archives, servers)
+        webhook_rows, webhook_notes = webhook_scenario(archives, servers, repeat)
+        latency_runs = [latency_scenario(archives, servers, "latency", "/slack/latency", None),
+                        latency_scenario(archives, servers, "paced", "/slack/paced", PACE)]
         received = servers.received()
-        latency_table, latency_notes, latency_row = latency_report(latency_run, received["webhook"])
+        latency_table, latency_notes, latency_rows = latency_report(latency_runs, received["webhook"])
 
-    arrived = [m for m in received["smtp"] if m["message_id"] == digest.message_id]
     notes = list(digest.notes)
-    if len(arrived) != 1:
-        notes.append(f"The digest's Message-ID {digest.message_id} arrived {len(arrived)} times (expected once).")
+    arrived = [[m for m in received["smtp"] if m["message_id"] == message_id] for message_id in digest.message_ids]
+    if any(len(messages) != 1 for messages in arrived):
+        notes.append(f"DIGESTS NOT RECEIVED ONCE EACH: {[len(messages) for messages in arrived]} copies.")
     else:
-        notes[0] += (f" The server received {arrived[0]['bytes'] / 1e6:.2f} MB, "
-                     f"{1000 * (digest.sent_at - arrived[0]['received_at']):.0f} ms before digest() returned.")
+        notes[0] += f" The SMTP server received each digest once ({arrived[0][0]['bytes'] / 1e6:.2f} MB)."
     statuses = defaultdict(int)
     for request in received["webhook"]:
         statuses[(request["path"], request["status"])] += 1
@@ -746,7 +771,11 @@ def benchmark(archives: Archives, scratch: Path, repeat: int) -> tuple[list[Row]
     delivered = statuses[("/slack/deliver", 200)]
     if delivered != WEBHOOK_EVENTS:
         notes.append(f"The receiver got {delivered} of the {WEBHOOK_EVENTS} instant messages.")
-    rows = [*digest.rows, *webhook_rows, latency_row]
+    sizes = {path: [r["bytes"] for r in received["webhook"] if r["path"] == path]
+             for path in ("/slack/deliver", "/slack/baseline")}
+    webhook_notes[0] += (" Bytes received per message: " + ", ".join(
+        f"{path} {sum(values) / len(values):.1f} on average" for path, values in sizes.items() if values) + ".")
+    rows = [*digest.rows, *webhook_rows, *latency_rows]
     return rows, [*notes, *webhook_notes, *latency_notes], latency_table
 
 

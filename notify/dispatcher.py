@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from archive.db import Database
@@ -48,6 +49,32 @@ class DeliveryReport:
         self.errors += other.errors
 
 
+class SenderPresence:
+    """On PostgreSQL a sender shows that it is alive by holding an advisory lock on a key of its own for as long as
+    it runs; a delivery claimed under a key that nobody holds any more was abandoned and is taken over at once,
+    without waiting for its lease."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.key: int | None = None
+        self._connection: Connection | None = None
+        if engine.dialect.name == "postgresql":
+            self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self.key = secrets.randbits(62) or 1
+            self._connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": self.key})
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # the session ends, and its lock with it
+            self._connection = None
+
+
+# A bigint advisory lock shows in pg_locks as its high and low 32 bits (classid, objid) with objsubid 1.
+_SENDER_GONE = text(
+    "deliveries.claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+    "AND granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = deliveries.claimed_by)"
+)
+
+
 def lock_channel(session: Session, channel: str) -> None:
     """Serialises changes to one channel's queue across PostgreSQL instances (SQLite writers are serial anyway)."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -55,14 +82,19 @@ def lock_channel(session: Session, channel: str) -> None:
                         {"key": f"korus-watch channel {channel}"})
 
 
+# What a message says about an event: its statement, and both versions with their topics.
+_EVENT_CONTENT = (
+    selectinload(ChangeEvent.statement),
+    selectinload(ChangeEvent.to_version).selectinload(Version.relevance),
+    selectinload(ChangeEvent.from_version).selectinload(Version.relevance),
+)
+
+
 def _loaded_delivery(session: Session, delivery_id: int) -> Delivery:
-    event_versions = (selectinload(ChangeEvent.statement), selectinload(ChangeEvent.to_version)
-                      .selectinload(Version.relevance), selectinload(ChangeEvent.from_version)
-                      .selectinload(Version.relevance))
     return session.scalars(
         select(Delivery).where(Delivery.id == delivery_id).options(
-            selectinload(Delivery.event).options(*event_versions),
-            selectinload(Delivery.items).selectinload(Delivery.event).options(*event_versions),
+            selectinload(Delivery.event).options(*_EVENT_CONTENT),
+            selectinload(Delivery.items).selectinload(Delivery.event).options(*_EVENT_CONTENT),
             selectinload(Delivery.health_problem),
         )
     ).one()
@@ -75,6 +107,7 @@ class Dispatcher:
         self.channels = channels if channels is not None else build_channels(settings)
         self.lease = timedelta(seconds=settings.notify.claim_lease_seconds)
         self._stopping = threading.Event()
+        self._presence: SenderPresence | None = None
 
     def __enter__(self) -> Dispatcher:
         return self
@@ -89,12 +122,21 @@ class Dispatcher:
     def close(self) -> None:
         for channel_format in self.channels.working.values():
             channel_format.close()
+        if self._presence is not None:
+            self._presence.close()
+            self._presence = None
+
+    def presence(self) -> SenderPresence:
+        if self._presence is None:
+            self._presence = SenderPresence(self.db.engine)
+        return self._presence
 
     # -- the pass over every channel ----------------------------------------------------------------
 
     def deliver(self) -> DeliveryReport:
         """Sends every due delivery; channels run side by side, so a slow server holds up no other channel."""
         report = DeliveryReport(errors=[*self.channels.broken.values()])
+        self.presence()  # taken before any claim: other senders must see this one alive
         with sqlite_sender_lock(self.db.engine) as sole_sender:
             if sole_sender:
                 self._take_back_abandoned()
@@ -114,27 +156,37 @@ class Dispatcher:
         channel_format = self.channels.working[name]
         if channel_format.channel.mode == "instant":
             report.folded += self.fold_over_limit(channel_format.channel)
-        while not self._stopping.is_set() and (delivery_id := self._claim(name)) is not None:
+        # A pass ends with the deliveries that existed when it began: a crawl queueing more cannot keep it going.
+        last_id = self._newest_delivery_id()
+        while not self._stopping.is_set() and (delivery_id := self._claim(name, up_to=last_id)) is not None:
             error = self.send(channel_format, delivery_id, report)
             if error is not None and (error.unreachable or error.retry_after is not None):
                 break  # the channel's other messages would meet the same dead server or limit: next pass
         return report
+
+    def _newest_delivery_id(self) -> int:
+        with self.db.sessions() as session:
+            return session.scalar(select(func.max(Delivery.id))) or 0
 
     def _channels_with_due_work(self) -> set[str]:
         with self.db.sessions() as session:
             return set(session.scalars(select(Delivery.channel).where(self._due(utcnow())).distinct()))
 
     def _due(self, now: datetime):  # type: ignore[no-untyped-def]
+        abandoned = Delivery.lease_expires_at < now
+        if self.db.engine.dialect.name == "postgresql":
+            abandoned = or_(abandoned, _SENDER_GONE)
         return or_(
             and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
-            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_expires_at < now),
+            and_(Delivery.status == DeliveryStatus.SENDING, abandoned),
         )
 
     def _take_back_abandoned(self) -> None:
         with self.db.sessions.begin() as session:
             taken = session.execute(  # type: ignore[attr-defined]
                 update(Delivery).where(Delivery.status == DeliveryStatus.SENDING)
-                .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow(), lease_expires_at=None)
+                .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow(), lease_expires_at=None,
+                        claimed_by=None)
             ).rowcount
         if taken:
             log.warning("taking back %d deliveries a stopped process was sending; they are sent again", taken)
@@ -197,11 +249,13 @@ class Dispatcher:
 
     # -- one delivery -------------------------------------------------------------------------------
 
-    def _claim(self, channel: str, delivery_id: int | None = None) -> int | None:
+    def _claim(self, channel: str, delivery_id: int | None = None, up_to: int | None = None) -> int | None:
         now = utcnow()
         query = select(Delivery).where(Delivery.channel == channel, self._due(now))
         if delivery_id is not None:
             query = query.where(Delivery.id == delivery_id)
+        if up_to is not None:
+            query = query.where(Delivery.id <= up_to)
         with self.db.sessions.begin() as session:
             delivery = session.scalar(query.order_by(Delivery.id).limit(1).with_for_update(skip_locked=True))
             if delivery is None:
@@ -209,6 +263,7 @@ class Dispatcher:
             delivery.status = DeliveryStatus.SENDING
             delivery.attempts += 1
             delivery.lease_expires_at = now + self.lease
+            delivery.claimed_by = self.presence().key
             return delivery.id
 
     def content(self, delivery_id: int) -> tuple[Content, int]:
@@ -269,7 +324,7 @@ class Dispatcher:
                 update(Delivery)
                 .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.SENDING,
                        Delivery.attempts == attempt)
-                .values(lease_expires_at=None, **values)
+                .values(lease_expires_at=None, claimed_by=None, **values)
             ).rowcount
         if not updated:
             log.warning("delivery %d: claim lost before its outcome was recorded (lease ran out)", delivery_id)
@@ -303,7 +358,7 @@ class Dispatcher:
     def preview_digest(self, name: str) -> Content | None:
         """The digest the channel would get now, without sending or changing anything."""
         with self.db.sessions() as session:
-            held = session.scalars(self._held(name)).all()
+            held = session.scalars(self._held(name).options(selectinload(Delivery.event).options(*_EVENT_CONTENT))).all()
             if not held:
                 return None
             events = [delivery.event for delivery in held if delivery.event is not None]

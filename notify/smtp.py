@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 
 from korus_watch.settings import SmtpSettings
 from notify.errors import DeliveryError
@@ -19,7 +18,7 @@ def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:
     return context
 
 
-def send_email(smtp: SmtpSettings, message: EmailMessage) -> str:
+def send_email(smtp: SmtpSettings, recipients: list[str], message: bytes) -> str:
     """Sends and returns the server's reply to the message; every failure becomes a DeliveryError."""
     server = f"{smtp.host}:{smtp.port}"
     try:
@@ -33,7 +32,7 @@ def send_email(smtp: SmtpSettings, message: EmailMessage) -> str:
                 client.starttls(context=tls_context(smtp))
             if smtp.username:
                 client.login(smtp.username, smtp.password.get_secret_value())
-            reply = _transmit(client, message)
+            reply = _transmit(client, parseaddr(smtp.from_addr)[1], recipients, message)
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"SMTP server {server} refused the login: {exc.smtp_code} {_text(exc.smtp_error)}",
                             temporary=False) from None
@@ -57,10 +56,8 @@ def send_email(smtp: SmtpSettings, message: EmailMessage) -> str:
     return f"{server} answered {reply}"
 
 
-def _transmit(client: smtplib.SMTP, message: EmailMessage) -> str:
-    """send_message's steps, keeping the server's reply to the message data (its queue id, usually)."""
-    sender = parseaddr(message["From"])[1]
-    recipients = [address for _, address in getaddresses(message.get_all("To", []))]
+def _transmit(client: smtplib.SMTP, sender: str, recipients: list[str], message: bytes) -> str:
+    """sendmail's steps, keeping the server's reply to the message data (its queue id, usually)."""
     client.ehlo_or_helo_if_needed()
     code, reply = client.mail(sender)
     if code != 250:
@@ -73,7 +70,7 @@ def _transmit(client: smtplib.SMTP, message: EmailMessage) -> str:
     if len(refused) == len(recipients):
         client.rset()
         raise smtplib.SMTPRecipientsRefused(refused)
-    code, reply = client.data(message.as_bytes())
+    code, reply = client.data(message)
     if code != 250:
         client.rset()
         raise smtplib.SMTPDataError(code, reply)

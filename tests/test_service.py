@@ -209,10 +209,9 @@ def test_a_killed_service_restarts_losing_and_duplicating_nothing(serve: Callabl
     assert sum(count - 1 for count in received.values()) <= 1  # only the send in flight at the kill, same key
 
 
-def test_a_second_serve_on_one_sqlite_file_is_refused(serve: Callable[[], Serve], database_url: str,
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_second_serve_on_one_sqlite_file_is_refused(serve: Callable[[], Serve],
                                                       service_config: KorusWatch) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL runs several instances: see test_two_instances_share_the_work")
     serve()
     second = service_config.run("serve", check=False, timeout=60)
     assert second.returncode == 1
@@ -220,11 +219,10 @@ def test_a_second_serve_on_one_sqlite_file_is_refused(serve: Callable[[], Serve]
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_instances_on_postgresql_share_the_work_and_fail_over(serve: Callable[[], Serve], db: Database,
-                                                                  database_url: str, site: MirrorSite,
+                                                                  site: MirrorSite,
                                                                   receiver: WebhookReceiver) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite takes one instance: see test_a_second_serve_on_one_sqlite_file_is_refused")
     first, second = serve(), serve()
     first.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
     roles = {first.health()[1]["role"], second.health()[1]["role"]}  # type: ignore[index]

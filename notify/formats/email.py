@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
@@ -53,5 +52,4 @@ class EmailFormat(Format):
         return Rendered(body=message.as_bytes(), suffix=".eml", preview=f"Subject: {subject}\n\n{text}")
 
     def send(self, rendered: Rendered, content: Content) -> str:
-        message = message_from_bytes(rendered.body, _class=EmailMessage, policy=SMTP)
-        return send_email(self.settings.smtp, message)
+        return send_email(self.settings.smtp, [parseaddr(address)[1] for address in self.channel.to], rendered.body)

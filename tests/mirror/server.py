@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import socketserver
-import sys
 import threading
 from dataclasses import asdict, dataclass
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from tests.loopback import LoopbackHTTPServer
 from tests.mirror import control
 from tests.mirror.site import MirrorSite, Reply
 
@@ -51,49 +49,13 @@ class RequestLog:
             self._entries.clear()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024
-    allow_reuse_address = True
+class _Server(LoopbackHTTPServer):
+    role = "mirror"
 
     def __init__(self, port: int, site: MirrorSite, request_log: RequestLog) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(port, _Handler)
         self.site = site
         self.request_log = request_log
-        self.stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind looks the host name up in DNS, which can stall; the name is not needed.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Hangs up on kept-alive clients too, so that a stopped mirror really is down."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by the client
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            log.debug("client %s went away", client_address)
-        else:
-            log.exception("mirror failed on a request from %s", client_address)
 
 
 def _not_modified(headers: Any, reply: Reply) -> bool:

@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import socketserver
-import sys
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.loopback import LoopbackHTTPServer
 from tests.servers.chat_schemas import PayloadInvalid
 
 log = logging.getLogger(__name__)
@@ -152,47 +151,12 @@ class _State:
             self.changed.notify_all()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(LoopbackHTTPServer):
+    role = "webhook receiver"
 
     def __init__(self, port: int, state: _State) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(port, _Handler)
         self.state = state
-        self.stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Hangs up on kept-alive clients too, so that a stopped receiver really is down."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by the client
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind looks the host name up in DNS, which can stall; the name is not needed.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            log.debug("client %s went away", client_address)  # e.g. it timed out during a scripted delay
-        else:
-            log.exception("webhook receiver failed on a request from %s", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -172,8 +172,8 @@ class NotifySettings(_Section):
     backoff_seconds: float = Field(default=30.0, gt=0)
     max_backoff_seconds: float = Field(default=3600.0, gt=0)
     timeout_seconds: float = Field(default=20.0, gt=0)
-    # A delivery claimed by a process that then died is sent again after this long (PostgreSQL; SQLite has one
-    # sender at a time and takes such deliveries back at once).
+    # A claimed delivery not sent within this long is taken over by another sender. A sender that died loses its
+    # claims at once (an advisory lock on PostgreSQL, the one-sender lock on SQLite); this covers one that hangs.
     claim_lease_seconds: float = Field(default=120.0, gt=0)
     # The site answering nothing is a health problem after one poll, but worth an alert only once it lasts.
     site_down_alert_minutes: float = Field(default=60.0, ge=0)

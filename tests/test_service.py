@@ -186,6 +186,29 @@ def test_sigterm_in_the_middle_of_a_crawl_stops_it_at_a_clean_point(serve: Calla
         assert all(statement.versions for statement in session.scalars(select(Statement)))
 
 
+def test_a_second_signal_exits_at_once_and_the_next_start_carries_on(serve: Callable[[], Serve], db: Database,
+                                                                     site: MirrorSite,
+                                                                     receiver: WebhookReceiver) -> None:
+    service = serve()
+    service.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
+    site.hang(site.statements[0].path, 30)
+    site.edit(site.statements[0].path, replace=("the", "THE"))
+    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)), "a poll to start")
+    assert service.process is not None
+    service.process.send_signal(signal.SIGTERM)
+    service.wait_until(lambda: any("stopping" in line for line in service.lines), "the first signal to be taken")
+    started = time.monotonic()
+    assert service.stop(signal.SIGTERM, timeout=5) == 128 + signal.SIGTERM
+    assert time.monotonic() - started < 2
+
+    site.clear_override(site.statements[0].path)
+    add_korus_statement(site, 3)
+    serve().wait_until(lambda: any(b"statement 3" in r.body for r in receiver.requests()), "the alert after the restart")
+    # The crawl cut short by the exit was marked interrupted by the next start, which then polled normally.
+    cut_short = [run for run in runs(db) if run.message == "process ended during the crawl"]
+    assert len(cut_short) == 1 and cut_short[0].status == RunStatus.INTERRUPTED
+
+
 def test_a_killed_service_restarts_losing_and_duplicating_nothing(serve: Callable[[], Serve], db: Database,
                                                                  site: MirrorSite, receiver: WebhookReceiver) -> None:
     receiver.set_default(SECRET_PATH, Reply.slow(0.3))

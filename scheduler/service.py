@@ -94,8 +94,15 @@ def spread_overdue(scheduler: Any) -> None:
         job.modify(next_run_time=start)
 
 
+def _not_a_skipped_poll(record: logging.LogRecord) -> bool:
+    # A crawl longer than the interval (a baseline, a slow site) makes APScheduler warn at every tick that the
+    # next poll waits: that is max_instances=1 doing its job, not a problem worth a warning.
+    return "maximum number of running instances reached" not in record.getMessage()
+
+
 def serve(settings: Settings) -> int:
     """Runs the service until SIGTERM or SIGINT; returns the exit status."""
+    logging.getLogger("apscheduler.scheduler").addFilter(_not_a_skipped_poll)
     install_reactor(ASYNCIO_REACTOR)
     from twisted.internet import reactor as installed
 
@@ -220,7 +227,7 @@ class Service:
         self.dispatcher.stop()
         if self._crawler is not None:
             log.info("stopping the running crawl at a clean point")
-            self._crawler.stop()
+            self._track(self._crawler.stop_async())
         pending = {task for task in self._active if not task.done()}
         if pending:
             _, still = await asyncio.wait(pending, timeout=grace)
@@ -298,7 +305,7 @@ class Service:
             return None
         except TimeoutError:
             log.error("crawl still running %.0f s after its start: stopping it", limit)
-            crawler.stop()
+            self._track(crawler.stop_async())
             try:
                 await asyncio.wait_for(task, timeout=30)
             except TimeoutError:

@@ -191,9 +191,10 @@ def test_a_second_signal_exits_at_once_and_the_next_start_carries_on(serve: Call
                                                                      receiver: WebhookReceiver) -> None:
     service = serve()
     service.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
-    site.hang(site.statements[0].path, 30)
-    site.edit(site.statements[0].path, replace=("the", "THE"))
+    for statement in site.statements:
+        site.hang(statement.path, 30)  # a clean stop then waits for requests in flight (up to their 5 s timeout)
     service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)), "a poll to start")
+    time.sleep(1)
     assert service.process is not None
     service.process.send_signal(signal.SIGTERM)
     service.wait_until(lambda: any("stopping" in line for line in service.lines), "the first signal to be taken")
@@ -201,7 +202,8 @@ def test_a_second_signal_exits_at_once_and_the_next_start_carries_on(serve: Call
     assert service.stop(signal.SIGTERM, timeout=5) == 128 + signal.SIGTERM
     assert time.monotonic() - started < 2
 
-    site.clear_override(site.statements[0].path)
+    for statement in site.statements:
+        site.clear_override(statement.path)
     add_korus_statement(site, 3)
     serve().wait_until(lambda: any(b"statement 3" in r.body for r in receiver.requests()), "the alert after the restart")
     # The crawl cut short by the exit was marked interrupted by the next start, which then polled normally.

@@ -332,19 +332,19 @@ class TimedDispatcher(Dispatcher):
                 return function(*args, **kwargs)
         return timed_call
 
-    def _claim(self, channel: str, delivery_id: int | None = None) -> int | None:
+    def _claim(self, channel: str, delivery_id: int | None = None, up_to: int | None = None) -> int | None:
         with self.stages.stage("claim"):
-            return super()._claim(channel, delivery_id)
+            return super()._claim(channel, delivery_id, up_to)
 
     def content(self, delivery_id: int) -> Any:
         with self.stages.stage("load"):
             return super().content(delivery_id)
 
-    def _record(self, delivery_id: int, attempt: int, **values: object) -> None:
+    def _record(self, delivery_id: int, attempt: int, **values: object) -> bool:
         with self.stages.stage("record"):
-            super()._record(delivery_id, attempt, **values)
+            return super()._record(delivery_id, attempt, **values)
 
-    def fold_over_limit(self, channel: Any) -> int:
+    def fold_over_limit(self, channel: Any) -> tuple[int, int]:
         with self.stages.stage("fold"):
             return super().fold_over_limit(channel)
 

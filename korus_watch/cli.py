@@ -326,6 +326,9 @@ def digest(app: App, channel_name: str, dry_run: bool, out_dir: Path | None) -> 
     if digest_id is None:
         click.echo(f"no events for channel {channel_name} since its last digest: nothing sent")
         return
+    if not (report.sent or report.retrying or report.failed):
+        click.echo(f"digest {digest_id} for {channel_name} is queued: another sender is running and will send it")
+        return
     click.echo(f"digest {digest_id} for {channel_name}: {_report_line(report)}")
     for error in report.errors:
         click.echo(f"error: {error}", err=True)

@@ -172,9 +172,6 @@ class NotifySettings(_Section):
     backoff_seconds: float = Field(default=30.0, gt=0)
     max_backoff_seconds: float = Field(default=3600.0, gt=0)
     timeout_seconds: float = Field(default=20.0, gt=0)
-    # A claimed delivery not sent within this long is taken over by another sender. A sender that died loses its
-    # claims at once (an advisory lock on PostgreSQL, the one-sender lock on SQLite); this covers one that hangs.
-    claim_lease_seconds: float = Field(default=120.0, gt=0)
     # The site answering nothing is a health problem after one poll, but worth an alert only once it lasts.
     site_down_alert_minutes: float = Field(default=60.0, ge=0)
     # Templates here override the built-in ones of the same path (e.g. email/message.html).
@@ -186,12 +183,6 @@ class NotifySettings(_Section):
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a directory")
         return value
-
-    @model_validator(mode="after")
-    def _lease_outlasts_a_send(self) -> NotifySettings:
-        if self.claim_lease_seconds <= self.timeout_seconds:
-            raise ValueError("claim_lease_seconds must be longer than timeout_seconds")
-        return self
 
 
 class Settings(BaseSettings):
@@ -273,7 +264,10 @@ def _describe(error: ErrorDetails, values: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         message = "unknown setting"
     given = error.get("input")
-    shown = "" if isinstance(given, (dict, list)) or given is None else f" (got {given!r})"
+    # The value is echoed only where it cannot be a secret: not for database URLs, SMTP settings or channels,
+    # nor for an unknown key (a misspelt "password").
+    secretive = error["loc"][:1] in (("database",), ("smtp",), ("channels",)) or error["type"] == "extra_forbidden"
+    shown = "" if secretive or isinstance(given, (dict, list)) or given is None else f" (got {given!r})"
     return f"{key}: {message}{shown}"
 
 

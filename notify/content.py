@@ -62,9 +62,6 @@ class EventItem:
         """The item with its opening and its diff cut to about `room` characters each, for size-limited media."""
         return replace(self, opening=_clip_runs(self.opening, room), body_diff=_clip_runs(self.body_diff, room))
 
-    @property
-    def matched_terms(self) -> list[str]:
-        return sorted({term for terms in self.topics.values() for term in terms}, key=str.casefold)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Sends what the outbox holds: claims each due delivery, sends it, and records the outcome.
 
-A delivery is claimed (status `sending`, attempts + 1, a lease) and committed before its send, and its outcome
-is committed after. A process killed between the two leaves a `sending` row that is sent again once its lease
-ends (at once on SQLite, where one sender runs at a time), with the same idempotency key and Message-ID."""
+A delivery is claimed (status `sending`, attempts + 1, the sender's key) and committed before its send, and its
+outcome is committed after. A process killed between the two leaves a `sending` row that the next sender takes
+over at once: on SQLite, where one sender runs at a time, when it starts; on PostgreSQL as soon as the dead
+sender's advisory lock is gone. The resend carries the same idempotency key and Message-ID."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, text, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from archive.db import Database
 from archive.lock import JobInProgress, sqlite_sender_lock
@@ -51,8 +52,8 @@ class DeliveryReport:
 
 class SenderPresence:
     """On PostgreSQL a sender shows that it is alive by holding an advisory lock on a key of its own for as long as
-    it runs; a delivery claimed under a key that nobody holds any more was abandoned and is taken over at once,
-    without waiting for its lease."""
+    it runs; a delivery claimed under a key that nobody holds any more was abandoned and is taken over at once.
+    A live sender's claim is never taken, however slow its send: that would send the message twice."""
 
     def __init__(self, engine: Engine) -> None:
         self.key: int | None = None
@@ -84,20 +85,20 @@ def lock_channel(session: Session, channel: str) -> None:
 
 # What a message says about an event: its statement, and both versions with their topics.
 _EVENT_CONTENT = (
-    selectinload(ChangeEvent.statement),
-    selectinload(ChangeEvent.to_version).selectinload(Version.relevance),
-    selectinload(ChangeEvent.from_version).selectinload(Version.relevance),
+    joinedload(ChangeEvent.statement),
+    joinedload(ChangeEvent.to_version).selectinload(Version.relevance),
+    joinedload(ChangeEvent.from_version).selectinload(Version.relevance),
 )
 
 
 def _loaded_delivery(session: Session, delivery_id: int) -> Delivery:
     return session.scalars(
         select(Delivery).where(Delivery.id == delivery_id).options(
-            selectinload(Delivery.event).options(*_EVENT_CONTENT),
-            selectinload(Delivery.items).selectinload(Delivery.event).options(*_EVENT_CONTENT),
-            selectinload(Delivery.health_problem),
+            joinedload(Delivery.event).options(*_EVENT_CONTENT),
+            selectinload(Delivery.items).joinedload(Delivery.event).options(*_EVENT_CONTENT),
+            joinedload(Delivery.health_problem),
         )
-    ).one()
+    ).unique().one()
 
 
 class Dispatcher:
@@ -105,7 +106,6 @@ class Dispatcher:
         self.db = db
         self.settings = settings
         self.channels = channels if channels is not None else build_channels(settings)
-        self.lease = timedelta(seconds=settings.notify.claim_lease_seconds)
         self._stopping = threading.Event()
         self._presence: SenderPresence | None = None
 
@@ -140,7 +140,7 @@ class Dispatcher:
         with sqlite_sender_lock(self.db.engine) as sole_sender:
             if sole_sender:
                 self._take_back_abandoned()
-            self._fail_unconfigured(report)
+            self._settle_reconfigured(report)
             due = self._channels_with_due_work()
             for name in sorted(due & set(self.channels.broken)):
                 log.error("deliveries for channel %s wait: %s", name, self.channels.broken[name])
@@ -154,10 +154,13 @@ class Dispatcher:
     def _channel_pass(self, name: str) -> DeliveryReport:
         report = DeliveryReport()
         channel_format = self.channels.working[name]
+        # A pass ends with the deliveries that existed when it began: a crawl queueing more cannot keep it going,
+        # nor slip past the hourly count.
         if channel_format.channel.mode == "instant":
-            report.folded += self.fold_over_limit(channel_format.channel)
-        # A pass ends with the deliveries that existed when it began: a crawl queueing more cannot keep it going.
-        last_id = self._newest_delivery_id()
+            folded, last_id = self.fold_over_limit(channel_format.channel)
+            report.folded += folded
+        else:
+            last_id = self._newest_delivery_id()
         while not self._stopping.is_set() and (delivery_id := self._claim(name, up_to=last_id)) is not None:
             error = self.send(channel_format, delivery_id, report)
             if error is not None and (error.unreachable or error.retry_after is not None):
@@ -173,44 +176,51 @@ class Dispatcher:
             return set(session.scalars(select(Delivery.channel).where(self._due(utcnow())).distinct()))
 
     def _due(self, now: datetime):  # type: ignore[no-untyped-def]
-        abandoned = Delivery.lease_expires_at < now
-        if self.db.engine.dialect.name == "postgresql":
-            abandoned = or_(abandoned, _SENDER_GONE)
-        return or_(
-            and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
-            and_(Delivery.status == DeliveryStatus.SENDING, abandoned),
-        )
+        due = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+        if self.db.engine.dialect.name != "postgresql":
+            return due  # SQLite's one sender takes back what was left sending when it starts
+        return or_(due, and_(Delivery.status == DeliveryStatus.SENDING, _SENDER_GONE))
 
     def _take_back_abandoned(self) -> None:
         with self.db.sessions.begin() as session:
             taken = session.execute(  # type: ignore[attr-defined]
                 update(Delivery).where(Delivery.status == DeliveryStatus.SENDING)
-                .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow(), lease_expires_at=None,
-                        claimed_by=None)
+                .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow(), claimed_by=None)
             ).rowcount
         if taken:
             log.warning("taking back %d deliveries a stopped process was sending; they are sent again", taken)
 
-    def _fail_unconfigured(self, report: DeliveryReport) -> None:
+    def _settle_reconfigured(self, report: DeliveryReport) -> None:
+        """Deliveries whose channel was removed are dead-lettered (visible, and requeued by `retry` once it is
+        back); events held for a channel that is now instant are sent as instant alerts."""
         configured = {channel.name for channel in self.settings.channels}
+        instant = [channel.name for channel in self.settings.channels if channel.mode == "instant"]
+        waiting = or_(self._due(utcnow()), Delivery.status == DeliveryStatus.HELD)
         with self.db.sessions.begin() as session:
-            orphans = session.scalars(
-                select(Delivery).where(self._due(utcnow()), Delivery.channel.not_in(configured))
-            ).all()
+            orphans = session.scalars(select(Delivery).where(waiting, Delivery.channel.not_in(configured))).all()
             for delivery in orphans:
                 delivery.status = DeliveryStatus.FAILED
                 delivery.last_error = f"channel {delivery.channel!r} is not configured any more"
                 report.failed += 1
                 log.error("delivery %d failed: %s", delivery.id, delivery.last_error)
+            session.execute(
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.HELD, Delivery.channel.in_(instant))
+                .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow())
+            )
 
     # -- one channel's hourly limit -----------------------------------------------------------------
 
-    def fold_over_limit(self, channel: ChannelSettings) -> int:
-        """Keeps an instant channel within max_per_hour: events past the limit become one summary message."""
+    def fold_over_limit(self, channel: ChannelSettings) -> tuple[int, int]:
+        """Keeps an instant channel within max_per_hour: events past the limit become one summary message.
+
+        Returns how many events were folded, and the newest delivery the pass may send: what a crawl queues after
+        this count waits for the next pass and its count."""
         now = utcnow()
         counted = and_(Delivery.channel == channel.name, Delivery.kind.in_(_COUNTED_AGAINST_LIMIT))
         with self.db.sessions.begin() as session:
             lock_channel(session, channel.name)
+            up_to = session.scalar(select(func.max(Delivery.id))) or 0
             sent_in_window = [sent_at for sent_at in session.scalars(
                 select(Delivery.sent_at).where(counted, Delivery.status == DeliveryStatus.SENT,
                                                Delivery.sent_at >= now - _HOUR).order_by(Delivery.sent_at)
@@ -223,29 +233,33 @@ class Dispatcher:
                              or_(Delivery.attempts > 0, Delivery.kind == DeliveryKind.SUMMARY))),
                 )
             ) or 0
+            # Locked: a sender claiming one of them meanwhile (PostgreSQL) would otherwise send an event that is
+            # also in the summary. A row a sender holds already is skipped; it goes out on its own.
             fresh = session.scalars(
-                select(Delivery).where(counted, Delivery.kind == DeliveryKind.EVENT,
+                select(Delivery).where(counted, Delivery.kind == DeliveryKind.EVENT, Delivery.id <= up_to,
                                        Delivery.status == DeliveryStatus.PENDING, Delivery.attempts == 0)
-                .order_by(Delivery.id)
+                .order_by(Delivery.id).with_for_update(skip_locked=True)
             ).all()
             room = channel.max_per_hour - len(sent_in_window) - queued
             if len(fresh) <= room:
-                return 0
+                return 0, up_to
             if room <= 0:
                 # The window opens again when its oldest message turns an hour old.
                 reopens = (sent_in_window[0] + _HOUR) if sent_in_window else now + timedelta(minutes=1)
                 for delivery in fresh:
                     delivery.next_attempt_at = max(delivery.next_attempt_at, reopens)
-                return 0
+                return 0, up_to
             summary = Delivery(channel=channel.name, kind=DeliveryKind.SUMMARY, status=DeliveryStatus.PENDING,
                                idempotency_key=new_key(), created_at=now, next_attempt_at=now)
             folded = fresh[room - 1:]
             for delivery in folded:
                 delivery.status, delivery.parent = DeliveryStatus.FOLDED, summary
             session.add(summary)
+            session.flush()
+            up_to = summary.id
         log.info("channel %s over %d messages an hour: %d events folded into one summary",
                  channel.name, channel.max_per_hour, len(folded))
-        return len(folded)
+        return len(folded), up_to
 
     # -- one delivery -------------------------------------------------------------------------------
 
@@ -262,7 +276,6 @@ class Dispatcher:
                 return None
             delivery.status = DeliveryStatus.SENDING
             delivery.attempts += 1
-            delivery.lease_expires_at = now + self.lease
             delivery.claimed_by = self.presence().key
             return delivery.id
 
@@ -273,26 +286,34 @@ class Dispatcher:
 
     def send(self, channel_format: Format, delivery_id: int, report: DeliveryReport) -> DeliveryError | None:
         """Sends a claimed delivery and records the outcome; returns the failure, if any."""
-        content, attempt = self.content(delivery_id)
+        name = channel_format.channel.name
+        attempt = 0
         try:
+            content, attempt = self.content(delivery_id)
             rendered = channel_format.render(content)
-        except Exception as exc:  # a template that fails on this content: a lasting fault, shown in the dead letters
-            error = DeliveryError(f"channel {channel_format.channel.name!r}: rendering failed: "
-                                  f"{type(exc).__name__}: {exc}", temporary=False)
+            answer = channel_format.send(rendered, content)
+        except DeliveryError as exc:
+            error = exc
+        except Exception as exc:
+            # A template that fails on this content, an address or URL the client library refuses: a lasting
+            # fault, dead-lettered with its cause rather than left claimed.
+            log.exception("delivery %d to channel %s failed unexpectedly", delivery_id, name)
+            error = DeliveryError(f"channel {name!r}: {type(exc).__name__}: {exc}", temporary=False)
         else:
-            try:
-                answer = channel_format.send(rendered, content)
-            except DeliveryError as exc:
-                error = exc
-            else:
-                self._record(delivery_id, attempt, status=DeliveryStatus.SENT, sent_at=utcnow(), response=answer,
-                             last_error=None)
+            if self._record(delivery_id, attempt, status=DeliveryStatus.SENT, sent_at=utcnow(), response=answer,
+                            last_error=None):
                 report.sent += 1
-                log.info("delivery %d sent to channel %s (%s, attempt %d): %s", delivery_id,
-                         channel_format.channel.name, content.kind, attempt, answer)
-                return None
-        self._record_failure(channel_format.channel.name, delivery_id, attempt, error, report)
+                log.info("delivery %d sent to channel %s (%s, attempt %d): %s", delivery_id, name, content.kind,
+                         attempt, answer)
+            return None
+        if attempt == 0:  # not even loaded: count the claim's attempt
+            attempt = self._claimed_attempts(delivery_id)
+        self._record_failure(name, delivery_id, attempt, error, report)
         return error
+
+    def _claimed_attempts(self, delivery_id: int) -> int:
+        with self.db.sessions() as session:
+            return session.get_one(Delivery, delivery_id).attempts
 
     def _record_failure(self, channel: str, delivery_id: int, attempt: int, error: DeliveryError,
                         report: DeliveryReport) -> None:
@@ -305,7 +326,8 @@ class Dispatcher:
             log.error("delivery %d to channel %s failed, %s: %s", delivery_id, channel, reason, error)
             return
         if error.retry_after is not None:
-            delay = error.retry_after
+            # The server's word, within reason: a date decades away would silently park the message.
+            delay = min(max(error.retry_after, 0.0), notify.max_backoff_seconds)
         else:
             # Exponential backoff with equal jitter: half the step fixed, half random, so senders spread out.
             step = min(notify.max_backoff_seconds, notify.backoff_seconds * 2 ** (attempt - 1))
@@ -317,17 +339,19 @@ class Dispatcher:
         log.warning("delivery %d to channel %s failed (attempt %d of %d), retry at %s: %s", delivery_id, channel,
                     attempt, notify.max_attempts, retry_at.isoformat(timespec="seconds"), error)
 
-    def _record(self, delivery_id: int, attempt: int, **values: object) -> None:
+    def _record(self, delivery_id: int, attempt: int, **values: object) -> bool:
         with self.db.sessions.begin() as session:
-            # Only while the claim is still ours: after a lease ran out, another sender owns the row.
+            # Only while the claim is still ours: if this sender's lock was lost, another one may own the row now.
             updated = session.execute(  # type: ignore[attr-defined]
                 update(Delivery)
                 .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.SENDING,
                        Delivery.attempts == attempt)
-                .values(lease_expires_at=None, claimed_by=None, **values)
+                .values(claimed_by=None, **values)
             ).rowcount
         if not updated:
-            log.warning("delivery %d: claim lost before its outcome was recorded (lease ran out)", delivery_id)
+            log.warning("delivery %d: claim lost before its outcome was recorded (this sender's lock was lost)",
+                        delivery_id)
+        return bool(updated)
 
     # -- digests ------------------------------------------------------------------------------------
 
@@ -358,7 +382,9 @@ class Dispatcher:
     def preview_digest(self, name: str) -> Content | None:
         """The digest the channel would get now, without sending or changing anything."""
         with self.db.sessions() as session:
-            held = session.scalars(self._held(name).options(selectinload(Delivery.event).options(*_EVENT_CONTENT))).all()
+            held = session.scalars(
+                self._held(name).options(joinedload(Delivery.event).options(*_EVENT_CONTENT))
+            ).unique().all()
             if not held:
                 return None
             events = [delivery.event for delivery in held if delivery.event is not None]

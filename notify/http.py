@@ -10,8 +10,10 @@ import httpx
 from notify.errors import DeliveryError
 
 USER_AGENT = "korus-watch/0.1 (+https://github.com/korus-watch/korus-watch)"
-# Worth another attempt: the server is busy, limiting us, or briefly broken. Any other 4xx is our fault and final.
-_TEMPORARY = {408, 425, 429, 500, 502, 503, 504}
+# Worth another attempt: the server is busy, limiting us, or briefly broken (any 5xx but "not implemented" and
+# "version not supported", Cloudflare's 52x included). Any other 4xx is our fault and final.
+_TEMPORARY_4XX = {408, 425, 429}
+_FINAL_5XX = {501, 505}
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -41,11 +43,14 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], w
     except httpx.TransportError as exc:
         raise DeliveryError(f"{where}: cannot connect: {type(exc).__name__}", temporary=True,
                             unreachable=True) from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise DeliveryError(f"{where}: {type(exc).__name__}", temporary=False) from None
     answer = f"HTTP {response.status_code} {response.text[:200].strip()}".strip()
     if response.is_success:
         return answer
     if response.is_redirect:
         raise DeliveryError(f"{where}: redirected ({answer}); webhook URLs must be final", temporary=False)
-    temporary = response.status_code in _TEMPORARY
+    status = response.status_code
+    temporary = status in _TEMPORARY_4XX or (status >= 500 and status not in _FINAL_5XX)
     raise DeliveryError(f"{where}: {answer}", temporary=temporary,
                         retry_after=retry_after_seconds(response.headers.get("Retry-After")) if temporary else None)

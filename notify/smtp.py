@@ -27,12 +27,14 @@ def send_email(smtp: SmtpSettings, recipients: list[str], message: bytes) -> str
             client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds, context=tls_context(smtp))
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
-        with client:
+        try:
             if smtp.security == "starttls":
                 client.starttls(context=tls_context(smtp))
             if smtp.username:
                 client.login(smtp.username, smtp.password.get_secret_value())
             reply = _transmit(client, parseaddr(smtp.from_addr)[1], recipients, message)
+        finally:
+            _hang_up(client)
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"SMTP server {server} refused the login: {exc.smtp_code} {_text(exc.smtp_error)}",
                             temporary=False) from None
@@ -54,6 +56,14 @@ def send_email(smtp: SmtpSettings, recipients: list[str], message: bytes) -> str
         raise DeliveryError(f"SMTP server {server} unreachable or connection lost: {exc or type(exc).__name__}",
                             temporary=True, unreachable=True) from None
     return f"{server} answered {reply}"
+
+
+def _hang_up(client: smtplib.SMTP) -> None:
+    # Once the message is accepted, how the server answers QUIT changes nothing: it must not turn into a resend.
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 def _transmit(client: smtplib.SMTP, sender: str, recipients: list[str], message: bytes) -> str:

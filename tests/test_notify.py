@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from archive.models import Delivery, DeliveryKind, DeliveryStatus
 from korus_watch.settings import Settings
 from notify.channels import build_channels
 from notify.dispatcher import Dispatcher
+from notify.http import retry_after_seconds
 from tests.notify_support import (
     KORUS_PARAGRAPH,
     SITE,
@@ -40,7 +43,8 @@ from tests.servers import (
     verify_signature,
 )
 
-HOSTILE_TITLE = "<script>alert(1)</script> <!channel> @everyone KORUS FTA *update* & [link](http://evil)"
+HOSTILE_TITLE = ("<script>alert(1)</script> <!channel> <users/all> @everyone KORUS FTA *update* & "
+                 "[link](http://evil)")
 SECRET = "s3cret-signing-key"
 
 
@@ -65,7 +69,7 @@ def settings(*channels: str, smtp: SmtpServer | None = None, notify: str = "") -
         f'[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\nfrom_addr = "watch@example.org"\n'
         if smtp else ""
     )
-    defaults = {"timeout_seconds": "2", "claim_lease_seconds": "5", "backoff_seconds": "0.2"}
+    defaults = {"timeout_seconds": "2", "backoff_seconds": "0.2"}
     given = dict(line.split(" = ", 1) for line in notify.splitlines() if line)
     notify_section = "[notify]\n" + "".join(f"{key} = {value}\n" for key, value in {**defaults, **given}.items())
     return settings_from(f'[crawl]\nbase_url = "{SITE}"\n{smtp_section}{notify_section}' + "".join(channels))
@@ -165,6 +169,14 @@ def test_instant_alerts_reach_every_platform_valid_escaped_and_signed(db: Databa
         assert "<script>" not in request.body.decode()
     for request in receiver.requests("/discord"):
         assert not discord_pings(request.json)
+    # Every chat platform gets the hostile title as text: no mention, no HTML, and on the Markdown platforms no
+    # link of its own (Slack and Google Chat do not read Markdown links).
+    for path in ("/slack", "/teams", "/discord", "/google-chat"):
+        markdown = path in ("/teams", "/discord")
+        for request in receiver.requests(path):
+            text = request.body.decode()
+            for markup in ("<script>", "<!channel>", "<users/all>", *(["[link](http://evil)"] if markdown else [])):
+                assert markup not in text, (path, markup)
     edited = next(r.json for r in receiver.requests("/slack") if "EDITED" in r.body.decode())
     assert "~initiated~ *launched*" in str(edited["blocks"])
     generic = receiver.requests("/generic")
@@ -261,7 +273,7 @@ def test_a_refusal_for_good_is_dead_lettered_at_once(db: Database, receiver: Web
 def test_a_timed_out_webhook_is_resent_with_the_same_idempotency_key(db: Database,
                                                                       receiver: WebhookReceiver) -> None:
     config = settings(channel_toml(name="hook", type="webhook", url=receiver.url("/generic"), events=["new"]),
-                      notify="timeout_seconds = 0.5\nclaim_lease_seconds = 2\n")
+                      notify="timeout_seconds = 0.5\n")
     with_events(db, config)
     receiver.script("/generic", Reply.slow(1.5))
     dispatcher = Dispatcher(db, config)
@@ -452,3 +464,59 @@ def test_a_chat_digest_of_many_events_fits_and_says_how_many_more(db: Database, 
     assert 0 < shown <= shown_at_most
     assert f"and {60 - shown} more" in body
     assert "60 new" in body
+
+
+def test_held_events_follow_their_channel_when_it_turns_instant_or_goes(db: Database, receiver: WebhookReceiver) -> None:
+    digest = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack"), mode="digest",
+                                   schedule="0 8 * * *"),
+                      channel_toml(name="gone", type="slack", url=receiver.url("/slack"), mode="digest",
+                                   schedule="0 8 * * *"))
+    with_events(db, digest)
+    assert {d.status for d in deliveries(db)} == {DeliveryStatus.HELD}
+    instant = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack")))
+    report = Dispatcher(db, instant).deliver()
+    assert (report.sent, report.failed) == (2, 2)
+    by_channel = {(d.channel, d.status) for d in deliveries(db)}
+    assert by_channel == {("team", DeliveryStatus.SENT), ("gone", DeliveryStatus.FAILED)}
+
+
+def test_a_template_that_fails_on_some_content_dead_letters_with_its_cause(db: Database, tmp_path: Any,
+                                                                          receiver: WebhookReceiver) -> None:
+    (tmp_path / "chat").mkdir()
+    (tmp_path / "chat" / "item.txt").write_text("{{ item.no_such_field }}", encoding="utf-8")
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack")),
+                      channel_toml(name="hook", type="webhook", url=receiver.url("/generic")),
+                      notify=f'template_dir = "{tmp_path}"\n')
+    with_events(db, config)
+    report = Dispatcher(db, config).deliver()
+    assert (report.sent, report.failed) == (2, 2)  # the generic webhook has no item template
+    failed = [d for d in deliveries(db) if d.status == DeliveryStatus.FAILED]
+    assert {d.channel for d in failed} == {"team"}
+    assert all("channel 'team'" in (d.last_error or "") and "no_such_field" in (d.last_error or "") for d in failed)
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("3", 3.0), ("0.5", 0.5), ("  120 ", 120.0), ("soon", None), ("", None), (None, None),
+])
+def test_retry_after_in_seconds(header: str | None, expected: float | None) -> None:
+    assert retry_after_seconds(header) == expected
+
+
+def test_retry_after_as_an_http_date_and_capped(db: Database, receiver: WebhookReceiver) -> None:
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    assert 55 <= (retry_after_seconds(in_a_minute) or 0) <= 61
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack"), events=["new"]),
+                      notify="max_backoff_seconds = 30\n")
+    with_events(db, config)
+    receiver.script("/slack", Reply(status=429, body=b"slow down", headers={"Retry-After": "Wed, 21 Oct 2125 07:28:00 GMT"}))
+    assert Dispatcher(db, config).deliver().retrying == 1
+    (waiting,) = deliveries(db)
+    assert 25 <= waiting.next_attempt_at.timestamp() - time.time() <= 31
+
+
+def test_an_smtp_password_is_never_sent_over_the_network_in_clear(smtp: SmtpServer) -> None:
+    config = settings(channel_toml(name="mail", type="email", to=["a@example.org"]), smtp=smtp)
+    config.smtp.username, config.smtp.host = "watch", "mail.example.org"
+    assert "in clear" in build_channels(config).broken["mail"]
+    config.smtp.security = "starttls"
+    assert build_channels(config).broken == {}

@@ -158,8 +158,7 @@ def test_channel_config_errors_name_the_channel(korus_watch: KorusWatch, channel
 def test_a_sender_killed_mid_batch_loses_and_duplicates_nothing(korus_watch: KorusWatch, db: Database,
                                                                  receiver: WebhookReceiver) -> None:
     configure(korus_watch, (
-        # A lease far longer than the test: a killed sender's claim must be taken over because it died.
-        "[notify]\ntimeout_seconds = 1\nclaim_lease_seconds = 600\n"
+        "[notify]\ntimeout_seconds = 1\n"
         + channel_toml(name="team-chat", type="slack", url=receiver.url("/slack"), max_per_hour=100)
         + channel_toml(name="hook", type="webhook", url=receiver.url("/generic"))
     ))

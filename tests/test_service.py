@@ -99,7 +99,7 @@ def service_config(korus_watch: KorusWatch, receiver: WebhookReceiver) -> KorusW
             f"interval_minutes = {INTERVAL_SECONDS / 60}\n"
             "[service]\npoll_jitter_seconds = 0\ndelivery_sweep_seconds = 1\nleader_check_seconds = 1\n"
             "shutdown_grace_seconds = 10\n"
-            "[notify]\ntimeout_seconds = 2\nclaim_lease_seconds = 3\nbackoff_seconds = 0.5\n"
+            "[notify]\ntimeout_seconds = 2\nbackoff_seconds = 0.5\n"
             "[logging]\nformat = \"json\"\n"
             + channel_toml(name="team-chat", type="slack", url=receiver.url(SECRET_PATH), max_per_hour=1000)
         )

@@ -126,3 +126,21 @@ def test_two_channels_with_one_name_are_refused(tmp_path: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(ConfigError, match="two channels are named 'a'"):
         load_settings(config)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[smtp]\npasword = "hunter2-secret"\n',
+        '[smtp]\nport = "hunter2-secret"\n',
+        '[database]\nurl = ["postgresql://u:hunter2-secret@h/db"]\n',
+        '[[channels]]\nname = "chat"\ntype = "slack"\nwebhook_url = "https://hooks.example/hunter2-secret"\n',
+    ],
+)
+def test_config_errors_never_echo_what_may_be_a_secret(tmp_path: Path, text: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings(config)
+    assert "hunter2-secret" not in str(error.value)
+    assert str(error.value).startswith("config error: ")

@@ -38,8 +38,11 @@ class WebhookFormat(Format):
     def check(self) -> None:
         if self.channel.url is None:
             raise self.fail("needs `url`")
-        parts = urlsplit(self.channel.url.get_secret_value())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            url = httpx.URL(self.channel.url.get_secret_value())
+        except (httpx.InvalidURL, ValueError):
+            raise self.fail("`url` is not a valid URL") from None
+        if url.scheme not in ("http", "https") or not url.host:
             raise self.fail("`url` must be an http:// or https:// URL")
         if self.channel.to:
             raise self.fail("a webhook channel takes `url`, not `to`")

@@ -28,6 +28,14 @@ _EMBEDS_CHARS = 6000
 _COLOURS = {"new": 0x2F9E44, "edited": 0xF08C00, "removed": 0xE03131, "restored": 0x1971C2}
 
 
+def _embed_title(text: str) -> str:
+    """Escaped, then within the 256 characters: escaping can lengthen it, so the text is cut until it fits."""
+    limit = _TITLE_CHARS
+    while len(title := escape_markdown(shorten(text, limit))) > _TITLE_CHARS:
+        limit -= 16
+    return title
+
+
 class DiscordFormat(ChatFormat):
     type = "discord"
     style = DISCORD
@@ -37,7 +45,7 @@ class DiscordFormat(ChatFormat):
                  ) -> dict[str, Any]:
         embeds = [
             {
-                "title": shorten(f"{item.kind.upper()}: {item.title}", _TITLE_CHARS),
+                "title": _embed_title(f"{item.kind.upper()}: {item.title}"),
                 "url": item.url,
                 "description": text,
                 "color": _COLOURS[item.kind],

@@ -14,8 +14,9 @@ from notify.smtp import send_email
 
 
 def _is_address(text: str) -> bool:
+    # ASCII only: an internationalised address needs SMTPUTF8, which korus-watch does not speak.
     local, _, domain = parseaddr(text)[1].rpartition("@")
-    return bool(local and domain)
+    return bool(local and domain) and text.isascii()
 
 
 class EmailFormat(Format):
@@ -30,6 +31,10 @@ class EmailFormat(Format):
             raise self.fail(f"not an email address: {', '.join(map(repr, bad))}")
         if self.channel.url is not None:
             raise self.fail("an email channel takes `to`, not `url`")
+        smtp = self.settings.smtp
+        if smtp.username and smtp.security == "none" and smtp.host not in ("127.0.0.1", "::1", "localhost"):
+            raise self.fail(f"smtp.security is none: the password would cross the network to {smtp.host} in "
+                            "clear; use starttls or ssl")
 
     def render(self, content: Content) -> Rendered:
         context = {"content": content, "channel": self.channel}

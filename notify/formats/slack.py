@@ -15,8 +15,9 @@ def escape_slack(text: str) -> str:
 
 
 def slack_link(url: str, text: str) -> str:
-    # A "|" would end the link text early; the URL's own characters are escaped like any text.
-    return f"<{escape_slack(url)}|{escape_slack(text.replace('|', '¦'))}>"
+    # A "|" ends the URL and starts the text: encoded in the URL, replaced in the text.
+    target = url.replace("|", "%7C").replace(" ", "%20")
+    return f"<{escape_slack(target)}|{escape_slack(text.replace('|', '¦'))}>"
 
 
 SLACK = ChatStyle(escape=escape_slack, bold=("*", "*"), inserted=("*", "*"), deleted=("~", "~"), link=slack_link)

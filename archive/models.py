@@ -272,6 +272,8 @@ class Delivery(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An email that some recipients refused for a while: the ones still owed it (None: every recipient).
+    owed_to: Mapped[list[str] | None]
     # PostgreSQL: the advisory-lock key of the sender that claimed it; while that lock is held the sender lives.
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

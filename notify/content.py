@@ -93,6 +93,8 @@ class Content:
     site_url: str
     items: list[EventItem] = field(default_factory=list)
     health: HealthNote | None = None
+    # Email: the recipients still owed this message after a partial refusal (None: all of the channel's).
+    recipients: list[str] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -224,6 +226,7 @@ def _health_note(problem: HealthProblem, resolved: bool) -> HealthNote:
 def delivery_content(session: Session, delivery: Delivery, site_url: str) -> Content:
     """The content of a queued delivery: its event, the events folded into it, or its health problem."""
     common: dict[str, Any] = {
+        "recipients": delivery.owed_to,
         "channel": delivery.channel,
         "idempotency_key": delivery.idempotency_key,
         "created_at": delivery.created_at,

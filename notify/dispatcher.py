@@ -318,8 +318,9 @@ class Dispatcher:
     def _record_failure(self, channel: str, delivery_id: int, attempt: int, error: DeliveryError,
                         report: DeliveryReport) -> None:
         notify = self.settings.notify
+        owed = {"owed_to": error.owed_to} if error.owed_to else {}
         if not error.temporary or attempt >= notify.max_attempts:
-            self._record(delivery_id, attempt, status=DeliveryStatus.FAILED, last_error=str(error))
+            self._record(delivery_id, attempt, status=DeliveryStatus.FAILED, last_error=str(error), **owed)
             report.failed += 1
             report.errors.append(f"delivery {delivery_id}: {error}")
             reason = "refused for good" if not error.temporary else f"out of attempts ({attempt})"
@@ -334,7 +335,7 @@ class Dispatcher:
             delay = step / 2 + random.uniform(0, step / 2)
         retry_at = utcnow() + timedelta(seconds=delay)
         self._record(delivery_id, attempt, status=DeliveryStatus.PENDING, next_attempt_at=retry_at,
-                     last_error=str(error))
+                     last_error=str(error), **owed)
         report.retrying += 1
         log.warning("delivery %d to channel %s failed (attempt %d of %d), retry at %s: %s", delivery_id, channel,
                     attempt, notify.max_attempts, retry_at.isoformat(timespec="seconds"), error)

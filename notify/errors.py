@@ -11,9 +11,11 @@ class DeliveryError(Exception):
     """A send that failed. Temporary failures are retried; a permanent one is dead-lettered at once."""
 
     def __init__(self, message: str, *, temporary: bool, retry_after: float | None = None,
-                 unreachable: bool = False) -> None:
+                 unreachable: bool = False, owed_to: list[str] | None = None) -> None:
         super().__init__(message)
         self.temporary = temporary
         self.retry_after = retry_after
         # The server could not be reached at all: the channel's other messages would only wait for the same timeout.
         self.unreachable = unreachable
+        # Some recipients got it: a retry goes to these only.
+        self.owed_to = owed_to

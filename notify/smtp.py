@@ -35,6 +35,12 @@ def send_email(smtp: SmtpSettings, recipients: list[str], message: bytes) -> str
             reply = _transmit(client, parseaddr(smtp.from_addr)[1], recipients, message)
         finally:
             _hang_up(client)
+    except PartlyRefused as exc:
+        temporary = [rcpt for rcpt, (code, _) in exc.refused.items() if 400 <= code < 500]
+        described = "; ".join(f"{rcpt}: {code} {_text(text)}" for rcpt, (code, text) in exc.refused.items())
+        # Greylisting and full mailboxes pass: those recipients get it on a retry. A lasting refusal is final.
+        raise DeliveryError(f"SMTP server {server} took the message ({exc.answer}) but refused {described}",
+                            temporary=bool(temporary), owed_to=temporary or list(exc.refused)) from None
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"SMTP server {server} refused the login: {exc.smtp_code} {_text(exc.smtp_error)}",
                             temporary=False) from None
@@ -86,8 +92,17 @@ def _transmit(client: smtplib.SMTP, sender: str, recipients: list[str], message:
         raise smtplib.SMTPDataError(code, reply)
     answer = f"{code} {_text(reply)}"
     if refused:
-        answer += "; refused " + ", ".join(f"{rcpt} ({code})" for rcpt, (code, _) in refused.items())
+        raise PartlyRefused(answer, refused)
     return answer
+
+
+class PartlyRefused(smtplib.SMTPException):
+    """The message went to some recipients; these were refused."""
+
+    def __init__(self, answer: str, refused: dict[str, tuple[int, bytes]]) -> None:
+        super().__init__(answer)
+        self.answer = answer
+        self.refused = refused
 
 
 def _text(reply: bytes | str) -> str:

@@ -520,3 +520,20 @@ def test_an_smtp_password_is_never_sent_over_the_network_in_clear(smtp: SmtpServ
     assert "in clear" in build_channels(config).broken["mail"]
     config.smtp.security = "starttls"
     assert build_channels(config).broken == {}
+
+
+def test_a_recipient_refused_for_a_while_gets_the_email_on_a_retry_and_the_others_once(db: Database,
+                                                                                      smtp: SmtpServer) -> None:
+    config = settings(channel_toml(name="mail", type="email", to=["first@example.org", "second@example.org"],
+                                   events=["new"]), smtp=smtp)
+    with_events(db, config)
+    smtp.refuse(1, code=450, text="4.2.0 greylisted", at="rcpt")  # the first RCPT: first@example.org
+    dispatcher = Dispatcher(db, config)
+    assert dispatcher.deliver().retrying == 1
+    (delivery,) = deliveries(db)
+    assert delivery.owed_to == ["first@example.org"] and "greylisted" in (delivery.last_error or "")
+    time.sleep(0.3)
+    assert dispatcher.deliver().sent == 1
+    received = [list(m.rcpt_tos) for m in smtp.wait_for(2)]
+    assert received == [["second@example.org"], ["first@example.org"]]
+    assert len({m.message["Message-ID"] for m in smtp.messages}) == 1

@@ -57,4 +57,5 @@ class EmailFormat(Format):
         return Rendered(body=message.as_bytes(), suffix=".eml", preview=f"Subject: {subject}\n\n{text}")
 
     def send(self, rendered: Rendered, content: Content) -> str:
-        return send_email(self.settings.smtp, [parseaddr(address)[1] for address in self.channel.to], rendered.body)
+        recipients = content.recipients or [parseaddr(address)[1] for address in self.channel.to]
+        return send_email(self.settings.smtp, recipients, rendered.body)

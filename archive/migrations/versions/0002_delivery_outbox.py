@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=64), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('owed_to', sa.JSON(), nullable=True),
     sa.Column('claimed_by', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),

@@ -65,6 +65,21 @@ class Outbox:
         ))))
 
     def _alert(self, session: Session, problem: HealthProblem, *, resolved: bool) -> None:
+        unsent = {}
+        if resolved:
+            # A problem alert still waiting (its channel was down, say) is not sent after the recovery: the
+            # recovery message, which gives both times, takes its place.
+            unsent = {
+                alert.channel: alert
+                for alert in session.scalars(
+                    select(Delivery).where(Delivery.health_problem_id == problem.id,
+                                           Delivery.health_resolved.is_(False),
+                                           Delivery.status == DeliveryStatus.PENDING)
+                )
+            }
         for channel in self.admin_channels:
-            session.add(Delivery(channel=channel.name, kind=DeliveryKind.HEALTH, status=DeliveryStatus.PENDING,
-                                 health_problem=problem, health_resolved=resolved, idempotency_key=new_key()))
+            alert = Delivery(channel=channel.name, kind=DeliveryKind.HEALTH, status=DeliveryStatus.PENDING,
+                             health_problem=problem, health_resolved=resolved, idempotency_key=new_key())
+            session.add(alert)
+            if channel.name in unsent:
+                unsent[channel.name].status, unsent[channel.name].parent = DeliveryStatus.FOLDED, alert

@@ -433,6 +433,7 @@ def test_the_site_down_alerts_only_once_it_lasts(db: Database, receiver: Webhook
 
     config.notify.site_down_alert_minutes = 0
     press.crawl(unreachable=True)
+    Dispatcher(db, config).deliver()
     press.crawl(seed_statement())
     Dispatcher(db, config).deliver()
     assert ["problem: unreachable" in r.body.decode() for r in receiver.requests("/slack")] == [True, False]
@@ -537,3 +538,19 @@ def test_a_recipient_refused_for_a_while_gets_the_email_on_a_retry_and_the_other
     received = [list(m.rcpt_tos) for m in smtp.wait_for(2)]
     assert received == [["second@example.org"], ["first@example.org"]]
     assert len({m.message["Message-ID"] for m in smtp.messages}) == 1
+
+
+def test_a_recovery_replaces_a_problem_alert_still_waiting_to_be_sent(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="ops", type="slack", url=receiver.url("/slack"), admin=True, events=[]))
+    config.crawl.guard_min_pages = 3
+    press = Press(db, config)
+    press.crawl(seed_statement())
+    press.fail_extraction(5)
+    receiver.script("/slack", Reply.error(503))
+    Dispatcher(db, config).deliver()  # the problem alert fails once and waits for its retry
+    press.crawl(seed_statement())
+    time.sleep(0.3)
+    Dispatcher(db, config).deliver()
+    received = [r for r in receiver.requests("/slack") if r.status == 200]
+    assert len(received) == 1 and "recovered: redesign" in received[0].body.decode()
+    assert sorted(d.status.value for d in deliveries(db)) == ["folded", "sent"]

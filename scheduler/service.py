@@ -14,7 +14,8 @@ import os
 import random
 import signal
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -155,8 +156,6 @@ class Service:
 
     async def run(self) -> int:
         from archive.lock import JobInProgress, job_lock
-        from scheduler import jobs
-        from scheduler.http import start_http
 
         with ExitStack() as sole_instance:
             if not self.leadership.shared:
@@ -167,9 +166,12 @@ class Service:
                 except JobInProgress as exc:
                     log.error("%s", exc)
                     return 1
-            return await self._run(jobs, start_http)
+            return await self._run()
 
-    async def _run(self, jobs: Any, start_http: Any) -> int:
+    async def _run(self) -> int:
+        from scheduler import jobs
+        from scheduler.http import start_http
+
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, self._on_signal, number)
@@ -263,13 +265,8 @@ class Service:
     async def poll(self) -> None:
         if self._stop.is_set():
             return
-        task = asyncio.current_task()
-        assert task is not None
-        self._active.add(task)
-        try:
+        with self._shutdown_waits_for_this_job():
             await self._poll()
-        finally:
-            self._active.discard(task)
         await self.deliver()
 
     async def _poll(self) -> None:
@@ -366,11 +363,15 @@ class Service:
         await self._in_thread(prune, self.db, self.settings.service.retention_days)
 
     async def _in_thread(self, function: Any, *args: Any) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._active.add(task)
-        try:
+        with self._shutdown_waits_for_this_job():
             await asyncio.to_thread(function, *args)
+
+    @contextmanager
+    def _shutdown_waits_for_this_job(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        assert task is not None, "jobs run as tasks"
+        self._active.add(task)
+        try:
+            yield
         finally:
-            if task is not None:
-                self._active.discard(task)
+            self._active.discard(task)

@@ -108,6 +108,7 @@ class Dispatcher:
         self.channels = channels if channels is not None else build_channels(settings)
         self._stopping = threading.Event()
         self._presence: SenderPresence | None = None
+        self._presence_lock = threading.Lock()
 
     def __enter__(self) -> Dispatcher:
         return self
@@ -127,9 +128,10 @@ class Dispatcher:
             self._presence = None
 
     def presence(self) -> SenderPresence:
-        if self._presence is None:
-            self._presence = SenderPresence(self.db.engine)
-        return self._presence
+        with self._presence_lock:  # passes may start in two threads of the service at once
+            if self._presence is None:
+                self._presence = SenderPresence(self.db.engine)
+            return self._presence
 
     # -- the pass over every channel ----------------------------------------------------------------
 

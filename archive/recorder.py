@@ -12,7 +12,7 @@ from datetime import datetime
 from math import ceil
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive.db import Database
@@ -48,6 +48,13 @@ _INSERT_STATEMENT_URL = insert(_TABLES[StatementUrl.__tablename__])
 _INSERT_VERSION = insert(_TABLES[Version.__tablename__]).returning(Version.id)
 _INSERT_TOPIC_RELEVANCE = insert(_TABLES[TopicRelevance.__tablename__])
 _INSERT_PAGE_VALIDATOR = insert(_TABLES[PageValidator.__tablename__])
+_STATUS_AND_LATEST_VERSION = (
+    select(Statement.status, Version.id)
+    .join_from(Statement, Version, Version.statement_id == Statement.id)
+    .where(Statement.id == bindparam("statement_id"))
+    .order_by(Version.number.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -217,16 +224,20 @@ class RunRecorder:
 
     def statement_not_modified(self, item: StatementNotModified) -> None:
         self.statements_not_modified += 1
-        with self.db.sessions.begin() as session:
-            statement = self._find(session, item.url, None, None)
-            if statement is None:
-                self._problem(session, PageProblem(item.url, "unknown_statement", "304 for a statement not archived"))
+        statement_id = self.plan.statement_by_key.get(url_key(item.url))
+        if statement_id is None:
+            self.problem(PageProblem(item.url, "unknown_statement", "304 for a statement not archived"))
+            return
+        # The bulk of a routine poll: one query and two UPDATEs on a connection, no session.
+        with self.db.engine.begin() as connection:
+            status, latest_version_id = connection.execute(
+                _STATUS_AND_LATEST_VERSION, {"statement_id": statement_id}
+            ).one()
+            self._mark_present(statement_id)
+            if status == StatementStatus.REMOVED:
+                self._stage(_StagedChange(statement_id))
                 return
-            self._mark_present(statement.id)
-            if statement.status == StatementStatus.REMOVED:
-                self._stage(_StagedChange(statement.id))
-                return
-            self._confirm_unchanged(session, statement.id, self._latest_version_hash(session, statement.id)[0])
+            self._confirm_unchanged(connection, statement_id, latest_version_id)
 
     def statement_gone(self, item: StatementGone) -> None:
         with self.db.sessions.begin() as session:
@@ -249,8 +260,8 @@ class RunRecorder:
                 self._stage(_StagedChange(statement.id, gone_status=item.status))
 
     def listing_fetched(self, page: ListingPage) -> None:
-        with self.db.sessions.begin() as session:
-            self._save_validator(session, page.url, page.etag, page.last_modified, page.body)
+        with self.db.engine.begin() as connection:
+            self._save_validator(connection, page.url, page.etag, page.last_modified, page.body)
 
     def problem(self, problem: PageProblem) -> None:
         with self.db.sessions.begin() as session:
@@ -421,8 +432,8 @@ class RunRecorder:
         """What _create stores, for the common case of a baseline (no event) whose page names no archived statement
         (no URL to move): plain INSERTs, without the ORM's unit of work, which cost most of a first crawl's CPU."""
         now = utcnow()
-        with self.db.sessions.begin() as session:
-            connection = session.connection()
+        # A connection, not a session: nothing here needs an identity map or a unit of work.
+        with self.db.engine.begin() as connection:
             statement_id = connection.execute(
                 _INSERT_STATEMENT,
                 {
@@ -469,7 +480,7 @@ class RunRecorder:
                         for score in scores
                     ],
                 )
-            self._save_validator(session, page.url, page.etag, page.last_modified)
+            self._save_validator(connection, page.url, page.etag, page.last_modified)
         self.new += 1
         for key in keys:
             self.plan.statement_by_key[key] = statement_id
@@ -536,7 +547,7 @@ class RunRecorder:
         statement.title, statement.published_on = page.title, page.published_on
         return version
 
-    def _confirm_unchanged(self, session: Session, statement_id: int, version_id: int) -> None:
+    def _confirm_unchanged(self, session: Session | Connection, statement_id: int, version_id: int) -> None:
         # Plain UPDATEs: the common case of a poll, kept out of the ORM's change tracking and flushes.
         now = utcnow()
         unsynchronised = {"synchronize_session": False}
@@ -600,7 +611,7 @@ class RunRecorder:
         ).one()
 
     def _save_validator(
-        self, session: Session, url: str, etag: str | None, last_modified: str | None, listing_body: bytes | None = None
+        self, session: Session | Connection, url: str, etag: str | None, last_modified: str | None, listing_body: bytes | None = None
     ) -> None:
         if etag is None and last_modified is None:
             return

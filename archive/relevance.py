@@ -207,7 +207,10 @@ class TopicScorer:
         total = 0.0
         matches: list[Match] = []
         for compiled in self._rules:
-            if not compiled.may_match(folded):
+            # The context first: its phrases are mostly ruled out by the cheap test, a rule's regex is not.
+            if not compiled.may_match(folded) or not self._context_present(
+                compiled.rule, masked_texts, context_memo, folded
+            ):
                 continue
             found = [
                 Match(field, hit.start(), hit.end(), raw_texts[field][hit.start() : hit.end()], compiled.rule)
@@ -215,7 +218,7 @@ class TopicScorer:
                 for hit in compiled.pattern.finditer(text)
                 if hit.end() > hit.start()
             ]
-            if found and self._context_present(compiled.rule, masked_texts, context_memo, folded):
+            if found:
                 total += compiled.rule.weight
                 matches.extend(found)
 

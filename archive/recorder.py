@@ -547,17 +547,17 @@ class RunRecorder:
         statement.title, statement.published_on = page.title, page.published_on
         return version
 
-    def _confirm_unchanged(self, session: Session | Connection, statement_id: int, version_id: int) -> None:
+    def _confirm_unchanged(self, transaction: Session | Connection, statement_id: int, version_id: int) -> None:
         # Plain UPDATEs: the common case of a poll, kept out of the ORM's change tracking and flushes.
         now = utcnow()
         unsynchronised = {"synchronize_session": False}
-        session.execute(
+        transaction.execute(
             update(Statement)
             .where(Statement.id == statement_id)
             .values(last_checked_at=now, last_seen_at=now, missing_checks=0)
             .execution_options(**unsynchronised)
         )
-        session.execute(
+        transaction.execute(
             update(Version).where(Version.id == version_id).values(last_seen_at=now).execution_options(**unsynchronised)
         )
         self.unchanged += 1
@@ -611,15 +611,20 @@ class RunRecorder:
         ).one()
 
     def _save_validator(
-        self, session: Session | Connection, url: str, etag: str | None, last_modified: str | None, listing_body: bytes | None = None
+        self,
+        transaction: Session | Connection,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        listing_body: bytes | None = None,
     ) -> None:
         if etag is None and last_modified is None:
             return
         values = {"etag": etag, "last_modified": last_modified, "listing_body": listing_body, "updated_at": utcnow()}
         if url in self.plan.validators:
-            session.execute(update(PageValidator).where(PageValidator.url == url).values(**values))
+            transaction.execute(update(PageValidator).where(PageValidator.url == url).values(**values))
         else:
-            session.execute(_INSERT_PAGE_VALIDATOR, {"url": url, **values})
+            transaction.execute(_INSERT_PAGE_VALIDATOR, {"url": url, **values})
         self.plan.validators[url] = Validator(etag, last_modified, listing_body)
 
     def _problem(self, session: Session, problem: PageProblem) -> None:

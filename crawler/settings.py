@@ -24,28 +24,54 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "RETRY_TIMES": crawl.retry_times,
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,
-        # Never on in a service: a telnet console, and a local HTTP server that runs posted code.
+        # Never on in a service, should the extensions below ever list them again: a telnet console, and a local
+        # HTTP server that runs posted code.
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "DOWNLOAD_VERIFY_CERTIFICATES": crawl.verify_tls,
+        # The chains in full, replacing Scrapy's defaults: Scrapy imports every component it lists, even one
+        # disabled by a setting or set to None, at each start (the cookie middleware alone imports tldextract and
+        # requests). Left out, with no use here: cookies (COOKIES_ENABLED is off), HTTP auth (no credentials),
+        # the HTTP cache, URL length and depth checks, and a check of every yielded request for copied meta keys
+        # (a warning for spider authors).
+        "DOWNLOADER_MIDDLEWARES_BASE": {
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": 50,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
+            "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
+            "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
+            "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": 580,
+            "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+            "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": 750,
+            "scrapy.downloadermiddlewares.stats.DownloaderStats": 850,  # downloader/request_count
+        },
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.RedirectGuardMiddleware": 650,
             "crawler.middlewares.ConditionalRequestMiddleware": 950,
         },
-        # Measured costs with no use here: URL length and depth checks, and a source scan of every callback for
-        # "return" in generators (bench/crawl_bench.py). The Referer middleware stays: without it Scrapy's
-        # redirect middlewares warn at the start of every crawl.
-        "SPIDER_MIDDLEWARES": {
-            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+        "SPIDER_MIDDLEWARES_BASE": {
+            "scrapy.spidermiddlewares.start.StartSpiderMiddleware": 25,
+            "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": 50,
+            # Without it Scrapy's redirect middlewares warn at the start of every crawl.
+            "scrapy.spidermiddlewares.referer.RefererMiddleware": 700,
         },
+        # A source scan of every callback for "return" in generators: a measured cost (bench/crawl_bench.py).
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
         # Each callback yields a handful of records, stored one after another by a synchronous pipeline.
         "CONCURRENT_ITEMS": 1,
         "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},
+        # Of Scrapy's extensions only the core stats (finish_reason), CloseSpider (CLOSESPIDER_TIMEOUT) and
+        # AutoThrottle are used; the others are off by default or keep stats nobody reads, and the remote
+        # control's module alone imports aiohttp.
+        "EXTENSIONS_BASE": {
+            "scrapy.extensions.corestats.CoreStats": 0,
+            "scrapy.extensions.closespider.CloseSpider": 0,
+            "scrapy.extensions.throttle.AutoThrottle": 0,
+        },
         "EXTENSIONS": {"crawler.progress.ProgressLog": 500},
         # korus-watch configures logging itself and logs what matters (see korus_watch.cli).
         "LOG_ENABLED": False,
         "LOG_INSTALL_ROOT_HANDLER": False,
-        "LOGSTATS_INTERVAL": 0,
     }

@@ -241,17 +241,19 @@ class PressOfficeSpider(scrapy.Spider):
 
     def _date_text(self, response: Response, title: Selector, body: Selector) -> str | None:
         """The date as the page shows it: a <time>, the line after the title, or the first paragraph."""
-        candidates = [
-            *response.css("article time[datetime]::attr(datetime), .node time[datetime]::attr(datetime)").getall(),
-            title.xpath("string(following-sibling::*[1])").get(),
-            *title.xpath("(following::p)[position() <= 3]").xpath("string()").getall(),
-            *body.xpath("(.//p)[position() <= 3]").xpath("string()").getall(),
-        ]
-        for text in candidates:
+        for text in self._date_candidates(response, title, body):
             text = normalise_space(text or "")
             if text and len(text) < 120 and parse_date(text):
                 return text
         return None
+
+    @staticmethod
+    def _date_candidates(response: Response, title: Selector, body: Selector) -> Iterator[str | None]:
+        # A generator: each kind of candidate is looked up only when the ones before it held no date.
+        yield from response.css("article time[datetime]::attr(datetime), .node time[datetime]::attr(datetime)").getall()
+        yield title.xpath("string(following-sibling::*[1])").get()
+        yield from title.xpath("(following::p)[position() <= 3]").xpath("string()").getall()
+        yield from body.xpath("(.//p)[position() <= 3]").xpath("string()").getall()
 
     def _node_id(self, response: Response) -> int | None:
         for href in response.css("link[rel=shortlink]::attr(href), link[rel=canonical]::attr(href)").getall():

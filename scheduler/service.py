@@ -9,6 +9,7 @@ keeps them."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import random
@@ -292,6 +293,10 @@ class Service:
             log.warning("poll skipped: %s", exc)
             return
         self.metrics.record_run(run)
+        # A crawl's plan (the archive's identities and its listing pages' bodies, tens of MB for a large archive)
+        # sits in reference cycles with Scrapy's crawler objects: collected now, before the next poll builds
+        # another, the process stays at one plan's worth instead of drifting up to two.
+        gc.collect()
 
     async def _await_crawl(self, crawler: Any, task: asyncio.Task[None]) -> str | None:
         """Scrapy closes the spider at crawl.timeout_minutes itself (CLOSESPIDER_TIMEOUT); this is the backstop

@@ -332,7 +332,7 @@ class TimedDispatcher(Dispatcher):
                 return function(*args, **kwargs)
         return timed_call
 
-    def _claim(self, channel: str, delivery_id: int | None = None, up_to: int | None = None) -> int | None:
+    def _claim(self, channel: str, delivery_id: int | None = None, up_to: int | None = None) -> Any:
         with self.stages.stage("claim"):
             return super()._claim(channel, delivery_id, up_to)
 
@@ -509,7 +509,7 @@ def webhook_scenario(archives: Archives, servers: Servers, repeat: int) -> tuple
     with timed() as render_only:
         for delivery_id in pending:
             with timed() as loading:
-                content, _ = probe.content(delivery_id)
+                content = probe.content(delivery_id)
             with timed() as rendering:
                 bodies.append((content.idempotency_key, slack.render(content).body))
             load.wall, load.cpu = load.wall + loading.wall, load.cpu + loading.cpu

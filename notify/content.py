@@ -8,8 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy.orm import Session
-
 from archive.diffing import Segment, word_diff
 from archive.models import ChangeEvent, Delivery, DeliveryKind, EventKind, HealthProblem, Version
 
@@ -223,7 +221,7 @@ def _health_note(problem: HealthProblem, resolved: bool) -> HealthNote:
     return HealthNote(problem.kind, problem.message, problem.opened_at, problem.resolved_at if resolved else None)
 
 
-def delivery_content(session: Session, delivery: Delivery, site_url: str) -> Content:
+def delivery_content(delivery: Delivery, site_url: str) -> Content:
     """The content of a queued delivery: its event, the events folded into it, or its health problem."""
     common: dict[str, Any] = {
         "recipients": delivery.owed_to,

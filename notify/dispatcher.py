@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -101,6 +102,13 @@ def _loaded_delivery(session: Session, delivery_id: int) -> Delivery:
     ).unique().one()
 
 
+class Claim(NamedTuple):
+    """A delivery this sender now owns, and which attempt this is."""
+
+    delivery_id: int
+    attempt: int
+
+
 class Dispatcher:
     def __init__(self, db: Database, settings: Settings, channels: Channels | None = None) -> None:
         self.db = db
@@ -163,8 +171,8 @@ class Dispatcher:
             report.folded += folded
         else:
             last_id = self._newest_delivery_id()
-        while not self._stopping.is_set() and (delivery_id := self._claim(name, up_to=last_id)) is not None:
-            error = self.send(channel_format, delivery_id, report)
+        while not self._stopping.is_set() and (claim := self._claim(name, up_to=last_id)) is not None:
+            error = self.send(channel_format, claim, report)
             if error is not None and (error.unreachable or error.retry_after is not None):
                 break  # the channel's other messages would meet the same dead server or limit: next pass
         return report
@@ -265,7 +273,7 @@ class Dispatcher:
 
     # -- one delivery -------------------------------------------------------------------------------
 
-    def _claim(self, channel: str, delivery_id: int | None = None, up_to: int | None = None) -> int | None:
+    def _claim(self, channel: str, delivery_id: int | None = None, up_to: int | None = None) -> Claim | None:
         now = utcnow()
         query = select(Delivery).where(Delivery.channel == channel, self._due(now))
         if delivery_id is not None:
@@ -279,19 +287,18 @@ class Dispatcher:
             delivery.status = DeliveryStatus.SENDING
             delivery.attempts += 1
             delivery.claimed_by = self.presence().key
-            return delivery.id
+            return Claim(delivery.id, delivery.attempts)
 
-    def content(self, delivery_id: int) -> tuple[Content, int]:
+    def content(self, delivery_id: int) -> Content:
         with self.db.sessions() as session:
-            delivery = _loaded_delivery(session, delivery_id)
-            return delivery_content(session, delivery, self.settings.crawl.base_url), delivery.attempts
+            return delivery_content(_loaded_delivery(session, delivery_id), self.settings.crawl.base_url)
 
-    def send(self, channel_format: Format, delivery_id: int, report: DeliveryReport) -> DeliveryError | None:
+    def send(self, channel_format: Format, claim: Claim, report: DeliveryReport) -> DeliveryError | None:
         """Sends a claimed delivery and records the outcome; returns the failure, if any."""
         name = channel_format.channel.name
-        attempt = 0
+        delivery_id, attempt = claim
         try:
-            content, attempt = self.content(delivery_id)
+            content = self.content(delivery_id)
             rendered = channel_format.render(content)
             answer = channel_format.send(rendered, content)
         except DeliveryError as exc:
@@ -308,14 +315,8 @@ class Dispatcher:
                 log.info("delivery %d sent to channel %s (%s, attempt %d): %s", delivery_id, name, content.kind,
                          attempt, answer)
             return None
-        if attempt == 0:  # not even loaded: count the claim's attempt
-            attempt = self._claimed_attempts(delivery_id)
         self._record_failure(name, delivery_id, attempt, error, report)
         return error
-
-    def _claimed_attempts(self, delivery_id: int) -> int:
-        with self.db.sessions() as session:
-            return session.get_one(Delivery, delivery_id).attempts
 
     def _record_failure(self, channel: str, delivery_id: int, attempt: int, error: DeliveryError,
                         report: DeliveryReport) -> None:
@@ -376,8 +377,8 @@ class Dispatcher:
         report = DeliveryReport()
         try:
             with sqlite_sender_lock(self.db.engine):
-                if self._claim(name, digest_id) is not None:
-                    self.send(channel_format, digest_id, report)
+                if (claim := self._claim(name, digest_id)) is not None:
+                    self.send(channel_format, claim, report)
         except JobInProgress:
             log.info("digest %d for channel %s is queued: the running sender will send it", digest_id, name)
         return digest_id, report

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from archive.db import Database
 from archive.models import CrawlRun, Delivery, DeliveryStatus, HealthProblem, RunStatus, utcnow
@@ -19,9 +20,8 @@ from archive.models import CrawlRun, Delivery, DeliveryStatus, HealthProblem, Ru
 disable_created_metrics()
 
 
-def last_successful_poll(db: Database) -> datetime | None:
-    with db.sessions() as session:
-        return session.scalar(select(func.max(CrawlRun.finished_at)).where(CrawlRun.status == RunStatus.SUCCEEDED))
+def last_successful_poll(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(CrawlRun.finished_at)).where(CrawlRun.status == RunStatus.SUCCEEDED))
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,7 @@ class ArchiveCollector(Collector):
                 select(Delivery.channel, func.max(Delivery.sent_at)).where(Delivery.status == DeliveryStatus.SENT)
                 .group_by(Delivery.channel)
             ).all()
-            last_success = session.scalar(
-                select(func.max(CrawlRun.finished_at)).where(CrawlRun.status == RunStatus.SUCCEEDED)
-            )
+            last_success = last_successful_poll(session)
             problems = session.scalar(select(func.count(HealthProblem.id)).where(HealthProblem.resolved_at.is_(None)))
         deliveries = GaugeMetricFamily("korus_watch_deliveries", "Deliveries in the log by channel and status",
                                        labels=["channel", "status"])

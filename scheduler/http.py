@@ -28,11 +28,13 @@ class Healthz(Resource):
 
     def render_GET(self, request: Any) -> bytes:
         crawl = self.service.settings.crawl
+        with self.service.db.sessions() as session:
+            last_success = last_successful_poll(session)
         verdict = judge(
             scheduler_running=self.service.scheduler.running and self.service.leading,
             role="leader" if self.service.leading else "standby",
             started_at=self.service.started_at,
-            last_success=last_successful_poll(self.service.db),
+            last_success=last_success,
             stale_after=timedelta(minutes=2 * crawl.interval_minutes + crawl.timeout_minutes),
         )
         request.setResponseCode(200 if verdict.healthy else 503)

@@ -102,6 +102,10 @@ def _loaded_delivery(session: Session, delivery_id: int) -> Delivery:
     ).unique().one()
 
 
+def newest_delivery_id(session: Session) -> int:
+    return session.scalar(select(func.max(Delivery.id))) or 0
+
+
 class Claim(NamedTuple):
     """A delivery this sender now owns, and which attempt this is."""
 
@@ -170,16 +174,13 @@ class Dispatcher:
             folded, last_id = self.fold_over_limit(channel_format.channel)
             report.folded += folded
         else:
-            last_id = self._newest_delivery_id()
+            with self.db.sessions() as session:
+                last_id = newest_delivery_id(session)
         while not self._stopping.is_set() and (claim := self._claim(name, up_to=last_id)) is not None:
             error = self.send(channel_format, claim, report)
             if error is not None and (error.unreachable or error.retry_after is not None):
                 break  # the channel's other messages would meet the same dead server or limit: next pass
         return report
-
-    def _newest_delivery_id(self) -> int:
-        with self.db.sessions() as session:
-            return session.scalar(select(func.max(Delivery.id))) or 0
 
     def _channels_with_due_work(self) -> set[str]:
         with self.db.sessions() as session:
@@ -230,7 +231,7 @@ class Dispatcher:
         counted = and_(Delivery.channel == channel.name, Delivery.kind.in_(_COUNTED_AGAINST_LIMIT))
         with self.db.sessions.begin() as session:
             lock_channel(session, channel.name)
-            up_to = session.scalar(select(func.max(Delivery.id))) or 0
+            up_to = newest_delivery_id(session)
             sent_in_window = [sent_at for sent_at in session.scalars(
                 select(Delivery.sent_at).where(counted, Delivery.status == DeliveryStatus.SENT,
                                                Delivery.sent_at >= now - _HOUR).order_by(Delivery.sent_at)

@@ -48,6 +48,10 @@ STATEMENT_PATH = re.compile(r"/\d{4}/[a-z]+/[^/]+/?$", re.IGNORECASE)
 ARCHIVE_PATH = re.compile(r"/about(?:-us)?/policy-offices/press-office/[a-z-]+/\d{4}(?:/[a-z]+)?/?$", re.IGNORECASE)
 DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|[A-Z][a-z]+ \d{1,2}, \d{4}")
 LISTED = "ul.listing li a::attr(href), .views-row .views-field-title a::attr(href), li.pager__item--next a::attr(href)"
+# What any crawl with this stack imports: Scrapy's crawler and HTTP(S) handler, Twisted's asyncio reactor,
+# SQLAlchemy's ORM and the settings library.
+CRAWL_LIBRARIES = ("scrapy.crawler", "scrapy.core.downloader.handlers.http11", "twisted.internet.asyncioreactor",
+                   "sqlalchemy.orm", "pydantic_settings")
 MARKERS = ("<!-- crawl_bench results: start -->", "<!-- crawl_bench results: end -->")
 
 
@@ -104,6 +108,40 @@ async def baseline_crawl(base_url: str, concurrency: int) -> dict[str, int]:
         await queue.join()
         for task in workers:
             task.cancel()
+    return dict(counts)
+
+
+def scrapy_baseline_crawl(base_url: str, concurrency: int) -> dict[str, int]:
+    """The same discovery and parsing as baseline_crawl, in a bare Scrapy spider with Scrapy's default settings
+    (bar logging, the telnet console and the remote control): what Scrapy itself costs, with no archive."""
+    from scrapy import Request, Spider
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    counts: Counter[str] = Counter()
+
+    class BareSpider(Spider):
+        name = "bare"
+
+        async def start(self):  # type: ignore[no-untyped-def]
+            for section in SECTIONS:
+                yield Request(f"{base_url}{OFFICE}/{section}")
+
+        def parse(self, response):  # type: ignore[no-untyped-def]
+            links, parsed = parse_page(response.url, response.text)
+            counts["statements"] += parsed
+            for link in links:
+                yield Request(link)
+
+    process = AsyncCrawlerProcess({
+        "LOG_LEVEL": "INFO", "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False,
+        "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+    })
+    crawler = process.create_crawler(BareSpider)
+    process.crawl(crawler)
+    process.start()
+    stats = crawler.stats.get_stats()
+    counts["pages"] = stats.get("downloader/request_count", 0)
+    counts["errors"] = stats.get("log_count/ERROR", 0)
     return dict(counts)
 
 
@@ -199,6 +237,16 @@ def baseline(concurrency: int, mirror: Mirror, scratch: Path) -> Run:
     return run
 
 
+def scrapy_baseline(mirror: Mirror, scratch: Path) -> Run:
+    command = [sys.executable, __file__, "--scrapy-baseline", mirror.url, "--concurrency", str(CONCURRENCY)]
+    run = measure(f"bare Scrapy spider + parsel, {CONCURRENCY} concurrent, no archive", command, dict(os.environ),
+                  mirror, scratch)
+    counts = json.loads(run.stdout.strip().splitlines()[-1])
+    run.pages = counts["pages"]
+    run.note = f"{counts.get('statements', 0)} statements parsed, {counts.get('errors', 0)} errors"
+    return run
+
+
 def crawl_env(mirror: Mirror, database: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KORUS_WATCH_")}
     return env | {"KORUS_WATCH_CRAWL__BASE_URL": mirror.url, "KORUS_WATCH_DATABASE__URL": f"sqlite:///{database}",
@@ -219,6 +267,7 @@ def benchmark(statements: int, scratch: Path) -> tuple[list[Run], int]:
         runs = [baseline(CONCURRENCY, mirror, scratch)]
         baseline_pages = {(r["path"], r["query"]) for r in mirror.requests()}
         runs.append(baseline(32, mirror, scratch))
+        runs.append(scrapy_baseline(mirror, scratch))
 
         env = crawl_env(mirror, scratch / "archive.sqlite3")
         mirror.control("clear_log")
@@ -251,6 +300,8 @@ def benchmark(statements: int, scratch: Path) -> tuple[list[Run], int]:
         runs.append(change)
 
         runs.append(measure("start-up only: korus-watch --help", [KORUS_WATCH, "--help"], env, tiny, scratch))
+        runs.append(measure("start-up floor: importing the libraries a crawl needs", [sys.executable, "-c",
+                             f"import {', '.join(CRAWL_LIBRARIES)}"], env, tiny, scratch))
         tiny_env = crawl_env(tiny, scratch / "tiny.sqlite3")
         crawl("baseline crawl of the 10-statement site (not reported)", tiny_env, tiny, scratch)
         runs.append(crawl("korus-watch crawl: poll of a 10-statement site, nothing changed", tiny_env, tiny,
@@ -260,7 +311,7 @@ def benchmark(statements: int, scratch: Path) -> tuple[list[Run], int]:
 
 def targets(runs: list[Run], worst: int) -> list[str]:
     """The ratios, and each target met or missed; `worst`: the most full-body responses to one section."""
-    base8, base32, backfill, poll, change, startup, tiny = runs
+    base8, base32, bare_scrapy, backfill, poll, change, startup, floor, tiny = runs
 
     def rate(run: Run) -> float:
         return run.pages / run.wall
@@ -271,12 +322,15 @@ def targets(runs: list[Run], worst: int) -> list[str]:
     ratio = rate(backfill) / rate(base8)
     return [
         f"Backfill pages/s ÷ baseline pages/s ({CONCURRENCY} concurrent): {ratio:.2f}× (target ≥ 0.6×: "
-        f"{met(ratio >= 0.6)}); ÷ baseline at 32 concurrent: {rate(backfill) / rate(base32):.2f}×.",
+        f"{met(ratio >= 0.6)}); ÷ baseline at 32 concurrent: {rate(backfill) / rate(base32):.2f}×. The bare Scrapy "
+        f"spider, with no archive, makes {rate(bare_scrapy) / rate(base8):.2f}× the baseline's pages/s, and "
+        f"korus-watch {rate(backfill) / rate(bare_scrapy):.2f}× the bare spider's.",
         f"CPU per page: korus-watch {1000 * backfill.cpu / backfill.pages:.1f} ms, baseline "
         f"{1000 * base8.cpu / base8.pages:.1f} ms ({backfill.cpu / base8.cpu:.1f}× the CPU for the same pages).",
         f"Poll with nothing changed: at most {worst} full-body responses per section (target ≤ 2: {met(worst <= 2)}); "
         f"{poll.cpu:.2f} s CPU (target < 1 s: {met(poll.cpu < 1)}). Of that, start-up alone (`--help`) is "
-        f"{startup.cpu:.2f} s and a whole no-change poll of a 10-statement site {tiny.cpu:.2f} s, which leaves "
+        f"{startup.cpu:.2f} s (a process that only imports the libraries a crawl needs: {floor.cpu:.2f} s) and a "
+        f"whole no-change poll of a 10-statement site {tiny.cpu:.2f} s, which leaves "
         f"{poll.cpu - tiny.cpu:.2f} s for the work that grows with the archive. The crawl's own CPU, as korus-watch "
         f"reports it (from planning to the last record, without interpreter start-up and imports, but with "
         f"Scrapy's first-crawl set-up): {poll.crawl_cpu or 0:.2f} s.",
@@ -321,6 +375,7 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=3000, help="size of the generated mirror")
     parser.add_argument("--doc", type=Path, help="write the results into this Markdown file's marked section")
     parser.add_argument("--baseline", metavar="URL", help=argparse.SUPPRESS)  # the baseline's child process
+    parser.add_argument("--scrapy-baseline", metavar="URL", help=argparse.SUPPRESS)  # the bare spider's process
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.baseline:
@@ -330,6 +385,9 @@ def main() -> None:
             # is that pull request's fix; without it the baseline would be handicapped by a packaging accident.
             sys.modules["sniffio"] = None  # type: ignore[assignment]
         print(json.dumps(asyncio.run(baseline_crawl(arguments.baseline, arguments.concurrency))))
+        return
+    if arguments.scrapy_baseline:
+        print(json.dumps(scrapy_baseline_crawl(arguments.scrapy_baseline, arguments.concurrency)))
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -85,6 +85,9 @@ def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
             started = time.process_time()
             recorder = prepare_recorder(db, settings, full=full)
             process = AsyncCrawlerProcess(scrapy_settings(settings.crawl))
+            # Scrapy's logging set-up pins its logger at DEBUG, which makes a record of every response and item
+            # for korus-watch's handler to drop; it follows the configured level instead.
+            logging.getLogger("scrapy").setLevel(logging.NOTSET)
             crawler = process.create_crawler(PressOfficeSpider)
             process.crawl(
                 crawler, recorder=recorder, base_url=settings.crawl.base_url, sections=settings.crawl.sections

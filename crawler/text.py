@@ -109,6 +109,9 @@ def is_banner(text: str) -> bool:
 
 def _drop_banner(root: lxml.html.HtmlElement) -> None:
     """Drops the blocks that hold nothing but the banner; never the body element itself (root's child)."""
+    # One look at the whole body first: most pages carry no banner, and judging every block reads its text again.
+    if not _ARCHIVE_BANNER.search(normalise_space(root.text_content())):
+        return
     holders = [
         element for element in root.iter(*_BLOCK_TAGS)
         if element.getparent() not in (None, root) and is_banner(normalise_space(element.text_content()))

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, text, update
+from sqlalchemy import Engine, and_, func, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from archive.db import Database
-from archive.lock import JobInProgress, sqlite_sender_lock
+from archive.lock import AdvisoryLock, JobInProgress, sqlite_sender_lock
 from archive.models import ChangeEvent, Delivery, DeliveryKind, DeliveryStatus, Version, utcnow
 from korus_watch.settings import ChannelSettings, Settings
 from notify.channels import Channels, build_channels
@@ -58,16 +58,15 @@ class SenderPresence:
 
     def __init__(self, engine: Engine) -> None:
         self.key: int | None = None
-        self._connection: Connection | None = None
+        self._lock: AdvisoryLock | None = None
         if engine.dialect.name == "postgresql":
-            self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             self.key = secrets.randbits(62) or 1
-            self._connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": self.key})
+            self._lock = AdvisoryLock(engine, self.key)
+            self._lock.acquire()
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()  # the session ends, and its lock with it
-            self._connection = None
+        if self._lock is not None:
+            self._lock.release()
 
 
 # A bigint advisory lock shows in pg_locks as its high and low 32 bits (classid, objid) with objsubid 1.
@@ -121,6 +120,9 @@ class Dispatcher:
         self._stopping = threading.Event()
         self._presence: SenderPresence | None = None
         self._presence_lock = threading.Lock()
+        # Passes may overlap in the service (a scheduled one, one after a poll): within this process a channel is
+        # sent by one pass at a time, so that its messages go out in order and one at most is in flight at a kill.
+        self._channel_locks = {name: threading.Lock() for name in self.channels.working}
 
     def __enter__(self) -> Dispatcher:
         return self
@@ -166,6 +168,10 @@ class Dispatcher:
         return report
 
     def _channel_pass(self, name: str) -> DeliveryReport:
+        with self._channel_locks[name]:
+            return self._send_channel(name)
+
+    def _send_channel(self, name: str) -> DeliveryReport:
         report = DeliveryReport()
         channel_format = self.channels.working[name]
         # A pass ends with the deliveries that existed when it began: a crawl queueing more cannot keep it going,

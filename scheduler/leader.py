@@ -3,71 +3,24 @@ taking over when the holder's connection ends; on SQLite the one instance there 
 
 from __future__ import annotations
 
-import logging
+from sqlalchemy import Engine
 
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError
-
-log = logging.getLogger(__name__)
-
-_KEY = {"name": "korus-watch scheduler"}
+from archive.lock import AdvisoryLock
 
 
 class Leadership:
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._connection: Connection | None = None
-
-    @property
-    def shared(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
+        self.shared = engine.dialect.name == "postgresql"
+        self._lock = AdvisoryLock(engine, "korus-watch scheduler")
 
     def try_lead(self) -> bool:
         """True when this instance holds the scheduler (now or already)."""
         if not self.shared:
             return True
-        if self._connection is not None:
-            return self.still_leading()
-        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            acquired = connection.scalar(
-                text("SELECT pg_try_advisory_lock(hashtext(current_schema() || :name))"), _KEY
-            )
-        except DBAPIError:
-            connection.close()
-            raise
-        if not acquired:
-            connection.close()
-            return False
-        self._connection = connection
-        return True
+        return self.still_leading() if self._lock.held else self._lock.try_acquire()
 
     def still_leading(self) -> bool:
-        """The lock lives as long as its session: a broken connection means another instance may lead now."""
-        if not self.shared:
-            return True
-        if self._connection is None:
-            return False
-        try:
-            self._connection.scalar(text("SELECT 1"))
-            return True
-        except DBAPIError as exc:
-            log.error("lost the scheduler lock's database connection: %s", exc)
-            self._drop_connection()
-            return False
+        return not self.shared or self._lock.still_held()
 
     def release(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.scalar(text("SELECT pg_advisory_unlock(hashtext(current_schema() || :name))"), _KEY)
-            except DBAPIError:
-                pass  # the session is gone, and its lock with it
-            self._drop_connection()
-
-    def _drop_connection(self) -> None:
-        assert self._connection is not None
-        try:
-            self._connection.close()
-        except DBAPIError:
-            pass  # already broken
-        self._connection = None
+        self._lock.release()

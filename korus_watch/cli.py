@@ -237,7 +237,8 @@ def status(app: App, as_json: bool) -> None:
                    f"new {run['new']}, edited {run['edited']}, removed {run['removed']}, "
                    f"unchanged {run['unchanged']}, requests {run['requests']}, 304s {run['not_modified']}, "
                    f"errors {run['errors']}")
-    click.echo(f"last successful crawl: {data['last_success_at'] or 'never'}")
+    last_success = data["last_success_at"]
+    click.echo(f"last successful crawl: {f'{last_success:%Y-%m-%d %H:%M} UTC' if last_success else 'never'}")
     click.echo(f"statements: {data['statements']['active']} active, {data['statements']['removed']} removed; "
                f"{data['versions']} versions; {data['events']} events")
     queue = data["deliveries"]

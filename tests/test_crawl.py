@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import date
 
@@ -295,6 +296,7 @@ def test_cli_listings(korus_watch: KorusWatch, site: MirrorSite, db: Database) -
     assert korus_watch.run("show", "999999", check=False).returncode != 0
     status = json.loads(korus_watch.run("status", "--json").stdout)
     assert status["statements"]["active"] == len(site.statements) and status["health_problems"] == []
+    assert re.search(r"^last successful crawl: \d{4}-\d\d-\d\d \d\d:\d\d UTC$", korus_watch.run("status").stdout, re.M)
     help_text = korus_watch.run("--help").stdout
     for command in ("crawl", "statements", "show", "history", "diff", "events", "status"):
         assert command in help_text

@@ -1,4 +1,5 @@
-"""A threaded HTTP/1.1 server on 127.0.0.1 for the test doubles (the mirror, the webhook receiver)."""
+"""What the test doubles (the mirror, the webhook receiver, the SMTP server) share: a threaded HTTP/1.1 server on
+127.0.0.1, and the life cycle of a server on an ephemeral port."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import socket
 import socketserver
 import sys
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar, Self
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +58,29 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
             log.debug("client %s went away", client_address)  # e.g. it timed out while a reply was delayed
         else:
             log.exception("%s failed on a request from %s", self.role, client_address)
+
+
+class LoopbackService(ABC):
+    """A test double serving on an ephemeral port of 127.0.0.1 from a background thread: a context manager, and
+    after a stop, `start` serves on the same port again."""
+
+    kind: ClassVar[str]  # named when the port is asked for too early
+    _port: int = 0
+
+    @abstractmethod
+    def start(self) -> Self: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if not self._port:
+            raise RuntimeError(f"the {self.kind} has not been started")
+        return self._port

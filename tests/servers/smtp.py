@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
 
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.loopback import LoopbackService
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ class _Controller(Controller):
         super()._trigger_server()
 
 
-class SmtpServer:
+class SmtpServer(LoopbackService):
     """An SMTP server on an ephemeral port of 127.0.0.1, run by aiosmtpd in a background thread.
 
     security: "none" (plain SMTP), "starttls" (STARTTLS required before MAIL) or "ssl" (implicit TLS);
@@ -280,19 +281,6 @@ class SmtpServer:
             self._ca_dir.cleanup()
             self._ca_dir, self._ca_file = None, None
 
-    def __enter__(self) -> SmtpServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if not self._port:
-            raise RuntimeError("the SMTP server has not been started")
-        return self._port
 
     # --- TLS ---------------------------------------------------------------------------------------
 

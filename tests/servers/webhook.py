@@ -12,11 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.loopback import LoopbackHTTPServer
+from tests.loopback import LoopbackHTTPServer, LoopbackService
 from tests.servers.chat_schemas import PayloadInvalid
 
 log = logging.getLogger(__name__)
@@ -216,12 +215,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
 
-class WebhookReceiver:
+class WebhookReceiver(LoopbackService):
     """Chat webhooks on an ephemeral port of 127.0.0.1, served from a background thread.
 
     Paths name the platform by their first segment (/slack, /discord, /teams, /google-chat, anything else is
     generic), which picks the default answer and the shape of 400 answers.
     """
+
+    kind = "webhook receiver"
 
     def __init__(self, port: int = 0, defaults: Mapping[str, Reply] | None = None) -> None:
         self._port = port
@@ -245,19 +246,6 @@ class WebhookReceiver:
         self._server.close_connections()
         self._server = None
 
-    def __enter__(self) -> WebhookReceiver:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if not self._port:
-            raise RuntimeError("the webhook receiver has not been started")
-        return self._port
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"

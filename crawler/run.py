@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
 # Scrapy would import its HTTP download handler only when the engine starts, deep inside the reactor, where the
 # deprecation shims of its TLS modules (inspect.stack() at import) cost 0.2 s of CPU; at module level, 0.05 s.
 import scrapy.core.downloader.handlers.http11  # noqa: F401
-from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.crawler import AsyncCrawlerProcess, AsyncCrawlerRunner
 
 from archive.db import Database
 from archive.lock import crawl_lock
@@ -40,41 +41,58 @@ def prepare_recorder(db: Database, settings: Settings, *, full: bool) -> RunReco
     )
 
 
-def finish_recorder(
-    recorder: RunRecorder, stats: dict[str, object], cpu_seconds: float, failure: str | None = None
-) -> CrawlRun:
-    def count(key: str) -> int:
-        value = stats.get(key, 0)
-        return value if isinstance(value, int) else 0
+class ArchiveCrawl:
+    """One crawl of the press office into the archive, on a Scrapy runner: the CLI's process of its own, or the
+    service's runner in its long-running reactor. Planned when made; `start` crawls; `finish` records the summary."""
 
-    if failure is None and stats.get("finish_reason") == "closespider_timeout":
-        failure = "the crawl ran past crawl.timeout_minutes and was stopped"
-    run = recorder.finish(
-        requests=count("downloader/request_count"),
-        not_modified=count("korus/not_modified"),
-        fetch_failures=count("korus/fetch_failures"),
-        landings=count("korus/landings"),
-        landings_failed=count("korus/landings_failed"),
-        cpu_seconds=cpu_seconds,
-        interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
-        failure=failure,
-    )
-    log.info(
-        "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d "
-        "cpu=%.2fs",
-        run.id,
-        run.status.value,
-        run.new,
-        run.edited,
-        run.removed,
-        run.restored,
-        run.unchanged,
-        run.requests,
-        run.not_modified,
-        run.errors,
-        cpu_seconds,
-    )
-    return run
+    def __init__(self, db: Database, settings: Settings, runner: AsyncCrawlerRunner, *, full: bool) -> None:
+        self.settings = settings
+        self.runner = runner
+        self._started = time.thread_time()
+        self.recorder = prepare_recorder(db, settings, full=full)
+        self.crawler = runner.create_crawler(PressOfficeSpider)
+
+    def start(self) -> asyncio.Task[None]:
+        crawl = self.settings.crawl
+        return self.runner.crawl(self.crawler, recorder=self.recorder, base_url=crawl.base_url, sections=crawl.sections)
+
+    def finish(self, failure: str | None = None) -> CrawlRun:
+        """Ends the run; `failure`: why the caller stopped the crawl, if it did."""
+        stats = self.crawler.stats.get_stats()
+        cpu_seconds = time.thread_time() - self._started
+
+        def count(key: str) -> int:
+            value = stats.get(key, 0)
+            return value if isinstance(value, int) else 0
+
+        if failure is None and stats.get("finish_reason") == "closespider_timeout":
+            failure = "the crawl ran past crawl.timeout_minutes and was stopped"
+        run = self.recorder.finish(
+            requests=count("downloader/request_count"),
+            not_modified=count("korus/not_modified"),
+            fetch_failures=count("korus/fetch_failures"),
+            landings=count("korus/landings"),
+            landings_failed=count("korus/landings_failed"),
+            cpu_seconds=cpu_seconds,
+            interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
+            failure=failure,
+        )
+        log.info(
+            "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d "
+            "cpu=%.2fs",
+            run.id,
+            run.status.value,
+            run.new,
+            run.edited,
+            run.removed,
+            run.restored,
+            run.unchanged,
+            run.requests,
+            run.not_modified,
+            run.errors,
+            cpu_seconds,
+        )
+        return run
 
 
 def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
@@ -82,17 +100,13 @@ def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
     db = Database(settings.database.url)
     try:
         with crawl_lock(db.engine):
-            started = time.process_time()
-            recorder = prepare_recorder(db, settings, full=full)
             process = AsyncCrawlerProcess(scrapy_settings(settings.crawl))
             # Scrapy's logging set-up pins its logger at DEBUG, which makes a record of every response and item
             # for korus-watch's handler to drop; it follows the configured level instead.
             logging.getLogger("scrapy").setLevel(logging.NOTSET)
-            crawler = process.create_crawler(PressOfficeSpider)
-            process.crawl(
-                crawler, recorder=recorder, base_url=settings.crawl.base_url, sections=settings.crawl.sections
-            )
+            crawl = ArchiveCrawl(db, settings, process, full=full)
+            crawl.start()
             process.start()
-            return finish_recorder(recorder, crawler.stats.get_stats(), time.process_time() - started)
+            return crawl.finish()
     finally:
         db.dispose()

@@ -17,7 +17,7 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": max(1.0, crawl.concurrent_requests / 2),
         "DOWNLOAD_TIMEOUT": crawl.timeout_seconds,
-        # The spider is closed cleanly at this age, and its run recorded as failed (crawler.run.finish_recorder).
+        # The spider is closed cleanly at this age, and its run recorded as failed (crawler.run.ArchiveCrawl.finish).
         "CLOSESPIDER_TIMEOUT": crawl.timeout_minutes * 60,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": crawl.max_page_bytes // 2,

@@ -272,23 +272,17 @@ class Service:
 
     async def _poll(self) -> None:
         from archive.lock import CrawlInProgress, crawl_lock
-        from crawler.run import finish_recorder, prepare_recorder
-        from crawler.spiders.press_office import PressOfficeSpider
+        from crawler.run import ArchiveCrawl
 
-        crawl = self.settings.crawl
-        started = time.thread_time()
         try:
             with crawl_lock(self.db.engine):
-                recorder = prepare_recorder(self.db, self.settings, full=self._full_crawl_due())
-                crawler = self.runner.create_crawler(PressOfficeSpider)
-                self._crawler = crawler
+                crawl = ArchiveCrawl(self.db, self.settings, self.runner, full=self._full_crawl_due())
+                self._crawler = crawl.crawler
                 try:
-                    task = self.runner.crawl(crawler, recorder=recorder, base_url=crawl.base_url,
-                                             sections=crawl.sections)
-                    failure = await self._await_crawl(crawler, task)
+                    failure = await self._await_crawl(crawl.crawler, crawl.start())
                 finally:
                     self._crawler = None
-                run = finish_recorder(recorder, crawler.stats.get_stats(), time.thread_time() - started, failure)
+                run = crawl.finish(failure)
         except CrawlInProgress as exc:
             log.warning("poll skipped: %s", exc)
             return

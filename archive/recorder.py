@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -459,52 +459,14 @@ class RunRecorder:
         now = utcnow()
         # A connection, not a session: nothing here needs an identity map or a unit of work.
         with self.db.engine.begin() as connection:
-            statement_id = connection.execute(
-                _INSERT_STATEMENT,
-                {
-                    "node_id": page.node_id,
-                    "url": page.url,
-                    "canonical_url": page.canonical_url,
-                    "section": page.section,
-                    "title": page.title,
-                    "published_on": page.published_on,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                    "last_checked_at": now,
-                },
-            ).scalar_one()
+            statement_id = connection.execute(_INSERT_STATEMENT, _statement_values(page, now)).scalar_one()
             connection.execute(_INSERT_STATEMENT_URL, [{"url_key": key, "statement_id": statement_id} for key in keys])
             version_id = connection.execute(
-                _INSERT_VERSION,
-                {
-                    "statement_id": statement_id,
-                    "number": 1,
-                    "title": page.title,
-                    "published_on": page.published_on,
-                    "published_text": page.published_text,
-                    "doc_type": page.doc_type,
-                    "body_text": page.body_text,
-                    "body_html": page.body_html,
-                    "content_hash": page.content_hash(),
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                },
+                _INSERT_VERSION, {"statement_id": statement_id, **_version_values(page, 1, now)}
             ).scalar_one()
-            scores = [scorer.score(page.title, page.body_text) for scorer in self.scorers]
-            if scores:
-                connection.execute(
-                    _INSERT_TOPIC_RELEVANCE,
-                    [
-                        {
-                            "version_id": version_id,
-                            "topic": score.topic,
-                            "score": score.score,
-                            "relevant": score.relevant,
-                            "matched_terms": list(score.matched_terms),
-                        }
-                        for score in scores
-                    ],
-                )
+            relevance = self._relevance_values(page)
+            if relevance:
+                connection.execute(_INSERT_TOPIC_RELEVANCE, [{"version_id": version_id, **row} for row in relevance])
             self._save_validator(connection, page.url, page.etag, page.last_modified)
         self.new += 1
         for key in keys:
@@ -515,17 +477,7 @@ class RunRecorder:
     def _create(self, session: Session, page: FetchedStatement) -> Statement:
         # Built through relationships: the unit of work inserts it all in one flush at commit.
         now = utcnow()
-        statement = Statement(
-            node_id=page.node_id,
-            url=page.url,
-            canonical_url=page.canonical_url,
-            section=page.section,
-            title=page.title,
-            published_on=page.published_on,
-            first_seen_at=now,
-            last_seen_at=now,
-            last_checked_at=now,
-        )
+        statement = Statement(**_statement_values(page, now))
         for key in _url_keys(page):
             # A key already known belongs to an older node whose path Drupal gave to this one: it moves.
             previous_owner = self.plan.statement_by_key.get(key)
@@ -544,30 +496,8 @@ class RunRecorder:
         return statement
 
     def _add_version(self, session: Session, statement: Statement, page: FetchedStatement, number: int) -> Version:
-        now = utcnow()
-        version = Version(
-            statement=statement,
-            number=number,
-            title=page.title,
-            published_on=page.published_on,
-            published_text=page.published_text,
-            doc_type=page.doc_type,
-            body_text=page.body_text,
-            body_html=page.body_html,
-            content_hash=page.content_hash(),
-            first_seen_at=now,
-            last_seen_at=now,
-        )
-        for scorer in self.scorers:
-            score = scorer.score(page.title, page.body_text)
-            version.relevance.append(
-                TopicRelevance(
-                    topic=score.topic,
-                    score=score.score,
-                    relevant=score.relevant,
-                    matched_terms=list(score.matched_terms),
-                )
-            )
+        version = Version(statement=statement, **_version_values(page, number, utcnow()))
+        version.relevance.extend(TopicRelevance(**row) for row in self._relevance_values(page))
         session.add(version)
         statement.title, statement.published_on = page.title, page.published_on
         return version
@@ -662,6 +592,44 @@ class RunRecorder:
                 crawl_run_id=self.plan.run_id, url=problem.url, kind=problem.kind, message=problem.message[:2000]
             )
         )
+
+    def _relevance_values(self, page: FetchedStatement) -> list[dict[str, Any]]:
+        """A topic_relevance row per topic, but for its version."""
+        scores = (scorer.score(page.title, page.body_text) for scorer in self.scorers)
+        return [
+            {"topic": s.topic, "score": s.score, "relevant": s.relevant, "matched_terms": list(s.matched_terms)}
+            for s in scores
+        ]
+
+
+# The columns of a new statement and of a version, for the ORM path and the plain INSERTs alike.
+def _statement_values(page: FetchedStatement, now: datetime) -> dict[str, Any]:
+    return {
+        "node_id": page.node_id,
+        "url": page.url,
+        "canonical_url": page.canonical_url,
+        "section": page.section,
+        "title": page.title,
+        "published_on": page.published_on,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "last_checked_at": now,
+    }
+
+
+def _version_values(page: FetchedStatement, number: int, now: datetime) -> dict[str, Any]:
+    return {
+        "number": number,
+        "title": page.title,
+        "published_on": page.published_on,
+        "published_text": page.published_text,
+        "doc_type": page.doc_type,
+        "body_text": page.body_text,
+        "body_html": page.body_html,
+        "content_hash": page.content_hash(),
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
 
 
 def _url_keys(page: FetchedStatement) -> set[str]:

@@ -62,7 +62,9 @@ _STATUS_AND_LATEST_VERSION = (
 class Validator:
     etag: str | None
     last_modified: str | None
-    listing_body: bytes | None
+    # A listing page's body is kept in the archive, to be read back when the page answers 304
+    # (RunRecorder.stored_listing): the plan holds only whether there is one.
+    has_listing_body: bool
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,14 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
         for statement in [*session.execute(pending_removal), *session.execute(oldest_checked)]:
             revisit.setdefault(statement.id, RevisitTarget(url_path(statement.url), statement.section))
         validators = {
-            row.url: Validator(row.etag, row.last_modified, row.listing_body)
+            row.url: Validator(row.etag, row.last_modified, row.has_listing_body)
             for row in session.execute(
-                select(PageValidator.url, PageValidator.etag, PageValidator.last_modified, PageValidator.listing_body)
+                select(
+                    PageValidator.url,
+                    PageValidator.etag,
+                    PageValidator.last_modified,
+                    PageValidator.listing_body.is_not(None).label("has_listing_body"),
+                )
             )
         }
         return CrawlPlan(
@@ -277,6 +284,11 @@ class RunRecorder:
     def listing_fetched(self, page: ListingPage) -> None:
         with self.db.engine.begin() as connection:
             self._save_validator(connection, page.url, page.etag, page.last_modified, page.body)
+
+    def stored_listing(self, url: str) -> bytes | None:
+        """The body a listing page had when its validators were stored, to stand in for its 304."""
+        with self.db.engine.connect() as connection:
+            return connection.scalar(select(PageValidator.listing_body).where(PageValidator.url == url))
 
     def problem(self, problem: PageProblem) -> None:
         with self.db.sessions.begin() as session:
@@ -580,7 +592,7 @@ class RunRecorder:
             transaction.execute(update(PageValidator).where(PageValidator.url == url).values(**values))
         else:
             transaction.execute(_INSERT_PAGE_VALIDATOR, {"url": url, **values})
-        self.plan.validators[url] = Validator(etag, last_modified, listing_body)
+        self.plan.validators[url] = Validator(etag, last_modified, listing_body is not None)
 
     def _problem(self, session: Session, problem: PageProblem) -> None:
         self.errors += 1

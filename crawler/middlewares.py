@@ -11,7 +11,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
 if TYPE_CHECKING:
-    from archive.recorder import CrawlPlan
+    from archive.recorder import RunRecorder
     from crawler.spiders.press_office import PressOfficeSpider
 
 NOT_MODIFIED_FLAG = "not-modified"
@@ -29,15 +29,15 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     @property
-    def plan(self) -> CrawlPlan:
+    def recorder(self) -> RunRecorder:
         spider: PressOfficeSpider = self.crawler.spider  # type: ignore[assignment]
-        return spider.plan
+        return spider.recorder
 
     def process_request(self, request: Request) -> None:
-        validator = self.plan.validators.get(request.url)
-        if validator is None or request.meta.get("unconditional"):
+        validator = self.recorder.plan.validators.get(request.url)
+        if validator is None:
             return
-        if request.meta.get("listing") and validator.listing_body is None:
+        if request.meta.get("listing") and not validator.has_listing_body:
             return
         if validator.etag:
             request.headers.setdefault(b"If-None-Match", validator.etag)
@@ -48,13 +48,14 @@ class ConditionalRequestMiddleware:
         if response.status != 304:
             return response
         self.stats.inc_value("korus/not_modified")
-        validator = self.plan.validators.get(request.url)
-        if request.meta.get("listing") and validator is not None and validator.listing_body is not None:
-            return HtmlResponse(
-                url=request.url, status=200, body=validator.listing_body, encoding="utf-8",
-                request=request, flags=[NOT_MODIFIED_FLAG],
-            )
-        return response
+        if not request.meta.get("listing"):
+            return response
+        body = self.recorder.stored_listing(request.url)
+        if body is None:
+            return response  # its body went from the archive meanwhile: the 304 is an error for the spider to record
+        return HtmlResponse(
+            url=request.url, status=200, body=body, encoding="utf-8", request=request, flags=[NOT_MODIFIED_FLAG]
+        )
 
 
 class OffHostRedirect(IgnoreRequest):

@@ -68,7 +68,7 @@ class PressOfficeSpider(scrapy.Spider):
 
     def __init__(self, recorder: RunRecorder, base_url: str, sections: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.recorder = recorder  # for the archive pipeline; the spider itself only reads the plan
+        self.recorder = recorder  # for the archive pipeline and the stored listings; the spider only reads the plan
         self.plan = recorder.plan
         self.base_url = base_url
         self.sections = sections

@@ -287,9 +287,9 @@ class Service:
             log.warning("poll skipped: %s", exc)
             return
         self.metrics.record_run(run)
-        # A crawl's plan (the archive's identities and its listing pages' bodies, tens of MB for a large archive)
-        # sits in reference cycles with Scrapy's crawler objects: collected now, before the next poll builds
-        # another, the process stays at one plan's worth instead of drifting up to two.
+        # A crawl's plan (the archive's identities and page validators, megabytes for a large archive) sits in
+        # reference cycles with Scrapy's crawler objects: collected now, before the next poll builds another, the
+        # process stays at one plan's worth instead of drifting up to two.
         gc.collect()
 
     async def _await_crawl(self, crawler: Any, task: asyncio.Task[None]) -> str | None:

@@ -185,8 +185,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.status is None:  # a scripted delay without a status of its own
             reply = normal
-        self._send(reply)
+        # Recorded before the answer leaves: a client that has read it must find it in requests().
         state.answered(request, reply.status)
+        try:
+            self._send(reply)
+        except OSError:
+            state.answered(request, None)  # the client went away: nothing was answered
+            raise
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() != "chunked":

@@ -606,7 +606,7 @@ class RunRecorder:
         )
 
     def _relevance_values(self, page: FetchedStatement) -> list[dict[str, Any]]:
-        """A topic_relevance row per topic, but for its version."""
+        """A topic_relevance row per topic, all but the version it belongs to."""
         scores = (scorer.score(page.title, page.body_text) for scorer in self.scorers)
         return [
             {"topic": s.topic, "score": s.score, "relevant": s.relevant, "matched_terms": list(s.matched_terms)}

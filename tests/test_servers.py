@@ -490,3 +490,13 @@ def test_signatures_verify_only_the_exact_secret_timestamp_and_body() -> None:
     assert not verify_signature("s3cret", "1700000000", body + b" ", header)
     assert not verify_signature("s3cret", "1700000000", body, header.removeprefix("sha256="))
     assert not verify_signature("s3cret", "1700000000", body, "sha256=ünicode")
+
+
+@pytest.mark.parametrize("double", [SmtpServer, WebhookReceiver])
+def test_a_double_asked_for_its_port_before_it_starts_says_which_it_is(
+    double: type[SmtpServer | WebhookReceiver],
+) -> None:
+    with pytest.raises(RuntimeError, match=f"the {double.kind} has not been started"):
+        _ = double().port
+    with double() as started:
+        assert started.port > 0

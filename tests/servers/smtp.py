@@ -227,6 +227,8 @@ class SmtpServer(LoopbackService):
     username/password: when given, AUTH (PLAIN or LOGIN) with them is required before MAIL.
     """
 
+    kind = "SMTP server"
+
     def __init__(
         self,
         security: Security = "none",
@@ -280,7 +282,6 @@ class SmtpServer(LoopbackService):
         if self._ca_dir is not None:
             self._ca_dir.cleanup()
             self._ca_dir, self._ca_file = None, None
-
 
     # --- TLS ---------------------------------------------------------------------------------------
 

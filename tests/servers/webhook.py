@@ -251,7 +251,6 @@ class WebhookReceiver(LoopbackService):
         self._server.close_connections()
         self._server = None
 
-
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
 

@@ -228,19 +228,12 @@ def crawl(name: str, env: dict[str, str], mirror: Mirror, scratch: Path) -> tupl
     return run, summary
 
 
-def baseline(concurrency: int, mirror: Mirror, scratch: Path) -> Run:
-    command = [sys.executable, __file__, "--baseline", mirror.url, "--concurrency", str(concurrency)]
-    run = measure(f"baseline httpx + parsel, {concurrency} concurrent", command, dict(os.environ), mirror, scratch)
-    counts = json.loads(run.stdout)
-    run.pages = counts["pages"]
-    run.note = f"{counts.get('statements', 0)} statements parsed, {counts.get('errors', 0)} errors"
-    return run
-
-
-def scrapy_baseline(mirror: Mirror, scratch: Path) -> Run:
-    command = [sys.executable, __file__, "--scrapy-baseline", mirror.url, "--concurrency", str(CONCURRENCY)]
-    run = measure(f"bare Scrapy spider + parsel, {CONCURRENCY} concurrent, no archive", command, dict(os.environ),
-                  mirror, scratch)
+def baseline(concurrency: int, mirror: Mirror, scratch: Path, *, scrapy: bool = False) -> Run:
+    """The httpx + parsel baseline, or with `scrapy` the bare Scrapy spider, in a child process of its own."""
+    flag, name = (("--scrapy-baseline", f"bare Scrapy spider + parsel, {concurrency} concurrent, no archive")
+                  if scrapy else ("--baseline", f"baseline httpx + parsel, {concurrency} concurrent"))
+    command = [sys.executable, __file__, flag, mirror.url, "--concurrency", str(concurrency)]
+    run = measure(name, command, dict(os.environ), mirror, scratch)
     counts = json.loads(run.stdout.strip().splitlines()[-1])
     run.pages = counts["pages"]
     run.note = f"{counts.get('statements', 0)} statements parsed, {counts.get('errors', 0)} errors"
@@ -267,7 +260,7 @@ def benchmark(statements: int, scratch: Path) -> tuple[list[Run], int]:
         runs = [baseline(CONCURRENCY, mirror, scratch)]
         baseline_pages = {(r["path"], r["query"]) for r in mirror.requests()}
         runs.append(baseline(32, mirror, scratch))
-        runs.append(scrapy_baseline(mirror, scratch))
+        runs.append(baseline(CONCURRENCY, mirror, scratch, scrapy=True))
 
         env = crawl_env(mirror, scratch / "archive.sqlite3")
         mirror.control("clear_log")

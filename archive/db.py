@@ -118,7 +118,7 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with engine.execution_options(**{_UNIT_OF_WORK: True}).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

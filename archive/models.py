@@ -1,4 +1,7 @@
-"""The archive's tables: statements, their content versions, change events and crawl runs."""
+"""The archive's tables: statements, their content versions, change events, crawl runs and health problems.
+
+Every package declares its own tables on this module's `Base`, so that one metadata and one Alembic history
+cover the whole database."""
 
 from __future__ import annotations
 
@@ -7,18 +10,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
-    Column,
     DateTime,
     Enum,
-    Float,
     ForeignKey,
     Index,
     LargeBinary,
     String,
     Table,
     Text,
-    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -54,6 +53,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), list[str]: JSON}
 
 
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for plain INSERTs and UPDATEs that need none of the ORM's change tracking."""
+    return Base.metadata.tables[model.__tablename__]
+
+
 class StatementStatus(enum.StrEnum):
     ACTIVE = "active"
     REMOVED = "removed"
@@ -66,6 +70,19 @@ class EventKind(enum.StrEnum):
     RESTORED = "restored"
 
 
+class HealthKind(enum.StrEnum):
+    """What can be wrong with the archive's view of the site, each one open problem at most."""
+
+    # No section landing page could be read: new statements cannot be found.
+    LISTINGS_UNREADABLE = "listings_unreadable"
+    # Statement pages stopped yielding their title and body: the site's markup changed.
+    REDESIGN = "redesign"
+    # Most re-checked statements changed at once: more likely chrome than news.
+    MASS_CHANGE = "mass_change"
+    # No request was answered at all.
+    UNREACHABLE = "unreachable"
+
+
 class RunStatus(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -73,8 +90,10 @@ class RunStatus(enum.StrEnum):
     INTERRUPTED = "interrupted"
 
 
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda members: [m.value for m in members])
+def enum_column(cls: type[enum.StrEnum], length: int = 16) -> Enum:
+    # Stored as their values in plain strings, unchecked by the database: adding a member needs no migration.
+    return Enum(cls, native_enum=False, length=length,
+                values_callable=lambda members: [m.value for m in members])
 
 
 class Statement(Base):
@@ -90,7 +109,7 @@ class Statement(Base):
     # Denormalised from the newest version so that listings need no join.
     title: Mapped[str] = mapped_column(Text)
     published_on: Mapped[date | None]
-    status: Mapped[StatementStatus] = mapped_column(_enum(StatementStatus), default=StatementStatus.ACTIVE)
+    status: Mapped[StatementStatus] = mapped_column(enum_column(StatementStatus), default=StatementStatus.ACTIVE)
     missing_checks: Mapped[int] = mapped_column(default=0)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -154,7 +173,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.RUNNING)
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.RUNNING)
     full: Mapped[bool] = mapped_column(default=False)
     # A baseline run fills an empty archive without announcing every old statement as new.
     baseline: Mapped[bool] = mapped_column(default=False)
@@ -194,7 +213,7 @@ class ChangeEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
     from_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     to_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
@@ -222,77 +241,9 @@ class HealthProblem(Base):
     __tablename__ = "health_problems"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[HealthKind] = mapped_column(enum_column(HealthKind, length=64), index=True)
     message: Mapped[str] = mapped_column(Text)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
-
-
-class DeliveryKind(enum.StrEnum):
-    EVENT = "event"
-    DIGEST = "digest"
-    # Events over an instant channel's hourly limit, folded into one message.
-    SUMMARY = "summary"
-    HEALTH = "health"
-
-
-class DeliveryStatus(enum.StrEnum):
-    # An event waiting for its channel's next digest.
-    HELD = "held"
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    # Dead-lettered: out of attempts, or refused for good; `korus-watch retry` queues it again.
-    FAILED = "failed"
-    # Sent as part of a digest or summary (its parent).
-    FOLDED = "folded"
-
-
-class Delivery(Base):
-    """The transactional outbox: one message for one channel, written in the transaction that made its event."""
-
-    __tablename__ = "deliveries"
-    __table_args__ = (
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
-        Index("ix_deliveries_channel_status", "channel", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[DeliveryKind] = mapped_column(_enum(DeliveryKind))
-    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("change_events.id", ondelete="CASCADE"), index=True)
-    health_problem_id: Mapped[int | None] = mapped_column(ForeignKey("health_problems.id", ondelete="CASCADE"))
-    # For a health alert: whether the problem opened or mended.
-    health_resolved: Mapped[bool] = mapped_column(default=False)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
-    # Sent with every attempt (Idempotency-Key header, the email's Message-ID), so a resend can be recognised.
-    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # An email that some recipients refused for a while: the ones still owed it (None: every recipient).
-    owed_to: Mapped[list[str] | None]
-    # PostgreSQL: the advisory-lock key of the sender that claimed it; while that lock is held the sender lives.
-    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(index=True)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    # What the server answered to the successful attempt (status line, SMTP reply), for the delivery log.
-    response: Mapped[str | None] = mapped_column(Text)
-
-    event: Mapped[ChangeEvent | None] = relationship()
-    health_problem: Mapped[HealthProblem | None] = relationship()
-    items: Mapped[list[Delivery]] = relationship(back_populates="parent", order_by="Delivery.id")
-    parent: Mapped[Delivery | None] = relationship(back_populates="items", remote_side=[id])
-
-
-# APScheduler's job store (`korus-watch serve`): its own schema, declared here so that Alembic creates every table.
-scheduler_jobs = Table(
-    "scheduler_jobs",
-    Base.metadata,
-    Column("id", Unicode(191), primary_key=True),
-    Column("next_run_time", Float(25), index=True),
-    Column("job_state", LargeBinary, nullable=False),
-)

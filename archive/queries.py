@@ -1,4 +1,4 @@
-"""Read-side questions about the archive, answered as plain data for the CLI and the notifier."""
+"""Read-side questions about the archive, answered as plain data for the CLI."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from archive.models import (
     ChangeEvent,
     CrawlError,
     CrawlRun,
-    Delivery,
-    DeliveryStatus,
     HealthProblem,
     RunStatus,
     Statement,
@@ -24,11 +22,7 @@ from archive.models import (
     StatementUrl,
     TopicRelevance,
     Version,
-    scheduler_jobs,
 )
-
-# The delivery states worth a line in `status`: waiting for a digest, queued, in flight, dead-lettered.
-_QUEUE_STATES = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED)
 
 
 class NotFound(LookupError):
@@ -239,11 +233,24 @@ def run_data(run: CrawlRun) -> dict[str, Any]:
     }
 
 
+def last_successful_crawl(session: Session) -> datetime | None:
+    """When the newest crawl that succeeded ended."""
+    return session.scalar(select(func.max(CrawlRun.finished_at)).where(CrawlRun.status == RunStatus.SUCCEEDED))
+
+
+def last_full_crawl(session: Session) -> datetime | None:
+    """When the newest full crawl that succeeded started."""
+    return session.scalar(
+        select(func.max(CrawlRun.started_at)).where(CrawlRun.full.is_(True), CrawlRun.status == RunStatus.SUCCEEDED)
+    )
+
+
+def open_problem_count(session: Session) -> int:
+    return session.scalar(select(func.count(HealthProblem.id)).where(HealthProblem.resolved_at.is_(None))) or 0
+
+
 def archive_status(session: Session) -> dict[str, Any]:
     last_run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
-    last_success = session.scalar(
-        select(CrawlRun).where(CrawlRun.status == RunStatus.SUCCEEDED).order_by(CrawlRun.id.desc()).limit(1)
-    )
     by_status = dict(session.execute(select(Statement.status, func.count()).group_by(Statement.status)).all())
     recent_errors = (
         session.scalars(select(CrawlError).where(CrawlError.crawl_run_id == last_run.id).limit(20)).all()
@@ -255,7 +262,7 @@ def archive_status(session: Session) -> dict[str, Any]:
     ).all()
     return {
         "last_run": run_data(last_run) if last_run else None,
-        "last_success_at": last_success.finished_at if last_success else None,
+        "last_success_at": last_successful_crawl(session),
         "statements": {
             "active": by_status.get(StatementStatus.ACTIVE, 0),
             "removed": by_status.get(StatementStatus.REMOVED, 0),
@@ -263,20 +270,8 @@ def archive_status(session: Session) -> dict[str, Any]:
         "versions": session.scalar(select(func.count(Version.id))),
         "events": session.scalar(select(func.count(ChangeEvent.id))),
         "last_run_errors": [{"url": e.url, "kind": e.kind, "message": e.message} for e in recent_errors],
-        "jobs": [
-            {"id": job_id, "next_run_at": datetime.fromtimestamp(next_run, UTC) if next_run is not None else None}
-            for job_id, next_run in session.execute(
-                select(scheduler_jobs.c.id, scheduler_jobs.c.next_run_time).order_by(scheduler_jobs.c.next_run_time)
-            )
-        ],
-        "deliveries": {
-            status.value: count
-            for status, count in session.execute(
-                select(Delivery.status, func.count()).where(Delivery.status.in_(_QUEUE_STATES)).group_by(Delivery.status)
-            )
-        },
         "health_problems": [
-            {"id": p.id, "kind": p.kind, "message": p.message, "opened_at": p.opened_at, "last_seen_at": p.last_seen_at}
+            {"id": p.id, "kind": p.kind.value, "message": p.message, "opened_at": p.opened_at, "last_seen_at": p.last_seen_at}
             for p in problems
         ],
     }

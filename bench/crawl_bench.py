@@ -35,7 +35,7 @@ import httpx
 import psutil  # type: ignore[import-untyped]
 from parsel import Selector
 
-from korus_watch.settings import CrawlSettings
+from crawler.settings import CrawlSettings
 
 log = logging.getLogger("crawl_bench")
 

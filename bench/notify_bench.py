@@ -53,13 +53,13 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # tests.notify_support and tests.servers are not installed with the package
 
 from archive.db import Database  # noqa: E402
-from archive.models import ChangeEvent, Delivery, DeliveryKind, DeliveryStatus, Statement  # noqa: E402
+from archive.models import ChangeEvent, Statement  # noqa: E402
+from archive.product import USER_AGENT  # noqa: E402
 from archive.records import FetchedStatement  # noqa: E402
-from crawler.run import prepare_recorder  # noqa: E402
 from korus_watch.settings import Settings  # noqa: E402
 from notify.dispatcher import DeliveryReport, Dispatcher  # noqa: E402
 from notify.formats import Format  # noqa: E402
-from notify.http import USER_AGENT  # noqa: E402
+from notify.models import Delivery, DeliveryKind, DeliveryStatus  # noqa: E402
 from tests.notify_support import SITE, Press, channel_toml, seed_statement, settings_from, statement  # noqa: E402
 
 log = logging.getLogger("notify_bench")
@@ -320,7 +320,7 @@ class TimedDispatcher(Dispatcher):
     """The real Dispatcher, with a timer around each stage of a send (a few microseconds per call)."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
-        super().__init__(db, settings)
+        super().__init__(db, settings.notifier())
         self.stages = Stages()
         for channel_format in self.channels.working.values():
             channel_format.render = self._timed("render", channel_format.render)  # type: ignore[method-assign]
@@ -502,7 +502,7 @@ def webhook_scenario(archives: Archives, servers: Servers, repeat: int) -> tuple
     log.info("webhooks: %d events made in %.1f s", WEBHOOK_EVENTS, setup.wall)
 
     # Render only, and the bodies the baseline posts: the same calls as a send, without claim, post and record.
-    probe = Dispatcher(db, settings)
+    probe = Dispatcher(db, settings.notifier())
     slack = probe.channels.working["team"]
     bodies: list[tuple[str, bytes]] = []
     load, render = Timing(), Timing()
@@ -597,7 +597,7 @@ def latency_scenario(archives: Archives, servers: Servers, name: str, path: str,
             for start in range(0, len(pages), RUN_SIZE):  # what Press.crawl does, noting when each commit returned
                 if rate is not None:
                     time.sleep(max(0.0, wall + start / rate - time.perf_counter()))
-                recorder = prepare_recorder(db, settings, full=False)
+                recorder = Press(db, settings).recorder()
                 for page in pages[start:start + RUN_SIZE]:
                     recorder.statement_fetched(page)
                     committed[page.url] = time.time()
@@ -615,7 +615,7 @@ def latency_scenario(archives: Archives, servers: Servers, name: str, path: str,
     def deliver() -> None:
         nonlocal passes, idle, sent
         deadline = time.monotonic() + 150
-        with Dispatcher(db, settings) as dispatcher:
+        with Dispatcher(db, settings.notifier()) as dispatcher:
             while sent < LATENCY_EVENTS and time.monotonic() < deadline:
                 finished = writer_done.is_set()
                 try:

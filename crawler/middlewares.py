@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
@@ -10,9 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
-if TYPE_CHECKING:
-    from archive.recorder import RunRecorder
-    from crawler.spiders.press_office import PressOfficeSpider
+from crawler.recording import Recording
 
 NOT_MODIFIED_FLAG = "not-modified"
 
@@ -21,20 +18,15 @@ class ConditionalRequestMiddleware:
     """Sends the validators remembered for a URL; a listing's 304 is answered from its stored body."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        self.recording = Recording.of(crawler)
         self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
         return cls(crawler)
 
-    @property
-    def recorder(self) -> RunRecorder:
-        spider: PressOfficeSpider = self.crawler.spider  # type: ignore[assignment]
-        return spider.recorder
-
     def process_request(self, request: Request) -> None:
-        validator = self.recorder.plan.validators.get(request.url)
+        validator = self.recording.plan.validators.get(request.url)
         if validator is None:
             return
         if request.meta.get("listing") and not validator.has_listing_body:
@@ -44,13 +36,13 @@ class ConditionalRequestMiddleware:
         if validator.last_modified:
             request.headers.setdefault(b"If-Modified-Since", validator.last_modified)
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304:
             return response
         self.stats.inc_value("korus/not_modified")
         if not request.meta.get("listing"):
             return response
-        body = self.recorder.stored_listing(request.url)
+        body = await self.recording.call(self.recording.recorder.stored_listing, request.url)
         if body is None:
             return response  # its body went from the archive meanwhile: the 304 is an error for the spider to record
         return HtmlResponse(

@@ -9,15 +9,16 @@ from typing import Any
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
-from archive.recorder import RunRecorder
 from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
+from crawler.recording import Recording
 
 log = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
-    def __init__(self, recorder: RunRecorder) -> None:
-        self.recorder = recorder
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+        recorder = recording.recorder
         self.handlers: dict[type, Callable[[Any], None]] = {
             FetchedStatement: recorder.statement_fetched,
             StatementNotModified: recorder.statement_not_modified,
@@ -28,14 +29,18 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        # The spider is created before its pipelines and carries the run it belongs to.
-        return cls(crawler.spider.recorder)  # type: ignore[union-attr]
+        return cls(Recording.of(crawler))
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
+        await self.recording.call(self._store, item)
+        return item
+
+    def _store(self, item: Any) -> None:
         try:
             self.handlers[type(item)](item)
         except SQLAlchemyError as error:
             # Recorded on the run, so that a page the archive cannot take is an error, not a silent gap.
             log.exception("could not archive %s from %s", type(item).__name__, item.url)
-            self.recorder.problem(PageProblem(item.url, "archive_error", f"{type(error).__name__}: {error}"))
-        return item
+            self.recording.recorder.problem(
+                PageProblem(item.url, "archive_error", f"{type(error).__name__}: {error}")
+            )

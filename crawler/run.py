@@ -14,52 +14,40 @@ from scrapy.crawler import AsyncCrawlerProcess, AsyncCrawlerRunner
 from archive.db import Database
 from archive.lock import crawl_lock
 from archive.models import CrawlRun
-from archive.recorder import GuardPolicy, RunRecorder, start_run
-from archive.relevance import TopicScorer
-from crawler.settings import scrapy_settings
+from archive.recorder import ChangeListener, RunRecorder
+from archive.relevance import Topic
+from crawler.planning import prepare_recorder
+from crawler.recording import Recording
+from crawler.settings import CrawlSettings, scrapy_settings
 from crawler.spiders.press_office import SITE_UNREACHABLE, PressOfficeSpider
-from korus_watch.settings import Settings
-from notify.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 
-def prepare_recorder(db: Database, settings: Settings, *, full: bool) -> RunRecorder:
-    crawl = settings.crawl
-    plan = start_run(
-        db, full=full, interval_minutes=crawl.interval_minutes, full_revisit_hours=crawl.full_revisit_hours
-    )
-    log.info(
-        "crawl run %d started full=%s baseline=%s revisit=%d", plan.run_id, plan.full, plan.baseline, len(plan.revisit)
-    )
-    return RunRecorder(
-        db=db,
-        plan=plan,
-        scorers=[TopicScorer(topic) for topic in settings.enabled_topics()],
-        guard=GuardPolicy(crawl.removal_confirmations, crawl.guard_share, crawl.guard_min_pages),
-        listener=Outbox(settings),
-    )
-
-
 class ArchiveCrawl:
-    """One crawl of the press office into the archive, on a Scrapy runner: the CLI's process of its own, or the
-    service's runner in its long-running reactor. Planned when made; `start` crawls; `finish` records the summary."""
+    """One planned crawl of the press office into the archive, on a Scrapy runner: the CLI's process of its own, or
+    the service's runner in its long-running reactor. `start` crawls; `finish` records the summary."""
 
-    def __init__(self, db: Database, settings: Settings, runner: AsyncCrawlerRunner, *, full: bool) -> None:
-        self.settings = settings
+    def __init__(self, recorder: RunRecorder, crawl: CrawlSettings, runner: AsyncCrawlerRunner) -> None:
+        self.settings = crawl
         self.runner = runner
-        self._started = time.thread_time()
-        self.recorder = prepare_recorder(db, settings, full=full)
+        # The process's CPU, not the event loop thread's: the archive's writes run on a thread of their own.
+        self._started = time.process_time()
+        self.recording = Recording(recorder)
         self.crawler = runner.create_crawler(PressOfficeSpider)
+        self.recording.attach(self.crawler)
 
     def start(self) -> asyncio.Task[None]:
-        crawl = self.settings.crawl
-        return self.runner.crawl(self.crawler, recorder=self.recorder, base_url=crawl.base_url, sections=crawl.sections)
+        return self.runner.crawl(
+            self.crawler, plan=self.recording.plan, base_url=self.settings.base_url, sections=self.settings.sections
+        )
 
     def finish(self, failure: str | None = None) -> CrawlRun:
-        """Ends the run; `failure`: why the caller stopped the crawl, if it did."""
+        """Ends the run (database work: off the event loop in the service); `failure`: why the caller stopped the
+        crawl, if it did."""
+        self.recording.close()
         stats = self.crawler.stats.get_stats()
-        cpu_seconds = time.thread_time() - self._started
+        cpu_seconds = time.process_time() - self._started
 
         def count(key: str) -> int:
             value = stats.get(key, 0)
@@ -67,7 +55,7 @@ class ArchiveCrawl:
 
         if failure is None and stats.get("finish_reason") == "closespider_timeout":
             failure = "the crawl ran past crawl.timeout_minutes and was stopped"
-        run = self.recorder.finish(
+        run = self.recording.recorder.finish(
             requests=count("downloader/request_count"),
             not_modified=count("korus/not_modified"),
             fetch_failures=count("korus/fetch_failures"),
@@ -95,18 +83,16 @@ class ArchiveCrawl:
         return run
 
 
-def run_crawl(settings: Settings, *, full: bool = False) -> CrawlRun:
+def run_crawl(
+    db: Database, crawl: CrawlSettings, topics: list[Topic], listener: ChangeListener, *, full: bool = False
+) -> CrawlRun:
     """Runs one crawl in this process (which must not have started a Twisted reactor)."""
-    db = Database(settings.database.url)
-    try:
-        with crawl_lock(db.engine):
-            process = AsyncCrawlerProcess(scrapy_settings(settings.crawl))
-            # Scrapy's logging set-up pins its logger at DEBUG, which makes a record of every response and item
-            # for korus-watch's handler to drop; it follows the configured level instead.
-            logging.getLogger("scrapy").setLevel(logging.NOTSET)
-            crawl = ArchiveCrawl(db, settings, process, full=full)
-            crawl.start()
-            process.start()
-            return crawl.finish()
-    finally:
-        db.dispose()
+    with crawl_lock(db.engine):
+        process = AsyncCrawlerProcess(scrapy_settings(crawl))
+        # Scrapy's logging set-up pins its logger at DEBUG, which makes a record of every response and item
+        # for korus-watch's handler to drop; it follows the configured level instead.
+        logging.getLogger("scrapy").setLevel(logging.NOTSET)
+        crawl_run = ArchiveCrawl(prepare_recorder(db, crawl, topics, listener, full=full), crawl, process)
+        crawl_run.start()
+        process.start()
+        return crawl_run.finish()

@@ -1,10 +1,45 @@
-"""Scrapy's settings, all derived from korus-watch's one settings object."""
+"""The crawler's settings section, and Scrapy's settings derived from it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from korus_watch.settings import CrawlSettings
+from pydantic import Field, field_validator
+
+from archive.product import USER_AGENT
+from archive.settings import Section
+
+DEFAULT_SECTIONS = ("press-releases", "fact-sheets", "speeches-and-remarks")
+
+
+class CrawlSettings(Section):
+    base_url: str = "https://ustr.gov"
+    # Press-office section names (".../press-office/<name>") or root-relative paths of other listings.
+    sections: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTIONS), min_length=1)
+    user_agent: str = USER_AGENT
+    concurrent_requests: int = Field(default=8, ge=1, le=64)
+    autothrottle: bool = True
+    obey_robots_txt: bool = True
+    verify_tls: bool = True
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    retry_times: int = Field(default=2, ge=0)
+    max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024)
+    interval_minutes: float = Field(default=15.0, gt=0)
+    # A poll that runs longer is stopped and recorded as failed.
+    timeout_minutes: float = Field(default=30.0, gt=0)
+    full_revisit_hours: float = Field(default=24.0, gt=0)
+    removal_confirmations: int = Field(default=2, ge=1)
+    # The redesign guard: a run in which more than this share of statement pages fails extraction,
+    # or of re-checked known statements changes, records one health problem instead of events.
+    guard_share: float = Field(default=0.5, gt=0, le=1)
+    guard_min_pages: int = Field(default=5, ge=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
 
 def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:

@@ -10,20 +10,17 @@ from datetime import date
 import lxml.html
 import nh3
 
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-         "november", "december"),
-        start=1,
-    )
-}
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december",
+)
+_MONTH_NUMBERS = {name: number for number, name in enumerate(MONTHS, start=1)}
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-_WRITTEN_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r")\.?\s+(\d{1,2}),?\s+(\d{4})\b", re.IGNORECASE)
+_WRITTEN_DATE = re.compile(r"\b(" + "|".join(MONTHS) + r")\.?\s+(\d{1,2}),?\s+(\d{4})\b", re.IGNORECASE)
 # A paragraph that is nothing but a date line ("01/25/2019", "Updated 05/07/2013 12:57 PM").
 _DATE_LINE = re.compile(
-    r"^(?:updated\s+)?(?:\d{1,2}/\d{1,2}/\d{4}|(?:" + "|".join(_MONTHS) + r")\.?\s+\d{1,2},?\s+\d{4})"
+    r"^(?:updated\s+)?(?:\d{1,2}/\d{1,2}/\d{4}|(?:" + "|".join(MONTHS) + r")\.?\s+\d{1,2},?\s+\d{4})"
     r"(?:\s+\d{1,2}:\d{2}\s*[ap]\.?m\.?)?$",
     re.IGNORECASE,
 )
@@ -55,7 +52,7 @@ def parse_date(text: str) -> date | None:
         candidates.extend(_valid(match.start(), year, month, day))
     for match in _WRITTEN_DATE.finditer(text):
         month_name, day_text, year_text = match.groups()
-        candidates.extend(_valid(match.start(), int(year_text), _MONTHS[month_name.lower()], int(day_text)))
+        candidates.extend(_valid(match.start(), int(year_text), _MONTH_NUMBERS[month_name.lower()], int(day_text)))
     return min(candidates)[1] if candidates else None
 
 

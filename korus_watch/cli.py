@@ -15,15 +15,8 @@ import click
 from archive.db import Database
 from archive.diffing import Segment
 from archive.lock import CrawlInProgress, JobInProgress
-from archive.queries import (
-    NotFound,
-    archive_status,
-    list_events,
-    list_statements,
-    show_statement,
-    statement_diff,
-    statement_history,
-)
+from archive.queries import NotFound, list_events, list_statements, show_statement, statement_diff, statement_history
+from korus_watch import app as composition
 from korus_watch.logs import configure_logging
 from korus_watch.settings import CONFIG_ENV, ConfigError, Settings, load_settings
 
@@ -59,7 +52,7 @@ class App:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.settings.database.url)
+            self._db = composition.open_database(self.settings)
         return self._db
 
     def read(self, question: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -94,10 +87,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 @click.pass_obj
 def crawl(app: App, full: bool) -> None:
     """Crawl the press office once and record what changed."""
-    from crawler.run import run_crawl
-
     try:
-        run = run_crawl(app.settings, full=full)
+        run = composition.crawl_once(app.db, app.settings, full=full)
     except CrawlInProgress as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -225,7 +216,7 @@ def events(app: App, since: str | None, topic: str | None, as_json: bool) -> Non
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
     """The last crawl, archive counts, the delivery queue, the service's jobs, and open health problems."""
-    data = app.read(archive_status)
+    data = app.read(composition.status)
     if as_json:
         return emit_json(data)
     click.echo(f"archive: {app.db.url}")
@@ -257,9 +248,7 @@ def status(app: App, as_json: bool) -> None:
 
 
 def _dispatcher(app: App) -> Any:
-    from notify.dispatcher import Dispatcher
-
-    dispatcher = Dispatcher(app.db, app.settings)
+    dispatcher = composition.dispatcher(app.db, app.settings)
     click.get_current_context().call_on_close(dispatcher.close)
     return dispatcher
 
@@ -404,7 +393,7 @@ def channels(app: App, as_json: bool) -> None:
     """The configured channels, secrets masked, and whether each can send."""
     from notify.channels import build_channels
 
-    built = build_channels(app.settings)
+    built = build_channels(app.settings.notifier())
     rows = []
     for channel in app.settings.channels:
         data = channel.model_dump(mode="json")  # SecretStr fields dump as "**********"
@@ -427,6 +416,4 @@ def channels(app: App, as_json: bool) -> None:
 @click.pass_obj
 def serve(app: App) -> None:
     """Run the service: polls, instant alerts, digests and housekeeping on their schedules, until SIGTERM."""
-    from scheduler.service import serve as run_service
-
-    sys.exit(run_service(app.settings))
+    sys.exit(composition.serve(app.settings))

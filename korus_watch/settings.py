@@ -1,188 +1,33 @@
-"""The one typed settings object: a TOML file overridden by KORUS_WATCH_<SECTION>__<KEY> variables."""
+"""The one typed settings object the command line loads: every package's sections, composed, from a TOML file
+overridden by KORUS_WATCH_<SECTION>__<KEY> variables."""
 
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from archive import relevance
+from archive.settings import DatabaseSettings, Section, TopicSettings, check_topics, enabled_topics
+from crawler.settings import CrawlSettings
+from notify.settings import ChannelSettings, NotifierSettings, NotifySettings, SmtpSettings
+from scheduler.settings import HttpSettings, ServiceSettings
 
 CONFIG_ENV = "KORUS_WATCH_CONFIG"
-DEFAULT_SECTIONS = ("press-releases", "fact-sheets", "speeches-and-remarks")
 
 
 class ConfigError(Exception):
     """A configuration problem, phrased as one line that names the key."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DatabaseSettings(_Section):
-    # None means SQLite in the per-user data directory (see archive.db.default_database_url).
-    url: str | None = None
-
-
-class CrawlSettings(_Section):
-    base_url: str = "https://ustr.gov"
-    # Press-office section names (".../press-office/<name>") or root-relative paths of other listings.
-    sections: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTIONS), min_length=1)
-    user_agent: str = "korus-watch/0.1 (+https://github.com/korus-watch/korus-watch)"
-    concurrent_requests: int = Field(default=8, ge=1, le=64)
-    autothrottle: bool = True
-    obey_robots_txt: bool = True
-    verify_tls: bool = True
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    retry_times: int = Field(default=2, ge=0)
-    max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024)
-    interval_minutes: float = Field(default=15.0, gt=0)
-    # A poll that runs longer is stopped and recorded as failed.
-    timeout_minutes: float = Field(default=30.0, gt=0)
-    full_revisit_hours: float = Field(default=24.0, gt=0)
-    removal_confirmations: int = Field(default=2, ge=1)
-    # The redesign guard: a run in which more than this share of statement pages fails extraction,
-    # or of re-checked known statements changes, records one health problem instead of events.
-    guard_share: float = Field(default=0.5, gt=0, le=1)
-    guard_min_pages: int = Field(default=5, ge=1)
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
-
-
-class RuleSettings(_Section):
-    term: str | None = None
-    phrase: str | None = None
-    regex: str | None = None
-    weight: float = 1.0
-    context: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _exactly_one_pattern(self) -> RuleSettings:
-        given = [kind for kind in ("term", "phrase", "regex") if getattr(self, kind) is not None]
-        if len(given) != 1:
-            raise ValueError("a rule needs exactly one of term, phrase or regex")
-        relevance.compile_rule(self.to_rule())
-        return self
-
-    def to_rule(self) -> relevance.Rule:
-        kind: relevance.RuleKind = next(k for k in ("term", "phrase", "regex") if getattr(self, k) is not None)
-        return relevance.Rule(
-            pattern=getattr(self, kind), kind=kind, weight=self.weight, context=tuple(self.context)
-        )
-
-
-class TopicSettings(_Section):
-    enabled: bool = True
-    threshold: float | None = None
-    # Empty rules on the built-in topic keep its built-in rules.
-    rules: list[RuleSettings] = Field(default_factory=list)
-    exclude: list[RuleSettings] = Field(default_factory=list)
-
-
-class LoggingSettings(_Section):
+class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["keyvalue", "json"] = "keyvalue"
-
-
-class HttpSettings(_Section):
-    """`korus-watch serve`'s health and metrics endpoint."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8787, ge=0, le=65535)
-
-
-class ServiceSettings(_Section):
-    shutdown_grace_seconds: float = Field(default=30.0, gt=0)
-    # Crawl-run records and the delivery log are pruned after this long; statement versions are kept forever.
-    retention_days: int = Field(default=90, ge=1)
-    # How often due retries and queued digests are looked for between polls.
-    delivery_sweep_seconds: float = Field(default=60.0, gt=0)
-    # Each poll starts up to this much later than its interval says, so that instances and sites are not hit
-    # in lockstep.
-    poll_jitter_seconds: float = Field(default=30.0, ge=0)
-    # PostgreSQL: how often a standby instance tries to take over the scheduler from a leader that is gone.
-    leader_check_seconds: float = Field(default=10.0, gt=0)
-
-
-class SmtpSettings(_Section):
-    host: str = "127.0.0.1"
-    port: int = Field(default=587, ge=1, le=65535)
-    security: Literal["none", "starttls", "ssl"] = "starttls"
-    username: str = ""
-    password: SecretStr = SecretStr("")
-    from_addr: str = "korus-watch@localhost"
-    verify_tls: bool = True
-    # A private CA's certificates (PEM), for a mail relay whose certificate a public CA did not sign.
-    ca_file: Path | None = None
-    timeout_seconds: float = Field(default=30.0, gt=0)
-
-
-ChannelMode = Literal["digest", "instant"]
-EventName = Literal["new", "edited", "removed", "restored"]
-
-
-def _every_event() -> list[EventName]:
-    return ["new", "edited", "removed", "restored"]
-
-
-class ChannelSettings(_Section):
-    """One destination. Its filters are checked here; its type, address and schedule when the channel is built
-    (notify.channels), so that one broken channel is reported by name and never stops the others."""
-
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    type: str
-    mode: ChannelMode = "instant"
-    to: list[str] = Field(default_factory=list)
-    url: SecretStr | None = None
-    secret: SecretStr | None = None
-    schedule: str | None = None
-    timezone: str = "UTC"
-    topics: list[str] = Field(default_factory=list)
-    events: list[EventName] = Field(default_factory=_every_event)
-    # Admin channels also get one alert when the archive's health breaks (a redesign, the site down) and mends.
-    admin: bool = False
-    max_per_hour: int = Field(default=20, ge=2)
-
-    @field_validator("url", "secret", mode="before")
-    @classmethod
-    def _from_environment(cls, value: object) -> object:
-        """A value of "${NAME}" is read from environment variable NAME, so that secrets need not sit in the file."""
-        if isinstance(value, str) and (reference := re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value)):
-            name = reference.group(1)
-            if name not in os.environ:
-                raise ValueError(f"environment variable {name} is not set")
-            return os.environ[name]
-        return value
-
-
-class NotifySettings(_Section):
-    max_attempts: int = Field(default=8, ge=1)
-    backoff_seconds: float = Field(default=30.0, gt=0)
-    max_backoff_seconds: float = Field(default=3600.0, gt=0)
-    timeout_seconds: float = Field(default=20.0, gt=0)
-    # The site answering nothing is a health problem after one poll, but worth an alert only once it lasts.
-    site_down_alert_minutes: float = Field(default=60.0, ge=0)
-    # Templates here override the built-in ones of the same path (e.g. email/message.html).
-    template_dir: Path | None = None
-
-    @field_validator("template_dir")
-    @classmethod
-    def _existing_directory(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_dir():
-            raise ValueError(f"{value} is not a directory")
-        return value
 
 
 class Settings(BaseSettings):
@@ -203,10 +48,7 @@ class Settings(BaseSettings):
     @field_validator("topics")
     @classmethod
     def _custom_topics_have_rules(cls, topics: dict[str, TopicSettings]) -> dict[str, TopicSettings]:
-        for name, topic in topics.items():
-            if name != relevance.KORUS.name and not topic.rules:
-                raise ValueError(f"topic {name!r} has no rules")
-        return topics
+        return check_topics(topics)
 
     @model_validator(mode="after")
     def _channels_are_named_once_and_know_their_topics(self) -> Settings:
@@ -234,19 +76,11 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
     def enabled_topics(self) -> list[relevance.Topic]:
-        """The configured topics; the built-in one is on unless disabled, and keeps its rules unless given others."""
-        configured = {relevance.KORUS.name: TopicSettings(), **self.topics}
-        return [_topic(name, topic) for name, topic in configured.items() if topic.enabled]
+        return enabled_topics(self.topics)
 
-
-def _topic(name: str, configured: TopicSettings) -> relevance.Topic:
-    builtin = relevance.KORUS if name == relevance.KORUS.name else relevance.Topic(name=name, rules=())
-    return relevance.Topic(
-        name=name,
-        rules=tuple(r.to_rule() for r in configured.rules) or builtin.rules,
-        exclude=tuple(r.to_rule() for r in configured.exclude) or builtin.exclude,
-        threshold=builtin.threshold if configured.threshold is None else configured.threshold,
-    )
+    def notifier(self) -> NotifierSettings:
+        return NotifierSettings(notify=self.notify, smtp=self.smtp, channels=self.channels,
+                                site_url=self.crawl.base_url)
 
 
 def _describe(error: ErrorDetails, values: dict[str, Any]) -> str:

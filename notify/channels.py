@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from korus_watch.settings import ChannelSettings, Settings
 from notify.errors import ChannelError
 from notify.formats import FORMATS, Format
+from notify.settings import ChannelSettings, NotifierSettings
 from notify.templates import Templates
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def digest_trigger(channel: ChannelSettings) -> CronTrigger:
                            ) from None
 
 
-def build_channel(channel: ChannelSettings, settings: Settings, templates: Templates) -> Format:
+def build_channel(channel: ChannelSettings, settings: NotifierSettings, templates: Templates) -> Format:
     format_class = FORMATS.get(channel.type)
     if format_class is None:
         raise ChannelError(f"channel {channel.name!r}: unknown type {channel.type!r} "
@@ -50,7 +50,7 @@ def build_channel(channel: ChannelSettings, settings: Settings, templates: Templ
     return format_class(channel, settings, templates)
 
 
-def build_channels(settings: Settings) -> Channels:
+def build_channels(settings: NotifierSettings) -> Channels:
     templates = Templates(settings.notify.template_dir)
     channels = Channels()
     for channel in settings.channels:

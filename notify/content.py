@@ -9,7 +9,8 @@ from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 from archive.diffing import Segment, word_diff
-from archive.models import ChangeEvent, Delivery, DeliveryKind, EventKind, HealthProblem, Version
+from archive.models import ChangeEvent, EventKind, HealthProblem, Version
+from notify.models import Delivery, DeliveryKind
 
 ContentKind = Literal["event", "digest", "summary", "health", "test"]
 # Untrusted text is cut to lengths that fit every medium's smallest field.
@@ -17,7 +18,7 @@ TITLE_CHARS = 240
 OPENING_CHARS = 1200
 # Words of unchanged text kept on each side of a change in a diff.
 DIFF_CONTEXT_WORDS = 12
-KIND_ORDER = ("new", "edited", "removed", "restored")
+KIND_ORDER = tuple(kind.value for kind in EventKind)
 NO_TOPIC = ""
 
 

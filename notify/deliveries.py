@@ -1,13 +1,18 @@
-"""The delivery log as the command line shows it, and requeueing dead letters."""
+"""The delivery log and queue as the command line shows them, and requeueing dead letters."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from archive.models import ChangeEvent, Delivery, DeliveryStatus, utcnow
+from archive.models import ChangeEvent, utcnow
+from notify.models import Delivery, DeliveryStatus
+
+# The delivery states worth a line in `status`: waiting for a digest, queued, in flight, dead-lettered.
+_QUEUE_STATES = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED)
 
 
 def delivery_data(delivery: Delivery) -> dict[str, Any]:
@@ -53,3 +58,45 @@ def requeue_failed(session: Session, ids: list[int] | None) -> list[int]:
         query.values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=utcnow()).returning(Delivery.id)
     ).all()
     return sorted(requeued)
+
+
+def queue_counts(session: Session) -> dict[str, int]:
+    """How many deliveries wait for a digest, are queued, in flight, or dead-lettered."""
+    return {
+        status.value: count
+        for status, count in session.execute(
+            select(Delivery.status, func.count()).where(Delivery.status.in_(_QUEUE_STATES)).group_by(Delivery.status)
+        )
+    }
+
+
+def prune_delivery_log(session: Session, cutoff: datetime) -> int:
+    """Deletes finished deliveries created before `cutoff`; returns how many."""
+    # Folded events go with their digest or summary; a dead letter stays until it is retried or pruned.
+    finished = (DeliveryStatus.SENT, DeliveryStatus.FOLDED, DeliveryStatus.FAILED)
+    old_parents = select(Delivery.id).where(Delivery.status.in_(finished), Delivery.created_at < cutoff)
+    return session.execute(  # type: ignore[attr-defined, no-any-return]
+        delete(Delivery).where(
+            Delivery.status.in_(finished),
+            Delivery.created_at < cutoff,
+            (Delivery.parent_id.is_(None)) | (Delivery.parent_id.in_(old_parents)),
+        )
+    ).rowcount
+
+
+def counts_by_channel(session: Session) -> list[tuple[str, str, int]]:
+    """(channel, status, how many) for every channel and status in the log."""
+    rows = session.execute(
+        select(Delivery.channel, Delivery.status, func.count()).group_by(Delivery.channel, Delivery.status)
+    )
+    return [(channel, status.value, count) for channel, status, count in rows]
+
+
+def last_sent_by_channel(session: Session) -> dict[str, datetime]:
+    """When each channel last got a message."""
+    rows = session.execute(
+        select(Delivery.channel, func.max(Delivery.sent_at))
+        .where(Delivery.status == DeliveryStatus.SENT)
+        .group_by(Delivery.channel)
+    )
+    return {channel: sent_at for channel, sent_at in rows if sent_at is not None}

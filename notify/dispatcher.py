@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from archive.db import Database
 from archive.lock import AdvisoryLock, JobInProgress, sqlite_sender_lock
-from archive.models import ChangeEvent, Delivery, DeliveryKind, DeliveryStatus, Version, utcnow
-from korus_watch.settings import ChannelSettings, Settings
+from archive.models import ChangeEvent, Version, utcnow
 from notify.channels import Channels, build_channels
 from notify.content import Content, delivery_content, newest_first
 from notify.errors import DeliveryError
 from notify.formats import Format
+from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.outbox import new_key
+from notify.settings import ChannelSettings, NotifierSettings
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class Claim(NamedTuple):
 
 
 class Dispatcher:
-    def __init__(self, db: Database, settings: Settings, channels: Channels | None = None) -> None:
+    def __init__(self, db: Database, settings: NotifierSettings, channels: Channels | None = None) -> None:
         self.db = db
         self.settings = settings
         self.channels = channels if channels is not None else build_channels(settings)
@@ -298,7 +299,7 @@ class Dispatcher:
 
     def content(self, delivery_id: int) -> Content:
         with self.db.sessions() as session:
-            return delivery_content(_loaded_delivery(session, delivery_id), self.settings.crawl.base_url)
+            return delivery_content(_loaded_delivery(session, delivery_id), self.settings.site_url)
 
     def send(self, channel_format: Format, claim: Claim, report: DeliveryReport) -> DeliveryError | None:
         """Sends a claimed delivery and records the outcome; returns the failure, if any."""
@@ -400,7 +401,7 @@ class Dispatcher:
                 return None
             events = [delivery.event for delivery in held if delivery.event is not None]
             return Content(kind="digest", channel=name, idempotency_key="dry-run", created_at=utcnow(),
-                           site_url=self.settings.crawl.base_url, items=newest_first(events))
+                           site_url=self.settings.site_url, items=newest_first(events))
 
     @staticmethod
     def _held(name: str):  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from archive.product import USER_AGENT
 from notify.errors import DeliveryError
 
-USER_AGENT = "korus-watch/0.1 (+https://github.com/korus-watch/korus-watch)"
 # Worth another attempt: the server is busy, limiting us, or briefly broken (any 5xx but "not implemented" and
 # "version not supported", Cloudflare's 52x included). Any other 4xx is our fault and final.
 _TEMPORARY_4XX = {408, 425, 429}

@@ -8,44 +8,36 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from archive.models import (
-    ChangeEvent,
-    Delivery,
-    DeliveryKind,
-    DeliveryStatus,
-    HealthProblem,
-    Version,
-    utcnow,
-)
-from korus_watch.settings import ChannelSettings, Settings
+from archive.models import HealthKind, HealthProblem, utcnow
+from archive.writer import RecordedEvent
+from notify.models import Delivery, DeliveryKind, DeliveryStatus
+from notify.settings import ChannelSettings, NotifierSettings
 
 # A problem that outlasts one poll only when the site cannot be reached at all; the others are alerted at once.
-_DELAYED_KINDS = frozenset({"unreachable"})
+_DELAYED_KINDS = frozenset({HealthKind.UNREACHABLE})
 
 
 def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def matches(channel: ChannelSettings, event: ChangeEvent, version: Version) -> bool:
-    if event.kind.value not in channel.events:
-        return False
-    return not channel.topics or any(r.relevant and r.topic in channel.topics for r in version.relevance)
+def matches(channel: ChannelSettings, event: RecordedEvent) -> bool:
+    return event.kind in channel.events and (not channel.topics or bool(event.topics.intersection(channel.topics)))
 
 
 class Outbox:
     """The crawl's ChangeListener: queues a delivery for each channel an event or health change concerns."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: NotifierSettings) -> None:
         self.channels = settings.channels
         self.admin_channels = [c for c in settings.channels if c.admin]
         self.site_down_delay = timedelta(minutes=settings.notify.site_down_alert_minutes)
 
-    def event_recorded(self, session: Session, event: ChangeEvent, version: Version) -> None:
+    def event_recorded(self, session: Session, event: RecordedEvent) -> None:
         for channel in self.channels:
-            if matches(channel, event, version):
+            if matches(channel, event):
                 status = DeliveryStatus.HELD if channel.mode == "digest" else DeliveryStatus.PENDING
-                session.add(Delivery(channel=channel.name, kind=DeliveryKind.EVENT, status=status, event=event,
+                session.add(Delivery(channel=channel.name, kind=DeliveryKind.EVENT, status=status, event_id=event.id,
                                      idempotency_key=new_key()))
 
     def health_problem_seen(self, session: Session, problem: HealthProblem) -> None:

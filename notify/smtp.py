@@ -6,8 +6,8 @@ import smtplib
 import ssl
 from email.utils import parseaddr
 
-from korus_watch.settings import SmtpSettings
 from notify.errors import DeliveryError
+from notify.settings import SmtpSettings
 
 
 def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:

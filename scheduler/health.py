@@ -1,27 +1,31 @@
-"""What `/healthz`, `/metrics` and `korus-watch status` report about the service, read from the archive."""
+"""What `/healthz` and `/metrics` report about the service.
+
+The figures read from the database are refreshed on a thread every few seconds and kept here, so that a health
+check never waits for the database: a stalled or unreachable database is itself what it reports."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
 
 from archive.db import Database
-from archive.models import CrawlRun, Delivery, DeliveryStatus, HealthProblem, RunStatus, utcnow
+from archive.models import CrawlRun, EventKind, utcnow
+from archive.queries import last_successful_crawl, open_problem_count
+from notify.deliveries import counts_by_channel, last_sent_by_channel
+from notify.models import DeliveryStatus
 
 # Counters' "_created" series mean nothing to a dashboard of this service.
 disable_created_metrics()
 
-
-def last_successful_poll(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(CrawlRun.finished_at)).where(CrawlRun.status == RunStatus.SUCCEEDED))
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,46 +35,113 @@ class Verdict:
     details: dict[str, Any]
 
 
-def judge(*, scheduler_running: bool, role: str, started_at: datetime, last_success: datetime | None,
-          stale_after: timedelta) -> Verdict:
-    """Healthy while the scheduler runs (or this instance stands by for a leader) and a poll succeeded lately."""
-    now = utcnow()
-    details = {"role": role, "last_successful_poll": last_success.isoformat() if last_success else None,
-               "stale_after_seconds": stale_after.total_seconds()}
-    if role == "leader" and not scheduler_running:
-        return Verdict(False, "the scheduler is not running", details)
-    if last_success is not None and now - last_success <= stale_after:
-        return Verdict(True, "ok", details)
-    if now - started_at <= stale_after:
-        return Verdict(True, "starting: no recent successful poll yet", details)
-    since = f"since {last_success.isoformat()}" if last_success else "ever"
-    return Verdict(False, f"no successful poll {since}", details)
+@dataclass
+class ArchiveFigures:
+    """The database's part of the service's health, as last read."""
+
+    last_success: datetime | None = None
+    open_problems: int = 0
+    deliveries: list[tuple[str, str, int]] = field(default_factory=list)  # channel, status, count
+    last_sent: dict[str, datetime] = field(default_factory=dict)
 
 
-class ArchiveCollector(Collector):
-    """Gauges read from the archive at each scrape, so that every instance reports the same queue."""
+class DatabaseState:
+    """Whether the database answers; an outage is logged once when it starts and once when it ends."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.problem: str | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.problem is None
+
+    def failed(self, error: BaseException) -> None:
+        if self.problem is None:
+            log.error("database %s unreachable: %s; retrying", self.database, _one_line(error))
+        self.problem = _one_line(error)
+
+    def answered(self) -> None:
+        if self.problem is not None:
+            log.info("database %s reachable again", self.database)
+        self.problem = None
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+class HealthSource:
+    """The service's health: its own state, and the archive's figures refreshed off the event loop."""
+
+    def __init__(self, db: Database, stale_after: timedelta) -> None:
         self.db = db
+        self.stale_after = stale_after
+        self.started_at = utcnow()
+        self.database = DatabaseState(db.url)
+        self.figures = ArchiveFigures()
+        self.scheduler_running = False
+        self.leading = False
+
+    def refresh(self) -> None:
+        """Reads the archive's figures (blocking: run it on a thread)."""
+        try:
+            with self.db.sessions() as session:
+                figures = ArchiveFigures(
+                    last_success=last_successful_crawl(session),
+                    open_problems=open_problem_count(session),
+                    deliveries=counts_by_channel(session),
+                    last_sent=last_sent_by_channel(session),
+                )
+        except SQLAlchemyError as error:
+            self.database.failed(error)
+            return
+        self.database.answered()
+        self.figures = figures
+
+    def poll_succeeded(self, finished_at: datetime) -> None:
+        self.figures.last_success = finished_at
+
+    def verdict(self) -> Verdict:
+        """Healthy while the database answers, the scheduler runs (or this instance stands by for a leader), and a
+        poll succeeded lately."""
+        now = utcnow()
+        last_success = self.figures.last_success
+        role = "leader" if self.leading else "standby"
+        details: dict[str, Any] = {
+            "role": role,
+            "last_successful_poll": last_success.isoformat() if last_success else None,
+            "stale_after_seconds": self.stale_after.total_seconds(),
+            "database": self.database.database,
+        }
+        if not self.database.reachable:
+            return Verdict(False, f"database unreachable: {self.database.problem}", details)
+        if role == "leader" and not self.scheduler_running:
+            return Verdict(False, "the scheduler is not running", details)
+        if last_success is not None and now - last_success <= self.stale_after:
+            return Verdict(True, "ok", details)
+        if now - self.started_at <= self.stale_after:
+            return Verdict(True, "starting: no recent successful poll yet", details)
+        since = f"since {last_success.isoformat()}" if last_success else "ever"
+        return Verdict(False, f"no successful poll {since}", details)
+
+
+class _HealthCollector(Collector):
+    """Gauges of the archive's figures as last read, so that every instance reports the same queue."""
+
+    def __init__(self, source: HealthSource) -> None:
+        self.source = source
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self.db.sessions() as session:
-            by_status = session.execute(
-                select(Delivery.channel, Delivery.status, func.count()).group_by(Delivery.channel, Delivery.status)
-            ).all()
-            last_sent = session.execute(
-                select(Delivery.channel, func.max(Delivery.sent_at)).where(Delivery.status == DeliveryStatus.SENT)
-                .group_by(Delivery.channel)
-            ).all()
-            last_success = last_successful_poll(session)
-            problems = session.scalar(select(func.count(HealthProblem.id)).where(HealthProblem.resolved_at.is_(None)))
+        figures = self.source.figures
         deliveries = GaugeMetricFamily("korus_watch_deliveries", "Deliveries in the log by channel and status",
                                        labels=["channel", "status"])
         depth = GaugeMetricFamily("korus_watch_delivery_queue_depth", "Deliveries waiting to be sent",
                                   labels=["channel"])
         waiting: dict[str, int] = {}
-        for channel, status, count in by_status:
-            deliveries.add_metric([channel, status.value], count)
+        for channel, status, count in figures.deliveries:
+            deliveries.add_metric([channel, status], count)
             if status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
                 waiting[channel] = waiting.get(channel, 0) + count
         for channel, count in waiting.items():
@@ -79,21 +150,22 @@ class ArchiveCollector(Collector):
         yield depth
         sent = GaugeMetricFamily("korus_watch_last_delivery_timestamp_seconds",
                                  "When each channel last got a message", labels=["channel"])
-        for channel, sent_at in last_sent:
-            if sent_at is not None:
-                sent.add_metric([channel], sent_at.timestamp())
+        for channel, sent_at in figures.last_sent.items():
+            sent.add_metric([channel], sent_at.timestamp())
         yield sent
-        if last_success is not None:
+        if figures.last_success is not None:
             yield GaugeMetricFamily("korus_watch_last_successful_poll_timestamp_seconds",
-                                    "When a poll last succeeded", value=last_success.timestamp())
+                                    "When a poll last succeeded", value=figures.last_success.timestamp())
         yield GaugeMetricFamily("korus_watch_open_health_problems", "Health problems not yet resolved",
-                                value=problems or 0)
+                                value=figures.open_problems)
+        yield GaugeMetricFamily("korus_watch_database_up", "1 while the database answers",
+                                value=int(self.source.database.reachable))
 
 
 class ServiceMetrics:
     """This process's counters, and the archive's gauges."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, source: HealthSource) -> None:
         self.registry = CollectorRegistry()
         self.polls = Counter("korus_watch_polls", "Polls run by this process, by outcome", ["status"],
                              registry=self.registry)
@@ -107,15 +179,15 @@ class ServiceMetrics:
                                 registry=self.registry)
         self.leader = Gauge("korus_watch_leader", "1 while this instance runs the scheduled jobs",
                             registry=self.registry)
-        self.registry.register(ArchiveCollector(db))
+        self.registry.register(_HealthCollector(source))
 
     def record_run(self, run: CrawlRun) -> None:
         self.polls.labels(run.status.value).inc()
         self.requests.inc(run.requests)
         self.not_modified.inc(run.not_modified)
         self.poll_cpu.inc(run.cpu_seconds or 0.0)
-        for kind in ("new", "edited", "removed", "restored"):
-            self.events.labels(kind).inc(getattr(run, kind))
+        for kind in EventKind:
+            self.events.labels(kind.value).inc(getattr(run, kind.value))
 
     def record_deliveries(self, sent: int, retrying: int, failed: int) -> None:
         for result, count in (("sent", sent), ("retrying", retrying), ("failed", failed)):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, select
-
 from archive.db import Database
-from archive.models import CrawlRun, Delivery, DeliveryStatus, RunStatus, utcnow
+from archive.models import utcnow
+from archive.retention import prune_crawl_runs
+from notify.deliveries import prune_delivery_log
 
 log = logging.getLogger(__name__)
 
@@ -18,19 +18,8 @@ def prune(db: Database, retention_days: int) -> tuple[int, int]:
     """Deletes finished crawl runs and finished deliveries older than the retention; returns (runs, deliveries)."""
     cutoff = utcnow() - timedelta(days=retention_days)
     with db.sessions.begin() as session:
-        # Folded events go with their digest or summary; a dead letter stays until it is retried or pruned.
-        finished = (DeliveryStatus.SENT, DeliveryStatus.FOLDED, DeliveryStatus.FAILED)
-        old_parents = select(Delivery.id).where(Delivery.status.in_(finished), Delivery.created_at < cutoff)
-        deliveries = session.execute(
-            delete(Delivery).where(
-                Delivery.status.in_(finished),
-                Delivery.created_at < cutoff,
-                (Delivery.parent_id.is_(None)) | (Delivery.parent_id.in_(old_parents)),
-            )
-        ).rowcount  # type: ignore[attr-defined]
-        runs = session.execute(
-            delete(CrawlRun).where(CrawlRun.status != RunStatus.RUNNING, CrawlRun.started_at < cutoff)
-        ).rowcount  # type: ignore[attr-defined]
+        deliveries = prune_delivery_log(session, cutoff)
+        runs = prune_crawl_runs(session, cutoff)
     log.info("housekeeping: pruned %d crawl runs and %d deliveries older than %d days", runs, deliveries,
              retention_days)
     return runs, deliveries

@@ -1,20 +1,20 @@
-"""The health and metrics endpoint, served by Twisted on the service's reactor (127.0.0.1 unless configured)."""
+"""The health and metrics endpoint, served by Twisted on the service's reactor (127.0.0.1 unless configured).
+
+Both answer from the HealthSource's figures, never from the database: they answer at once even while the
+database stalls."""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
-from scheduler.health import judge, last_successful_poll
-
-if TYPE_CHECKING:
-    from scheduler.service import Service
+from scheduler.health import HealthSource, ServiceMetrics
+from scheduler.settings import HttpSettings
 
 log = logging.getLogger(__name__)
 
@@ -22,21 +22,12 @@ log = logging.getLogger(__name__)
 class Healthz(Resource):
     isLeaf = True
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, source: HealthSource) -> None:
         super().__init__()
-        self.service = service
+        self.source = source
 
     def render_GET(self, request: Any) -> bytes:
-        crawl = self.service.settings.crawl
-        with self.service.db.sessions() as session:
-            last_success = last_successful_poll(session)
-        verdict = judge(
-            scheduler_running=self.service.scheduler.running and self.service.leading,
-            role="leader" if self.service.leading else "standby",
-            started_at=self.service.started_at,
-            last_success=last_success,
-            stale_after=timedelta(minutes=2 * crawl.interval_minutes + crawl.timeout_minutes),
-        )
+        verdict = self.source.verdict()
         request.setResponseCode(200 if verdict.healthy else 503)
         request.setHeader(b"Content-Type", b"application/json")
         return json.dumps({"healthy": verdict.healthy, "reason": verdict.reason, **verdict.details}).encode()
@@ -45,22 +36,21 @@ class Healthz(Resource):
 class Metrics(Resource):
     isLeaf = True
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, metrics: ServiceMetrics) -> None:
         super().__init__()
-        self.service = service
+        self.metrics = metrics
 
     def render_GET(self, request: Any) -> bytes:
         request.setHeader(b"Content-Type", CONTENT_TYPE_LATEST.encode())
-        return generate_latest(self.service.metrics.registry)
+        return generate_latest(self.metrics.registry)
 
 
-def start_http(service: Service) -> Any:
+def start_http(http: HttpSettings, source: HealthSource, metrics: ServiceMetrics) -> Any:
     from twisted.internet import reactor
 
     root = Resource()
-    root.putChild(b"healthz", cast(Any, Healthz(service)))
-    root.putChild(b"metrics", cast(Any, Metrics(service)))
-    http = service.settings.http
+    root.putChild(b"healthz", cast(Any, Healthz(source)))
+    root.putChild(b"metrics", cast(Any, Metrics(metrics)))
     site = Site(root)
     site.noisy = False
     port: Any = cast(Any, reactor).listenTCP(http.port, site, interface=http.host)

@@ -2,9 +2,11 @@
 
 Twisted's reactor cannot be restarted, so it runs once, for the life of the process: the asyncio reactor,
 installed before anything imports Twisted, drives APScheduler's AsyncIOScheduler and Scrapy's
-AsyncCrawlerRunner on one event loop. A poll is an `async` job that awaits its crawl; blocking work (sending,
-pruning) runs in threads. Schedules live in the archive's database (the `scheduler_jobs` table), so a restart
-keeps them."""
+AsyncCrawlerRunner on one event loop. A poll is an `async` job that awaits its crawl; everything that talks to the
+database or sends (planning and finishing a crawl, the crawl's writes, deliveries, pruning, the leader check, the
+health figures) runs on threads, so that a slow database stalls neither the crawl nor the health endpoint. The
+schedule is built from the configuration at each start; when each job last ran is kept in the database
+(scheduler.job_runs)."""
 
 from __future__ import annotations
 
@@ -12,105 +14,42 @@ import asyncio
 import gc
 import logging
 import os
-import random
 import signal
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from scrapy.utils.reactor import install_reactor
 
-from korus_watch.settings import Settings
-from notify.channels import Channels, digest_trigger
+if TYPE_CHECKING:
+    from archive.db import Database
+    from archive.recorder import ChangeListener
+    from archive.relevance import Topic
+    from crawler.settings import CrawlSettings
+    from notify.dispatcher import Dispatcher
+    from scheduler.settings import HttpSettings, ServiceSettings
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-# Overdue jobs found at start are spread this far apart instead of all firing at once.
-_START_SPREAD_SECONDS = 5.0
-_HOUSEKEEPING_CRON = {"hour": 3, "minute": 17}
+# How often the health endpoint's figures are read from the database.
+HEALTH_REFRESH_SECONDS = 5.0
+# The longest wait between attempts to reach a database that is down.
+MAX_DATABASE_BACKOFF_SECONDS = 60.0
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 
-Wanted = dict[str, tuple[str, Any, tuple[Any, ...]]]
-
-
-def scheduler_options(db: Any) -> dict[str, Any]:
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-
-    return {
-        "jobstores": {"default": SQLAlchemyJobStore(engine=db.engine, tablename="scheduler_jobs")},
-        # A job missed while the service was down runs once when it is back, however late (coalesce), and never
-        # twice at once.
-        "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-        "timezone": UTC,
-    }
-
-
-def wanted_jobs(settings: Settings, channels: Channels) -> Wanted:
-    """The jobs the configuration asks for: id -> (function reference, trigger, arguments)."""
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    service, crawl = settings.service, settings.crawl
-    wanted: Wanted = {
-        "poll": ("scheduler.jobs:poll",
-                 IntervalTrigger(minutes=crawl.interval_minutes, jitter=service.poll_jitter_seconds or None), ()),
-        "deliver": ("scheduler.jobs:deliver", IntervalTrigger(seconds=service.delivery_sweep_seconds), ()),
-        "housekeeping": ("scheduler.jobs:housekeeping", CronTrigger(**_HOUSEKEEPING_CRON, timezone=UTC), ()),
-    }
-    for name, channel_format in channels.working.items():
-        if channel_format.channel.mode == "digest":
-            wanted[f"digest:{name}"] = ("scheduler.jobs:digest", digest_trigger(channel_format.channel), (name,))
-    return wanted
-
-
-def sync_jobs(scheduler: Any, wanted: Wanted) -> None:
-    """Adds and updates the configured jobs (id -> function reference, trigger, arguments). A stored job whose
-    trigger is unchanged keeps its next run time, so a run missed while the service was down still happens."""
-    for job in scheduler.get_jobs():
-        if job.id not in wanted:
-            log.info("job %s removed: no longer configured", job.id)
-            job.remove()
-    stored = {job.id: job for job in scheduler.get_jobs()}
-    for job_id, (function, trigger, args) in wanted.items():
-        job = stored.get(job_id)
-        if job is not None and str(job.trigger) == str(trigger) and job.func_ref == function:
-            continue
-        # A poll new to the store runs soon, not a whole interval after the first start.
-        first_run = {"next_run_time": datetime.now(UTC) + timedelta(seconds=_START_SPREAD_SECONDS)} \
-            if job_id == "poll" and job is None else {}
-        scheduler.add_job(function, trigger, args=args, id=job_id, name=job_id, replace_existing=True, **first_run)
-
-
-def spread_overdue(scheduler: Any) -> None:
-    """Jobs that fell due while the service was down run once each, a few seconds apart, not all at once."""
-    now = datetime.now(UTC)
-    overdue = sorted((job for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now),
-                     key=lambda job: job.next_run_time)
-    for index, job in enumerate(overdue):
-        start = now + timedelta(seconds=_START_SPREAD_SECONDS * index + random.uniform(0, 1))
-        log.info("job %s was due at %s: runs once at %s", job.id, job.next_run_time.isoformat(),
-                 start.isoformat(timespec="seconds"))
-        job.modify(next_run_time=start)
-
-
-def _not_a_skipped_poll(record: logging.LogRecord) -> bool:
-    # A crawl longer than the interval (a baseline, a slow site) makes APScheduler warn at every tick that the
-    # next poll waits: that is max_instances=1 doing its job, not a problem worth a warning.
-    return "maximum number of running instances reached" not in record.getMessage()
-
-
-def serve(settings: Settings) -> int:
-    """Runs the service until SIGTERM or SIGINT; returns the exit status."""
-    logging.getLogger("apscheduler.scheduler").addFilter(_not_a_skipped_poll)
+def run_service(build: Callable[[], Service]) -> int:
+    """Installs the asyncio reactor, builds the service (whose imports need the reactor installed), and runs it
+    until SIGTERM or SIGINT; returns the exit status."""
     install_reactor(ASYNCIO_REACTOR)
     from twisted.internet import reactor as installed
 
     reactor = cast(Any, installed)
-
-    service = Service(settings)
+    service = build()
     outcome: list[int] = []
 
     async def main() -> None:
@@ -128,25 +67,41 @@ def serve(settings: Settings) -> int:
 
 
 class Service:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        dispatcher: Dispatcher,
+        listener: ChangeListener,
+        *,
+        crawl: CrawlSettings,
+        topics: list[Topic],
+        service: ServiceSettings,
+        http: HttpSettings,
+    ) -> None:
         # Imported here, after the reactor is installed: these import Twisted.
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
         from scrapy.crawler import AsyncCrawlerRunner
 
-        from archive.db import Database
         from crawler.settings import scrapy_settings
-        from notify.dispatcher import Dispatcher
-        from scheduler.health import ServiceMetrics
+        from scheduler.health import HealthSource, ServiceMetrics
         from scheduler.leader import Leadership
 
-        self.settings = settings
-        self.db = Database(settings.database.url)
-        self.dispatcher = Dispatcher(self.db, settings)
-        self.runner = AsyncCrawlerRunner(scrapy_settings(settings.crawl))
-        self.metrics = ServiceMetrics(self.db)
-        self.leadership = Leadership(self.db.engine)
-        self.scheduler = AsyncIOScheduler(**scheduler_options(self.db))
-        self.started_at = datetime.now(UTC)
+        self.db = db
+        self.dispatcher = dispatcher
+        self.listener = listener
+        self.crawl = crawl
+        self.topics = topics
+        self.settings = service
+        self.http = http
+        self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
+        self.health = HealthSource(db, stale_after=timedelta(minutes=2 * crawl.interval_minutes + crawl.timeout_minutes))
+        self.metrics = ServiceMetrics(self.health)
+        self.leadership = Leadership(db.engine)
+        # A job missed while the service was down runs once when it is back, however late (coalesce), and never
+        # twice at once.
+        self.scheduler = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}, timezone=UTC
+        )
         self.leading = False
         self._stop = asyncio.Event()
         self._signals = 0
@@ -170,46 +125,64 @@ class Service:
             return await self._run()
 
     async def _run(self) -> int:
-        from scheduler import jobs
         from scheduler.http import start_http
 
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, self._on_signal, number)
-        jobs.attach(self)
-        http = start_http(self)
+        await asyncio.to_thread(self.health.refresh)
+        refresher = asyncio.ensure_future(self._refresh_health())
+        http = start_http(self.http, self.health, self.metrics)
         log.info("service started pid=%d database=%s channels=%d broken_channels=%d", os.getpid(), self.db.url,
                  len(self.dispatcher.channels.working), len(self.dispatcher.channels.broken))
         try:
             await self._lead_or_stand_by()
         finally:
             await self._shut_down()
+            refresher.cancel()
             http.stopListening()
-            jobs.attach(None)
-            self.leadership.release()
-            self.dispatcher.close()
-            self.db.dispose()
+            await asyncio.to_thread(self._release)
         log.info("service stopped")
         return 0
 
+    def _release(self) -> None:
+        self.leadership.release()
+        self.dispatcher.close()
+        self.db.dispose()
+
+    async def _refresh_health(self) -> None:
+        while True:
+            await asyncio.sleep(HEALTH_REFRESH_SECONDS)
+            await asyncio.to_thread(self.health.refresh)
+
     async def _lead_or_stand_by(self) -> None:
-        check = self.settings.service.leader_check_seconds
-        sweep = self.settings.service.delivery_sweep_seconds
+        from sqlalchemy.exc import SQLAlchemyError
+
+        check = self.settings.leader_check_seconds
+        sweep = self.settings.delivery_sweep_seconds
         last_sweep = 0.0
+        failures = 0
         while not self._stop.is_set():
-            if not self.leading and self.leadership.try_lead():
-                self._start_leading()
-            elif self.leading and not self.leadership.still_leading():
-                log.error("scheduler lock lost: standing by")
-                self.leading = False
-                self.scheduler.pause()
-                self.metrics.leader.set(0)
+            try:
+                if not self.leading and await asyncio.to_thread(self.leadership.try_lead):
+                    await self._start_leading()
+                elif self.leading and not await asyncio.to_thread(self.leadership.still_leading):
+                    log.error("scheduler lock lost: standing by")
+                    self._stand_by()
+                failures = 0
+            except SQLAlchemyError as error:
+                # The database is down: this instance waits, and leads again when it answers.
+                self.health.database.failed(error)
+                if self.leading:
+                    self._stand_by()
+                failures += 1
             if not self.leading and time.monotonic() - last_sweep >= sweep:
                 # A standby still sends: deliveries are claimed row by row, so instances share them safely.
                 last_sweep = time.monotonic()
                 self._track(self.deliver())
+            wait = min(check * 2 ** max(failures - 1, 0), max(check, MAX_DATABASE_BACKOFF_SECONDS))
             try:
-                await asyncio.wait_for(self._stop.wait(), timeout=check)
+                await asyncio.wait_for(self._stop.wait(), timeout=wait)
             except TimeoutError:
                 pass
 
@@ -224,7 +197,7 @@ class Service:
         self._stop.set()
 
     async def _shut_down(self) -> None:
-        grace = self.settings.service.shutdown_grace_seconds
+        grace = self.settings.shutdown_grace_seconds
         if self.scheduler.running:
             self.scheduler.pause()  # no new jobs; shutting the scheduler down now would cancel the running ones
         self.dispatcher.stop()
@@ -240,53 +213,116 @@ class Service:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    def _track(self, work: Any) -> None:
+    def _track(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
         self._active.add(task)
         task.add_done_callback(self._active.discard)
 
     # -- the schedule -------------------------------------------------------------------------------
 
-    def _start_leading(self) -> None:
-        self.leading = True
-        self.metrics.leader.set(1)
-        if self.scheduler.running:
-            self.scheduler.resume()
-            log.info("leading the scheduler again")
-            return
-        self.scheduler.start(paused=True)
-        sync_jobs(self.scheduler, wanted_jobs(self.settings, self.dispatcher.channels))
-        spread_overdue(self.scheduler)
+    async def _start_leading(self) -> None:
+        from notify.channels import digest_trigger
+        from scheduler.job_runs import job_runs
+        from scheduler.schedule import DIGEST_PREFIX, first_runs, wanted_jobs
+
+        def read_records() -> dict[str, Any]:
+            with self.db.sessions() as session:
+                return job_runs(session)
+
+        # Built afresh on every start and takeover: what another leader ran meanwhile is in the records.
+        records = await asyncio.to_thread(read_records)
+        digests = {name: digest_trigger(channel_format.channel)
+                   for name, channel_format in self.dispatcher.channels.working.items()
+                   if channel_format.channel.mode == "digest"}
+        jobs = wanted_jobs(self.crawl, self.settings, digests)
+        first = first_runs(jobs, records, datetime.now(UTC))
+        if not self.scheduler.running:
+            self.scheduler.start(paused=True)
+        self.scheduler.remove_all_jobs()
+        work: dict[str, Callable[[], Awaitable[None]]] = {"poll": self.poll, "deliver": self.deliver,
+                                                          "housekeeping": self.housekeeping}
+        for job_id, trigger in jobs.items():
+            run = work.get(job_id) or partial(self.digest, job_id.removeprefix(DIGEST_PREFIX))
+            self.scheduler.add_job(self._job(job_id, run), trigger, id=job_id, name=job_id,
+                                   next_run_time=first[job_id])
+            next_run = first[job_id]
+            log.info("job %s next run %s", job_id, next_run.isoformat() if next_run else "-")
         self.scheduler.resume()
-        for job in self.scheduler.get_jobs():
-            log.info("job %s next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "-")
+        await asyncio.to_thread(self._record_schedule, first)
+        self.leading = self.health.leading = True
+        self.health.scheduler_running = True
+        self.metrics.leader.set(1)
+
+    def _record_schedule(self, next_runs: dict[str, datetime | None]) -> None:
+        from scheduler.job_runs import record_job_run
+
+        with self.db.sessions.begin() as session:
+            for job_id, next_run_at in next_runs.items():
+                record_job_run(session, job_id, ran_at=None, next_run_at=next_run_at)
+
+    def _stand_by(self) -> None:
+        self.leading = self.health.leading = False
+        self.scheduler.pause()
+        self.metrics.leader.set(0)
+
+    def _job(self, job_id: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """A scheduled job: its start recorded (for restarts and `status`), then its work."""
+        from scheduler.job_runs import record_job_run
+
+        def record(ran_at: datetime, next_run_at: datetime | None) -> None:
+            with self.db.sessions.begin() as session:
+                record_job_run(session, job_id, ran_at=ran_at, next_run_at=next_run_at)
+
+        async def run_job() -> None:
+            if self._stop.is_set():
+                return
+            job = self.scheduler.get_job(job_id)
+            await self._off_loop(record, datetime.now(UTC), job.next_run_time if job else None)
+            await work()
+
+        return run_job
 
     # -- the jobs -----------------------------------------------------------------------------------
 
     async def poll(self) -> None:
-        if self._stop.is_set():
-            return
         with self._shutdown_waits_for_this_job():
             await self._poll()
-        await self.deliver()
+        # Detection never waits for delivery: the pass runs on its own.
+        self._track(self.deliver())
 
     async def _poll(self) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from archive.lock import CrawlInProgress, crawl_lock
+        from crawler.planning import prepare_recorder
         from crawler.run import ArchiveCrawl
 
         try:
-            with crawl_lock(self.db.engine):
-                crawl = ArchiveCrawl(self.db, self.settings, self.runner, full=self._full_crawl_due())
+            async with self._held_off_loop(crawl_lock(self.db.engine)):
+                full = await self._off_loop(self._full_crawl_due)
+                recorder = None if full is None else await self._off_loop(
+                    partial(prepare_recorder, self.db, self.crawl, self.topics, self.listener, full=full)
+                )
+                if recorder is None:
+                    return
+                crawl = ArchiveCrawl(recorder, self.crawl, self.runner)
                 self._crawler = crawl.crawler
                 try:
                     failure = await self._await_crawl(crawl.crawler, crawl.start())
                 finally:
                     self._crawler = None
-                run = crawl.finish(failure)
+                run = await self._off_loop(crawl.finish, failure)
         except CrawlInProgress as exc:
             log.warning("poll skipped: %s", exc)
             return
+        except SQLAlchemyError as error:  # the crawl lock could not be taken or given back
+            self.health.database.failed(error)
+            return
+        if run is None:
+            return
         self.metrics.record_run(run)
+        if run.status.value == "succeeded" and run.finished_at is not None:
+            self.health.poll_succeeded(run.finished_at)
         # A crawl's plan (the archive's identities and page validators, megabytes for a large archive) sits in
         # reference cycles with Scrapy's crawler objects: collected now, before the next poll builds another, the
         # process stays at one plan's worth instead of drifting up to two.
@@ -295,7 +331,7 @@ class Service:
     async def _await_crawl(self, crawler: Any, task: asyncio.Task[None]) -> str | None:
         """Scrapy closes the spider at crawl.timeout_minutes itself (CLOSESPIDER_TIMEOUT); this is the backstop
         for a crawl that does not close, a minute later."""
-        limit = self.settings.crawl.timeout_minutes * 60 + 60
+        limit = self.crawl.timeout_minutes * 60 + 60
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout=limit)
             return None
@@ -306,27 +342,21 @@ class Service:
                 await asyncio.wait_for(task, timeout=30)
             except TimeoutError:
                 task.cancel()
-            return f"the crawl hung past crawl.timeout_minutes ({self.settings.crawl.timeout_minutes:g}) and was stopped"
+            return f"the crawl hung past crawl.timeout_minutes ({self.crawl.timeout_minutes:g}) and was stopped"
 
     def _full_crawl_due(self) -> bool:
         """Once a day a poll reads every listing page too: statements filed into old month folders turn up."""
-        from sqlalchemy import func, select
-
-        from archive.models import CrawlRun, RunStatus
+        from archive.queries import last_full_crawl
 
         with self.db.sessions() as session:
-            last_full = session.scalar(
-                select(func.max(CrawlRun.started_at)).where(CrawlRun.full.is_(True),
-                                                            CrawlRun.status == RunStatus.SUCCEEDED)
-            )
-        return last_full is None or datetime.now(UTC) - last_full >= timedelta(
-            hours=self.settings.crawl.full_revisit_hours
-        )
+            last_full = last_full_crawl(session)
+        return last_full is None or datetime.now(UTC) - last_full >= timedelta(hours=self.crawl.full_revisit_hours)
 
     async def deliver(self) -> None:
         if self._stop.is_set():
             return
-        await self._in_thread(self._deliver_now)
+        with self._shutdown_waits_for_this_job():
+            await self._off_loop(self._deliver_now)
 
     def _deliver_now(self) -> None:
         from archive.lock import JobInProgress
@@ -340,6 +370,7 @@ class Service:
         if report.sent or report.retrying or report.failed or report.folded:
             log.info("deliveries sent=%d retrying=%d failed=%d folded=%d", report.sent, report.retrying,
                      report.failed, report.folded)
+            self.health.refresh()
 
     async def digest(self, channel: str) -> None:
         def send_digest() -> None:
@@ -350,20 +381,38 @@ class Service:
             else:
                 log.info("digest %d for channel %s: sent=%d", digest_id, channel, report.sent)
 
-        if channel not in self.dispatcher.channels.working:
-            log.error("digest for channel %s not sent: %s", channel,
-                      self.dispatcher.channels.broken.get(channel, "not configured"))
-            return
-        await self._in_thread(send_digest)
+        with self._shutdown_waits_for_this_job():
+            await self._off_loop(send_digest)
 
     async def housekeeping(self) -> None:
         from scheduler.housekeeping import prune
 
-        await self._in_thread(prune, self.db, self.settings.service.retention_days)
-
-    async def _in_thread(self, function: Any, *args: Any) -> None:
         with self._shutdown_waits_for_this_job():
-            await asyncio.to_thread(function, *args)
+            await self._off_loop(prune, self.db, self.settings.retention_days)
+
+    # -- off the event loop -------------------------------------------------------------------------
+
+    async def _off_loop(self, function: Callable[..., Result], *args: Any) -> Result | None:
+        """Runs database work on a thread; a database that does not answer is logged (once) and the work is left
+        for the next time it is due (None)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            result = await asyncio.to_thread(function, *args)
+        except SQLAlchemyError as error:
+            self.health.database.failed(error)
+            return None
+        self.health.database.answered()
+        return result
+
+    @asynccontextmanager
+    async def _held_off_loop(self, lock: AbstractContextManager[None]) -> AsyncIterator[None]:
+        """A lock whose taking and releasing talk to the database, taken and released on a thread."""
+        await asyncio.to_thread(lock.__enter__)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(lock.__exit__, None, None, None)
 
     @contextmanager
     def _shutdown_waits_for_this_job(self) -> Iterator[None]:

@@ -7,19 +7,21 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from archive.db import Database
-from archive.models import CrawlRun, Delivery
+from archive.models import CrawlRun
+from archive.recorder import RunRecorder
 from archive.records import FetchedStatement, PageProblem
-from crawler.run import prepare_recorder
+from crawler.planning import prepare_recorder
 from korus_watch.settings import Settings
+from notify.models import Delivery
+from notify.outbox import Outbox
+from tests.fixtures import SEED_STATEMENT
 
 SITE = "http://press.example.test"
-SEED_FILE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_a106b0ef6c4da2a3.txt"
 KORUS_PARAGRAPH = (
     "Ambassador Lighthizer initiated talks on the U.S.-Korea Free Trade Agreement (KORUS FTA) to address the trade "
     "imbalance and market access problems in Korea for U.S. exports."
@@ -44,7 +46,7 @@ def statement(slug: str, title: str, paragraphs: list[str] | None = None, **fiel
 
 def seed_statement() -> FetchedStatement:
     """The real USTR statement of the seed file; its `**initiated**` marks the word a later edit changes."""
-    text = SEED_FILE.read_text(encoding="utf-8")
+    text = SEED_STATEMENT.read_text(encoding="utf-8")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     url = lines[0].strip("<>")
     title = lines[1]
@@ -56,14 +58,19 @@ def seed_statement() -> FetchedStatement:
 
 @dataclass
 class Press:
-    """A press office whose changes reach the archive through RunRecorder, as a crawl's would."""
+    """A press office whose changes reach the archive through RunRecorder and the notifier's outbox, as a crawl's
+    would, without Scrapy."""
 
     db: Database
     settings: Settings
     runs: list[CrawlRun] = field(default_factory=list)
 
+    def recorder(self) -> RunRecorder:
+        return prepare_recorder(self.db, self.settings.crawl, self.settings.enabled_topics(),
+                                Outbox(self.settings.notifier()), full=False)
+
     def crawl(self, *pages: FetchedStatement, unreachable: bool = False) -> CrawlRun:
-        recorder = prepare_recorder(self.db, self.settings, full=False)
+        recorder = self.recorder()
         for page in pages:
             recorder.statement_fetched(page)
         run = recorder.finish(requests=max(len(pages), 1), not_modified=0, fetch_failures=1 if unreachable else 0,
@@ -73,7 +80,7 @@ class Press:
 
     def fail_extraction(self, pages: int) -> CrawlRun:
         """A run in which every statement page failed to parse: the redesign guard's health problem."""
-        recorder = prepare_recorder(self.db, self.settings, full=False)
+        recorder = self.recorder()
         for index in range(pages):
             recorder.problem(PageProblem(f"{SITE}/broken/{index}", "extraction_failed", "no title", True))
         run = recorder.finish(requests=pages, not_modified=0, fetch_failures=0, landings=1, landings_failed=0,

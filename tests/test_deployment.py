@@ -17,7 +17,7 @@ from tests.conftest import REPO
 def test_the_example_configuration_loads_with_every_channel_working(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEAM_CHAT_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/x")
     settings = load_settings(REPO / "deploy" / "korus-watch.toml")
-    channels = build_channels(settings)
+    channels = build_channels(settings.notifier())
     assert channels.broken == {} and sorted(channels.working) == ["analysts", "team-chat"]
 
 

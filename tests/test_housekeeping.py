@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from archive.db import Database
-from archive.models import ChangeEvent, CrawlRun, Delivery, DeliveryStatus, Version, utcnow
+from archive.models import ChangeEvent, CrawlRun, Version, utcnow
 from notify.dispatcher import Dispatcher
+from notify.models import Delivery, DeliveryStatus
 from scheduler.housekeeping import prune
 from tests.notify_support import Press, channel_toml, seed_statement, settings_from, statement
 
@@ -30,7 +31,7 @@ def test_old_runs_and_deliveries_go_and_the_archive_stays(db: Database) -> None:
         session.execute(update(Delivery).values(created_at=long_ago, status=DeliveryStatus.SENT))
     press.crawl(statement("recent", "KORUS recent"))  # a run, an event and a held delivery of today
     # Today's digest folds today's event; nothing listens for SMTP here, so it stays queued for a retry.
-    Dispatcher(db, settings).digest("mail")
+    Dispatcher(db, settings.notifier()).digest("mail")
 
     events, versions = count(db, ChangeEvent.id), count(db, Version.id)
     assert prune(db, retention_days=90) == (2, 1)

@@ -15,11 +15,11 @@ from pydantic import SecretStr
 from sqlalchemy import update
 
 from archive.db import Database
-from archive.models import Delivery, DeliveryKind, DeliveryStatus
 from korus_watch.settings import Settings
 from notify.channels import build_channels
 from notify.dispatcher import Dispatcher
 from notify.http import retry_after_seconds
+from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from tests.notify_support import (
     KORUS_PARAGRAPH,
     SITE,
@@ -96,7 +96,7 @@ def test_digest_email_has_both_parts_escaped_marked_and_counted(db: Database, sm
     with_events(db, config)
     assert [d.status for d in deliveries(db)] == [DeliveryStatus.HELD] * 2
 
-    digest_id, report = Dispatcher(db, config).digest("analysts")
+    digest_id, report = Dispatcher(db, config.notifier()).digest("analysts")
     assert digest_id is not None and report.sent == 1 and not report.errors
     (received,) = smtp.wait_for(1)
     message = received.message
@@ -118,7 +118,7 @@ def test_digest_email_has_both_parts_escaped_marked_and_counted(db: Database, sm
     assert message["Message-ID"] == f"<{deliveries(db)[-1].idempotency_key}@example.org>"
 
     # Everything since the last digest has gone: an empty digest is not sent.
-    assert Dispatcher(db, config).digest("analysts")[0] is None
+    assert Dispatcher(db, config.notifier()).digest("analysts")[0] is None
     time.sleep(0.3)
     assert len(smtp.messages) == 1
     statuses = {d.kind: d.status for d in deliveries(db)}
@@ -129,9 +129,9 @@ def test_digest_dry_run_renders_without_sending(db: Database, smtp: SmtpServer) 
     config = settings(channel_toml(name="analysts", type="email", to=["a@example.org"], mode="digest",
                                    schedule="0 8 * * *"), smtp=smtp)
     with_events(db, config)
-    content = Dispatcher(db, config).preview_digest("analysts")
+    content = Dispatcher(db, config.notifier()).preview_digest("analysts")
     assert content is not None and content.counts == {"new": 1, "edited": 1}
-    rendered = build_channels(config).working["analysts"].render(content)
+    rendered = build_channels(config.notifier()).working["analysts"].render(content)
     assert rendered.suffix == ".eml" and b"Subject: korus-watch digest: 1 new, 1 edited" in rendered.body
     assert smtp.messages == []
     assert all(d.status == DeliveryStatus.HELD for d in deliveries(db))
@@ -159,7 +159,7 @@ def test_instant_alerts_reach_every_platform_valid_escaped_and_signed(db: Databa
                                                                        receiver: WebhookReceiver) -> None:
     config = chat_settings(receiver)
     with_events(db, config)
-    report = Dispatcher(db, config).deliver()
+    report = Dispatcher(db, config.notifier()).deliver()
     assert (report.sent, report.failed, report.errors) == (10, 0, [])
     assert receiver.invalid == []
     for path in CHAT_CHANNELS.values():
@@ -200,7 +200,7 @@ def test_a_very_long_statement_is_cut_to_each_platform_with_its_link(db: Databas
     press.crawl(seed_statement())
     huge = [f"{KORUS_PARAGRAPH} Paragraph {n}. " + "Tariff schedules and rules of origin. " * 120 for n in range(40)]
     press.crawl(statement("huge", "KORUS: " + "a very long title " * 40, huge))
-    report = Dispatcher(db, config).deliver()
+    report = Dispatcher(db, config.notifier()).deliver()
     assert (report.sent, report.errors) == (5, [])
     assert receiver.invalid == []
     link = f"{SITE}/about-us/policy-offices/press-office/press-releases/2026/november/huge"
@@ -214,7 +214,7 @@ def test_a_failing_webhook_is_retried_with_backoff_and_retry_after(db: Database,
     config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack")))
     with_events(db, config)
     receiver.script("/slack", Reply.error(500), Reply.retry_after(1))
-    dispatcher = Dispatcher(db, config)
+    dispatcher = Dispatcher(db, config.notifier())
 
     first = dispatcher.deliver()
     assert (first.sent, first.retrying) == (0, 2)
@@ -241,7 +241,7 @@ def test_dead_letters_after_max_attempts_and_retry_requeues(db: Database, receiv
                       notify="max_attempts = 2\n")
     with_events(db, config)
     receiver.set_default("/discord", Reply.error(503))
-    dispatcher = Dispatcher(db, config)
+    dispatcher = Dispatcher(db, config.notifier())
     dispatcher.deliver()
     time.sleep(0.4)
     dispatcher.deliver()
@@ -263,7 +263,7 @@ def test_a_refusal_for_good_is_dead_lettered_at_once(db: Database, receiver: Web
     config = settings(channel_toml(name="team", type="google_chat", url=receiver.url("/google-chat")))
     with_events(db, config)
     receiver.set_default("/google-chat", Reply.error(404, "not found"))
-    report = Dispatcher(db, config).deliver()
+    report = Dispatcher(db, config.notifier()).deliver()
     assert report.failed == 2 and report.retrying == 0
     assert all(d.status == DeliveryStatus.FAILED and d.attempts == 1 for d in deliveries(db))
     assert "channel 'team'" in report.errors[0] and "HTTP 404" in report.errors[0]
@@ -276,7 +276,7 @@ def test_a_timed_out_webhook_is_resent_with_the_same_idempotency_key(db: Databas
                       notify="timeout_seconds = 0.5\n")
     with_events(db, config)
     receiver.script("/generic", Reply.slow(1.5))
-    dispatcher = Dispatcher(db, config)
+    dispatcher = Dispatcher(db, config.notifier())
     assert dispatcher.deliver().retrying == 1
     time.sleep(0.5)
     assert dispatcher.deliver().sent == 1
@@ -290,7 +290,7 @@ def test_smtp_faults_are_retried_and_a_refused_login_is_final(db: Database) -> N
                           notify="max_attempts = 5\n")
         config.smtp.username = "watch"
         with_events(db, config)
-        dispatcher = Dispatcher(db, config)
+        dispatcher = Dispatcher(db, config.notifier())
 
         config.smtp.password = SecretStr("wrong")
         report = dispatcher.deliver()
@@ -322,14 +322,14 @@ def test_smtp_tls_is_verified_by_default(db: Database, security: str) -> None:
                           smtp=server)
         config.smtp.security = security  # type: ignore[assignment]
         with_events(db, config)
-        report = Dispatcher(db, config).deliver()
+        report = Dispatcher(db, config.notifier()).deliver()
         assert report.failed == 1 and "not trusted" in report.errors[0]
         assert server.messages == []
     with SmtpServer(security=security) as server:  # type: ignore[arg-type]
         config.smtp.port, config.smtp.ca_file = server.port, server.ca_file
         with db.sessions.begin() as session:
             session.execute(update(Delivery).values(status=DeliveryStatus.PENDING, attempts=0))
-        assert Dispatcher(db, config).deliver().sent == 1
+        assert Dispatcher(db, config.notifier()).deliver().sent == 1
         assert server.messages[0].tls
 
 
@@ -343,7 +343,7 @@ def test_one_broken_channel_never_blocks_the_others(db: Database, receiver: Webh
     )
     config.smtp.port, config.smtp.security = 9, "none"  # discard port: nothing listens
     with_events(db, config)
-    report = Dispatcher(db, config).deliver()
+    report = Dispatcher(db, config.notifier()).deliver()
     assert report.sent == 2 and len(receiver.requests("/slack")) == 2
     assert any("'typo'" in e and "unknown type 'slak'" in e for e in report.errors)
     assert any("'no-url'" in e and "needs `url`" in e for e in report.errors)
@@ -367,7 +367,7 @@ def test_a_malformed_template_is_reported_with_its_channel_file_and_line(tmp_pat
     config = settings(channel_toml(name="mail", type="email", to=["a@example.org"]),
                       channel_toml(name="chat", type="slack", url=receiver.url("/slack")),
                       notify=f'template_dir = "{tmp_path}"\n')
-    channels = build_channels(config)
+    channels = build_channels(config.notifier())
     assert set(channels.working) == {"chat"}
     assert "channel 'mail'" in channels.broken["mail"] and "email/message.html" in channels.broken["mail"]
     assert "line 3" in channels.broken["mail"] or "line 4" in channels.broken["mail"]
@@ -379,7 +379,7 @@ def test_an_overridden_template_is_used(db: Database, tmp_path: Any, smtp: SmtpS
     config = settings(channel_toml(name="mail", type="email", to=["a@example.org"], mode="digest",
                                    schedule="0 8 * * *"), smtp=smtp, notify=f'template_dir = "{tmp_path}"\n')
     with_events(db, config)
-    Dispatcher(db, config).digest("mail")
+    Dispatcher(db, config.notifier()).digest("mail")
     assert smtp.wait_for(1)[0].message["Subject"] == "Trade desk: 1 new, 1 edited"
 
 
@@ -389,7 +389,7 @@ def test_an_instant_channel_over_its_hourly_limit_gets_one_summary(db: Database,
     press = Press(db, config)
     press.crawl(seed_statement())
     press.crawl(*[statement(f"korus-{n}", f"KORUS statement {n}") for n in range(7)])
-    dispatcher = Dispatcher(db, config)
+    dispatcher = Dispatcher(db, config.notifier())
     report = dispatcher.deliver()
     assert (report.sent, report.folded) == (3, 5)
     requests = receiver.requests("/slack")
@@ -411,11 +411,11 @@ def test_health_problems_make_one_admin_alert_and_one_recovery(db: Database, rec
     press.crawl(seed_statement())
     press.fail_extraction(5)
     press.fail_extraction(6)
-    Dispatcher(db, config).deliver()
+    Dispatcher(db, config.notifier()).deliver()
     (alert,) = receiver.requests("/slack")
     assert "problem: redesign" in alert.body.decode()
     press.crawl(seed_statement())
-    Dispatcher(db, config).deliver()
+    Dispatcher(db, config.notifier()).deliver()
     alert, recovery = receiver.requests("/slack")
     assert "recovered: redesign" in recovery.body.decode()
     assert receiver.requests("/discord") == []
@@ -428,14 +428,14 @@ def test_the_site_down_alerts_only_once_it_lasts(db: Database, receiver: Webhook
     press.crawl(seed_statement())
     press.crawl(unreachable=True)
     press.crawl(seed_statement())
-    Dispatcher(db, config).deliver()
+    Dispatcher(db, config.notifier()).deliver()
     assert receiver.requests("/slack") == []  # a blip: neither an alert nor a recovery
 
     config.notify.site_down_alert_minutes = 0
     press.crawl(unreachable=True)
-    Dispatcher(db, config).deliver()
+    Dispatcher(db, config.notifier()).deliver()
     press.crawl(seed_statement())
-    Dispatcher(db, config).deliver()
+    Dispatcher(db, config.notifier()).deliver()
     assert ["problem: unreachable" in r.body.decode() for r in receiver.requests("/slack")] == [True, False]
 
 
@@ -443,7 +443,7 @@ def test_deliveries_of_a_channel_no_longer_configured_are_dead_lettered(db: Data
                                                                         receiver: WebhookReceiver) -> None:
     config = settings(channel_toml(name="old", type="slack", url=receiver.url("/slack")))
     with_events(db, config)
-    report = Dispatcher(db, settings()).deliver()
+    report = Dispatcher(db, settings().notifier()).deliver()
     assert report.failed == 2
     assert {d.last_error for d in deliveries(db)} == {"channel 'old' is not configured any more"}
 
@@ -457,7 +457,7 @@ def test_a_chat_digest_of_many_events_fits_and_says_how_many_more(db: Database, 
     press = Press(db, config)
     press.crawl(seed_statement())
     press.crawl(*[statement(f"korus-{n}", f"KORUS statement number {n}", [KORUS_PARAGRAPH * 3]) for n in range(60)])
-    digest_id, report = Dispatcher(db, config).digest("digest")
+    digest_id, report = Dispatcher(db, config.notifier()).digest("digest")
     assert report.sent == 1 and receiver.invalid == []
     (request,) = receiver.requests(path)
     body = request.body.decode()
@@ -475,7 +475,7 @@ def test_held_events_follow_their_channel_when_it_turns_instant_or_goes(db: Data
     with_events(db, digest)
     assert {d.status for d in deliveries(db)} == {DeliveryStatus.HELD}
     instant = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack")))
-    report = Dispatcher(db, instant).deliver()
+    report = Dispatcher(db, instant.notifier()).deliver()
     assert (report.sent, report.failed) == (2, 2)
     by_channel = {(d.channel, d.status) for d in deliveries(db)}
     assert by_channel == {("team", DeliveryStatus.SENT), ("gone", DeliveryStatus.FAILED)}
@@ -489,7 +489,7 @@ def test_a_template_that_fails_on_some_content_dead_letters_with_its_cause(db: D
                       channel_toml(name="hook", type="webhook", url=receiver.url("/generic")),
                       notify=f'template_dir = "{tmp_path}"\n')
     with_events(db, config)
-    report = Dispatcher(db, config).deliver()
+    report = Dispatcher(db, config.notifier()).deliver()
     assert (report.sent, report.failed) == (2, 2)  # the generic webhook has no item template
     failed = [d for d in deliveries(db) if d.status == DeliveryStatus.FAILED]
     assert {d.channel for d in failed} == {"team"}
@@ -510,7 +510,7 @@ def test_retry_after_as_an_http_date_and_capped(db: Database, receiver: WebhookR
                       notify="max_backoff_seconds = 30\n")
     with_events(db, config)
     receiver.script("/slack", Reply(status=429, body=b"slow down", headers={"Retry-After": "Wed, 21 Oct 2125 07:28:00 GMT"}))
-    assert Dispatcher(db, config).deliver().retrying == 1
+    assert Dispatcher(db, config.notifier()).deliver().retrying == 1
     (waiting,) = deliveries(db)
     assert 25 <= waiting.next_attempt_at.timestamp() - time.time() <= 31
 
@@ -518,9 +518,9 @@ def test_retry_after_as_an_http_date_and_capped(db: Database, receiver: WebhookR
 def test_an_smtp_password_is_never_sent_over_the_network_in_clear(smtp: SmtpServer) -> None:
     config = settings(channel_toml(name="mail", type="email", to=["a@example.org"]), smtp=smtp)
     config.smtp.username, config.smtp.host = "watch", "mail.example.org"
-    assert "in clear" in build_channels(config).broken["mail"]
+    assert "in clear" in build_channels(config.notifier()).broken["mail"]
     config.smtp.security = "starttls"
-    assert build_channels(config).broken == {}
+    assert build_channels(config.notifier()).broken == {}
 
 
 def test_a_recipient_refused_for_a_while_gets_the_email_on_a_retry_and_the_others_once(db: Database,
@@ -529,7 +529,7 @@ def test_a_recipient_refused_for_a_while_gets_the_email_on_a_retry_and_the_other
                                    events=["new"]), smtp=smtp)
     with_events(db, config)
     smtp.refuse(1, code=450, text="4.2.0 greylisted", at="rcpt")  # the first RCPT: first@example.org
-    dispatcher = Dispatcher(db, config)
+    dispatcher = Dispatcher(db, config.notifier())
     assert dispatcher.deliver().retrying == 1
     (delivery,) = deliveries(db)
     assert delivery.owed_to == ["first@example.org"] and "greylisted" in (delivery.last_error or "")
@@ -547,10 +547,10 @@ def test_a_recovery_replaces_a_problem_alert_still_waiting_to_be_sent(db: Databa
     press.crawl(seed_statement())
     press.fail_extraction(5)
     receiver.script("/slack", Reply.error(503))
-    Dispatcher(db, config).deliver()  # the problem alert fails once and waits for its retry
+    Dispatcher(db, config.notifier()).deliver()  # the problem alert fails once and waits for its retry
     press.crawl(seed_statement())
     time.sleep(0.3)
-    Dispatcher(db, config).deliver()
+    Dispatcher(db, config.notifier()).deliver()
     received = [r for r in receiver.requests("/slack") if r.status == 200]
     assert len(received) == 1 and "recovered: redesign" in received[0].body.decode()
     assert sorted(d.status.value for d in deliveries(db)) == ["folded", "sent"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from archive.db import Database
-from archive.models import DeliveryStatus
+from notify.models import DeliveryStatus
 from tests.conftest import REPO, KorusWatch
 from tests.notify_support import Press, channel_toml, deliveries, seed_statement, settings_from, statement
 from tests.servers import Reply, SmtpServer, WebhookReceiver, validate_slack

@@ -24,27 +24,13 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive.recorder import RunRecorder
+from archive.planning import CrawlPlan
 from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
 from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
-from crawler.text import normalise_space, parse_date, read_body
+from crawler.text import MONTHS, normalise_space, parse_date, read_body
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"
 SITE_UNREACHABLE = "site_unreachable"  # the reason the spider closes with when no landing page answers
-_MONTH_ORDER = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 _NODE_PATH = re.compile(r"/node/(\d+)(?:$|[/?#])")
 _GONE = (404, 410)
 
@@ -66,10 +52,9 @@ class ArchiveLink:
 class PressOfficeSpider(scrapy.Spider):
     name = "press_office"
 
-    def __init__(self, recorder: RunRecorder, base_url: str, sections: list[str], **kwargs: Any) -> None:
+    def __init__(self, plan: CrawlPlan, base_url: str, sections: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.recorder = recorder  # for the archive pipeline and the stored listings; the spider only reads the plan
-        self.plan = recorder.plan
+        self.plan = plan
         self.base_url = base_url
         self.sections = sections
         self.allowed_domains = [urlsplit(base_url).hostname or ""]
@@ -180,9 +165,9 @@ class PressOfficeSpider(scrapy.Spider):
             if parts.netloc != urlsplit(response.url).netloc or not match or url == response.url:
                 continue
             year, month = int(match.group(1)), match.group(2)
-            if month is not None and month not in _MONTH_ORDER:
+            if month is not None and month not in MONTHS:
                 continue
-            links.setdefault(url, ArchiveLink(url, year, _MONTH_ORDER.index(month) + 1 if month else 0))
+            links.setdefault(url, ArchiveLink(url, year, MONTHS.index(month) + 1 if month else 0))
         current = pattern.match(unquote(urlsplit(response.url).path).lower())
         if current is None:
             return list(links.values())

@@ -8,9 +8,9 @@ from typing import ClassVar
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
-from korus_watch.settings import ChannelSettings, Settings
 from notify.content import Content
 from notify.errors import ChannelError
+from notify.settings import ChannelSettings, NotifierSettings
 from notify.templates import Templates
 
 
@@ -38,7 +38,7 @@ class Format(ABC):
         if "type" in cls.__dict__:
             FORMATS[cls.type] = cls
 
-    def __init__(self, channel: ChannelSettings, settings: Settings, templates: Templates) -> None:
+    def __init__(self, channel: ChannelSettings, settings: NotifierSettings, templates: Templates) -> None:
         self.channel = channel
         self.settings = settings
         self.templates = templates

@@ -1,0 +1,137 @@
+"""Writing statements, versions with their topic scores, and change events: one path for every run.
+
+Plain INSERTs and UPDATEs inside the caller's unit of work: the rows need no change tracking, and the ORM's unit of
+work was most of a first crawl's CPU."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from archive.models import ChangeEvent, EventKind, Statement, StatementUrl, TopicRelevance, Version, table_of
+from archive.records import FetchedStatement
+from archive.relevance import TopicScorer
+
+_STATEMENTS, _STATEMENT_URLS = table_of(Statement), table_of(StatementUrl)
+_INSERT_STATEMENT = insert(_STATEMENTS).returning(_STATEMENTS.c.id)
+_INSERT_STATEMENT_URL = insert(_STATEMENT_URLS)
+_INSERT_VERSION = insert(table_of(Version)).returning(table_of(Version).c.id)
+_INSERT_TOPIC_RELEVANCE = insert(table_of(TopicRelevance))
+_INSERT_EVENT = insert(table_of(ChangeEvent)).returning(table_of(ChangeEvent).c.id)
+
+
+@dataclass(frozen=True)
+class WrittenVersion:
+    id: int
+    # The topics its content is relevant to.
+    topics: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """A change event as its listeners learn of it."""
+
+    id: int
+    kind: EventKind
+    statement_id: int
+    # The topics of the version the event is about: the new one, or the last one of a removal.
+    topics: frozenset[str]
+
+
+class StatementWriter:
+    def __init__(self, scorers: list[TopicScorer]) -> None:
+        self.scorers = scorers
+
+    def create_statement(
+        self, session: Session, page: FetchedStatement, now: datetime, *, new_keys: set[str], moved_keys: set[str]
+    ) -> tuple[int, WrittenVersion]:
+        """A new statement and its first version. `moved_keys`: URL keys of other statements that are this one's
+        now (Drupal gave their path to a new node)."""
+        statement_id: int = session.execute(_INSERT_STATEMENT, _statement_values(page, now)).scalar_one()
+        if new_keys:
+            session.execute(_INSERT_STATEMENT_URL, [{"url_key": key, "statement_id": statement_id} for key in new_keys])
+        if moved_keys:
+            session.execute(
+                update(_STATEMENT_URLS).where(_STATEMENT_URLS.c.url_key.in_(moved_keys)).values(statement_id=statement_id)
+            )
+        return statement_id, self._insert_version(session, statement_id, page, 1, now)
+
+    def add_version(
+        self, session: Session, statement_id: int, page: FetchedStatement, number: int, now: datetime
+    ) -> WrittenVersion:
+        """A new content of a known statement, which now shows its title and date."""
+        session.execute(
+            update(_STATEMENTS)
+            .where(_STATEMENTS.c.id == statement_id)
+            .values(title=page.title, published_on=page.published_on)
+        )
+        return self._insert_version(session, statement_id, page, number, now)
+
+    def _insert_version(
+        self, session: Session, statement_id: int, page: FetchedStatement, number: int, now: datetime
+    ) -> WrittenVersion:
+        version_id: int = session.execute(
+            _INSERT_VERSION, {"statement_id": statement_id, **_version_values(page, number, now)}
+        ).scalar_one()
+        scores = [scorer.score(page.title, page.body_text) for scorer in self.scorers]
+        if scores:
+            session.execute(_INSERT_TOPIC_RELEVANCE, [
+                {"version_id": version_id, "topic": s.topic, "score": s.score, "relevant": s.relevant,
+                 "matched_terms": list(s.matched_terms)}
+                for s in scores
+            ])
+        return WrittenVersion(version_id, frozenset(s.topic for s in scores if s.relevant))
+
+    @staticmethod
+    def stored_version(session: Session, version_id: int) -> WrittenVersion:
+        """A version already archived, with the topics it was found relevant to."""
+        topics = session.scalars(
+            select(TopicRelevance.topic).where(TopicRelevance.version_id == version_id, TopicRelevance.relevant)
+        )
+        return WrittenVersion(version_id, frozenset(topics))
+
+    @staticmethod
+    def record_event(
+        session: Session, kind: EventKind, statement_id: int, run_id: int, now: datetime,
+        *, before: WrittenVersion | None = None, after: WrittenVersion | None = None,
+    ) -> RecordedEvent:
+        described = after or before
+        assert described is not None, "every change event has a version"
+        event_id: int = session.execute(_INSERT_EVENT, {
+            "statement_id": statement_id, "kind": kind, "crawl_run_id": run_id, "detected_at": now,
+            "from_version_id": before.id if before else None, "to_version_id": after.id if after else None,
+        }).scalar_one()
+        return RecordedEvent(event_id, kind, statement_id, described.topics)
+
+
+def _statement_values(page: FetchedStatement, now: datetime) -> dict[str, Any]:
+    return {
+        "node_id": page.node_id,
+        "url": page.url,
+        "canonical_url": page.canonical_url,
+        "section": page.section,
+        "title": page.title,
+        "published_on": page.published_on,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "last_checked_at": now,
+    }
+
+
+def _version_values(page: FetchedStatement, number: int, now: datetime) -> dict[str, Any]:
+    return {
+        "number": number,
+        "title": page.title,
+        "published_on": page.published_on,
+        "published_text": page.published_text,
+        "doc_type": page.doc_type,
+        "body_text": page.body_text,
+        "body_html": page.body_html,
+        "content_hash": page.content_hash(),
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }

@@ -1,0 +1,36 @@
+"""Opening a crawl run in the archive with the crawler's settings. Free of Scrapy, so that what makes change
+events the way a crawl does (the notifier's tests, its benchmark) needs no crawler."""
+
+from __future__ import annotations
+
+import logging
+
+from archive.db import Database
+from archive.guard import GuardPolicy
+from archive.planning import start_run
+from archive.recorder import ChangeListener, RunRecorder
+from archive.relevance import Topic, TopicScorer
+from archive.writer import StatementWriter
+from crawler.settings import CrawlSettings
+
+log = logging.getLogger(__name__)
+
+
+def prepare_recorder(
+    db: Database, crawl: CrawlSettings, topics: list[Topic], listener: ChangeListener, *, full: bool
+) -> RunRecorder:
+    """Opens and plans a crawl run (database work: off the event loop in the service)."""
+    plan = start_run(
+        db, full=full, interval_minutes=crawl.interval_minutes, full_revisit_hours=crawl.full_revisit_hours
+    )
+    log.info(
+        "crawl run %d started full=%s baseline=%s revisit=%d", plan.run_id, plan.full, plan.baseline, len(plan.revisit)
+    )
+    return RunRecorder(
+        db=db,
+        plan=plan,
+        writer=StatementWriter([TopicScorer(topic) for topic in topics]),
+        guard=GuardPolicy(crawl.guard_share, crawl.guard_min_pages),
+        removal_confirmations=crawl.removal_confirmations,
+        listener=listener,
+    )

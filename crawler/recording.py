@@ -1,0 +1,47 @@
+"""The crawl's way into the archive: the run's recorder, called on a thread of its own.
+
+A slow or stalled database then never stalls Scrapy's event loop, so fetching goes on meanwhile (and, in the
+service, the health endpoint answers). One thread keeps the calls in the order the spider made them, one at a
+time, as the recorder expects. Scrapy's components find it through their crawler's settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from scrapy.crawler import Crawler
+
+from archive.planning import CrawlPlan
+from archive.recorder import RunRecorder
+
+_SETTING = "KORUS_WATCH_RECORDING"
+Result = TypeVar("Result")
+
+
+class Recording:
+    def __init__(self, recorder: RunRecorder) -> None:
+        self.recorder = recorder
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
+
+    @property
+    def plan(self) -> CrawlPlan:
+        return self.recorder.plan
+
+    def attach(self, crawler: Crawler) -> None:
+        """Makes this the recording of the crawler's run, before the crawler builds its components."""
+        crawler.settings.set(_SETTING, self, priority="cmdline")
+
+    @staticmethod
+    def of(crawler: Crawler) -> Recording:
+        recording = crawler.settings[_SETTING]
+        assert isinstance(recording, Recording), "the crawl was started without a recording (crawler.run)"
+        return recording
+
+    async def call(self, function: Callable[..., Result], *args: object) -> Result:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    def close(self) -> None:
+        """Waits for the calls in progress; the crawl has ended, so no more come."""
+        self._thread.shutdown(wait=True)

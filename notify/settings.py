@@ -1,0 +1,89 @@
+"""The notifier's settings sections: the SMTP relay, delivery policy, and the channels."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+
+from archive.models import EventKind
+from archive.settings import Section
+
+
+class SmtpSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    from_addr: str = "korus-watch@localhost"
+    verify_tls: bool = True
+    # A private CA's certificates (PEM), for a mail relay whose certificate a public CA did not sign.
+    ca_file: Path | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+ChannelMode = Literal["digest", "instant"]
+
+
+class ChannelSettings(Section):
+    """One destination. Its filters are checked here; its type, address and schedule when the channel is built
+    (notify.channels), so that one broken channel is reported by name and never stops the others."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    type: str
+    mode: ChannelMode = "instant"
+    to: list[str] = Field(default_factory=list)
+    url: SecretStr | None = None
+    secret: SecretStr | None = None
+    schedule: str | None = None
+    timezone: str = "UTC"
+    topics: list[str] = Field(default_factory=list)
+    events: list[EventKind] = Field(default_factory=lambda: list(EventKind))
+    # Admin channels also get one alert when the archive's health breaks (a redesign, the site down) and mends.
+    admin: bool = False
+    max_per_hour: int = Field(default=20, ge=2)
+
+    @field_validator("url", "secret", mode="before")
+    @classmethod
+    def _from_environment(cls, value: object) -> object:
+        """A value of "${NAME}" is read from environment variable NAME, so that secrets need not sit in the file."""
+        if isinstance(value, str) and (reference := re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value)):
+            name = reference.group(1)
+            if name not in os.environ:
+                raise ValueError(f"environment variable {name} is not set")
+            return os.environ[name]
+        return value
+
+
+class NotifySettings(Section):
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_seconds: float = Field(default=30.0, gt=0)
+    max_backoff_seconds: float = Field(default=3600.0, gt=0)
+    timeout_seconds: float = Field(default=20.0, gt=0)
+    # The site answering nothing is a health problem after one poll, but worth an alert only once it lasts.
+    site_down_alert_minutes: float = Field(default=60.0, ge=0)
+    # Templates here override the built-in ones of the same path (e.g. email/message.html).
+    template_dir: Path | None = None
+
+    @field_validator("template_dir")
+    @classmethod
+    def _existing_directory(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+
+@dataclass(frozen=True)
+class NotifierSettings:
+    """What the notifier reads of the configuration: its own three sections, and where its links point."""
+
+    notify: NotifySettings
+    smtp: SmtpSettings
+    channels: list[ChannelSettings]
+    # The site the statements were crawled from, for the links in every message.
+    site_url: str

@@ -1,0 +1,61 @@
+"""The packages' layers, checked from the source: korus_watch (the command line and its composition root) on top,
+then scheduler, then crawler and notify side by side, then archive. Every import counts, those inside functions
+and under TYPE_CHECKING included."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+# Each package and the packages it may import. Nothing imports korus_watch; crawler and notify do not know each other.
+ALLOWED = {
+    "korus_watch": {"scheduler", "crawler", "notify", "archive"},
+    "scheduler": {"crawler", "notify", "archive"},
+    "crawler": {"archive"},
+    "notify": {"archive"},
+    "archive": set(),
+}
+
+
+def imported_packages(source: Path) -> set[str]:
+    """The project's packages a module imports, anywhere in it."""
+    tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return {name.split(".")[0] for name in names} & set(ALLOWED)
+
+
+def test_every_package_imports_only_the_layers_below_it() -> None:
+    wrong = []
+    for package, allowed in ALLOWED.items():
+        for source in sorted((REPO / package).rglob("*.py")):
+            for imported in imported_packages(source) - allowed - {package}:
+                wrong.append(f"{source.relative_to(REPO)} imports {imported}")
+    assert wrong == []
+
+
+def test_the_check_sees_an_import_that_breaks_the_layers(tmp_path: Path) -> None:
+    module = tmp_path / "late.py"
+    module.write_text("def f():\n    from typing import TYPE_CHECKING\n    from korus_watch.app import status\n")
+    assert imported_packages(module) == {"korus_watch"}
+
+
+def test_the_notifier_makes_and_sends_events_without_importing_scrapy() -> None:
+    # What the notifier's tests import and run: events made through the run recorder and the outbox, a dispatcher.
+    probe = (
+        "import sys\n"
+        "import notify.dispatcher, notify.outbox, notify.channels, tests.notify_support\n"
+        "from crawler.planning import prepare_recorder\n"
+        "loaded = sorted(name for name in sys.modules if name.split('.')[0] in ('scrapy', 'twisted'))\n"
+        "print(loaded)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -41,7 +41,12 @@ _SQLITE_TRIGGERS = {
     "versions_search_delete": ("AFTER DELETE ON versions", "OLD"),
 }
 
-_POSTGRES_DOCUMENT = "setweight(to_tsvector('english', v.title), 'A') || setweight(to_tsvector('english', v.body_text), 'B')"
+# PostgreSQL's parser skips anything that looks like an HTML tag; scraped text that reads `<script>` must still be
+# found by its words, so angle brackets are indexed as spaces.
+_POSTGRES_DOCUMENT = (
+    "setweight(to_tsvector('english', translate(v.title, '<>', '  ')), 'A') || "
+    "setweight(to_tsvector('english', translate(v.body_text, '<>', '  ')), 'B')"
+)
 _POSTGRES_FUNCTION = f"""
 CREATE FUNCTION statement_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

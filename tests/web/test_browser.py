@@ -1,0 +1,113 @@
+"""A real browser on the web app: Debian's Chromium, driven headless by Playwright, through the timeline, a search,
+a diff and an event page, with no console error and no request to another host. Its SQLite run writes the
+screenshots in docs/ that the README shows."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, sync_playwright
+
+from tests.conftest import REPO
+from tests.mirror.fixtures import SEED_EDIT
+from tests.web.conftest import HOSTILE_TITLE, BuiltArchive
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = REPO / "docs"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    """A fresh profile each run: no cache, cookies or first-run state from before."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=FLAGS, headless=True, viewport={"width": 1100, "height": 900},
+        )
+        yield context
+        context.close()
+
+
+class Watched:
+    """A page whose console errors and requests to other hosts are collected."""
+
+    def __init__(self, page: Page, host: str) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", self._request)
+        self._host = host
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _request(self, request: Request) -> None:
+        if urlsplit(request.url).netloc != self._host:
+            self.foreign.append(request.url)
+
+
+def shot(page: Page, name: str, backend: str) -> None:
+    """The SQLite run writes the screenshots (one set is enough; both backends render the same pages)."""
+    if backend == "sqlite":
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+
+
+def test_timeline_search_diff_and_event_in_chromium(
+    browser: BrowserContext, web_url: str, built: BuiltArchive, module_database_url: str
+) -> None:
+    assert os.access(CHROMIUM, os.X_OK), "Debian's chromium is installed by .ci/run"
+    backend = "sqlite" if module_database_url.startswith("sqlite") else "postgresql"
+    watched = Watched(browser.new_page(), urlsplit(web_url).netloc)
+    page = watched.page
+
+    page.goto(web_url + "/")
+    assert page.locator("li.event").count() == 3
+    hostile_row = page.locator("li.event a.title", has_text="KORUS &")
+    assert hostile_row.inner_text() == HOSTILE_TITLE  # shown as text, not run as markup
+    assert page.evaluate("() => document.querySelectorAll('main script, main img').length") == 0
+    stylesheet_applied = page.evaluate("() => getComputedStyle(document.querySelector('header.site')).display")
+    assert stylesheet_applied == "flex"
+    shot(page, "web-timeline.png", backend)
+
+    page.fill("header.site input[name=q]", '"free trade" korus')
+    page.click("header.site button[type=submit]")
+    page.wait_for_url("**/statements?q=*")
+    assert page.locator("li.statement").count() > 0
+    assert page.locator("li.statement mark").count() > 0
+
+    page.select_option("form.filters select[name=section]", "fact-sheets")
+    page.click("form.filters button[type=submit]")
+    sections = page.locator("li.statement .meta").all_inner_texts()
+    assert sections and all("fact-sheets" in text for text in sections)
+
+    statement_id = built.statement_id(built.edited)
+    page.goto(f"{web_url}/statements/{statement_id}")
+    assert page.locator("section.text mark").count() > 0
+    shot(page, "web-statement.png", backend)
+    page.click("text=diff with 1")
+    page.wait_for_url(f"**/statements/{statement_id}/diff?*")
+    assert page.locator(".inline del").inner_text() == SEED_EDIT[0]
+    assert page.locator(".inline ins").inner_text() == SEED_EDIT[1]
+    shot(page, "web-diff.png", backend)
+
+    page.goto(web_url + "/")
+    page.locator("li.event", has=page.locator(".kind-edited")).locator("a.title").click()
+    page.wait_for_url("**/events/*")
+    assert page.locator("h1 .kind-edited").count() == 1 and page.locator(".inline ins").count() == 1
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(web_url + "/")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, "the timeline scrolls sideways on a phone"
+
+    assert watched.errors == [], watched.errors
+    assert watched.foreign == [], watched.foreign
+

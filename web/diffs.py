@@ -1,0 +1,74 @@
+"""Diffs between two versions as the pages, the feed and the API show them, with a cache for the events'.
+
+Versions never change once archived, so the diff between two version numbers of a statement is computed once: the feed shows the diffs
+of its newest events on every fetch, and a word diff of a long statement costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from sqlalchemy.orm import Session
+
+from archive.diffing import word_diff
+from archive.queries import VersionDiff, statement_diff
+from web.schemas import Diff, Segment, VersionSummary
+
+# Unchanged stretches longer than this many characters keep only their ends in an excerpt.
+EXCERPT_CONTEXT = 200
+
+
+def as_model(diff: VersionDiff) -> Diff:
+    return Diff(
+        statement_id=diff.statement_id,
+        url=diff.url,
+        from_version=VersionSummary.model_validate(diff.old, from_attributes=True),
+        to_version=VersionSummary.model_validate(diff.new, from_attributes=True),
+        title_changed=diff.title_changed,
+        date_changed=diff.date_changed,
+        title_segments=[Segment(op=s.op, text=s.text) for s in word_diff(diff.old.title, diff.new.title)],
+        body_segments=[Segment(op=s.op, text=s.text) for s in diff.body_segments],
+        unified=diff.unified,
+    )
+
+
+def numbered_diff(session: Session, statement_id: int, from_number: int | None, to_number: int | None) -> Diff:
+    """The diff the diff page and the API show: by version numbers, the newest two by default."""
+    return as_model(statement_diff(session, str(statement_id), from_number, to_number))
+
+
+def excerpt(segments: list[Segment]) -> list[Segment]:
+    """The changes with some unchanged text around each, for the feed: a one-word edit of a long statement reads as
+    a sentence, not the whole statement."""
+    cut: list[Segment] = []
+    for index, segment in enumerate(segments):
+        text = segment.text
+        if segment.op == "equal" and len(text) > EXCERPT_CONTEXT:
+            head = text[: EXCERPT_CONTEXT // 2] if index > 0 else ""
+            tail = text[-EXCERPT_CONTEXT // 2:] if index < len(segments) - 1 else ""
+            text = f"{head} … {tail}".strip()
+        cut.append(Segment(op=segment.op, text=text))
+    return cut
+
+
+class DiffCache:
+    """The diffs of version pairs, least recently used dropped first; safe to share between worker threads."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._diffs: OrderedDict[tuple[int, int, int], Diff] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, statement_id: int, from_number: int, to_number: int) -> Diff:
+        key = (statement_id, from_number, to_number)
+        with self._lock:
+            if key in self._diffs:
+                self._diffs.move_to_end(key)
+                return self._diffs[key]
+        diff = numbered_diff(session, statement_id, from_number, to_number)
+        with self._lock:
+            self._diffs[key] = diff
+            if len(self._diffs) > self.size:
+                self._diffs.popitem(last=False)
+        return diff

@@ -1,0 +1,59 @@
+"""Every refusal as a clear answer: 400 for bad parameters, 404 for unknown ids, JSON under /api/ and /feeds/ and a
+page elsewhere; an unexpected error is logged and answered 500 without details."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.templating import Jinja2Templates
+
+from archive.queries import NotFound
+from web.cursors import BadCursor
+from web.search import BadSearch
+
+log = logging.getLogger(__name__)
+
+
+def _location(error: dict[str, object]) -> str:
+    place = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]  # type: ignore[union-attr]
+    return f"parameter {'.'.join(place)!r}" if place else "the request"
+
+
+def validation_message(error: RequestValidationError) -> str:
+    return "; ".join(f"{_location(e)}: {e['msg']}" for e in error.errors())
+
+
+def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
+    def answer(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+        if request.url.path.startswith(("/api/", "/feeds/")):
+            return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+        return templates.TemplateResponse(
+            request, "error.html", {"status": status, "detail": detail}, status_code=status, headers=headers
+        )
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        detail = "no such page" if error.status_code == 404 and error.detail == "Not Found" else str(error.detail)
+        return answer(request, error.status_code, detail, error.headers)
+
+    async def bad_request(request: Request, error: Exception) -> Response:
+        detail = validation_message(error) if isinstance(error, RequestValidationError) else str(error)
+        return answer(request, 400, detail)
+
+    async def not_found(request: Request, error: Exception) -> Response:
+        return answer(request, 404, str(error))
+
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("request failed: %s %s", request.method, request.url.path)
+        return answer(request, 500, "korus-watch failed to answer this request; the error is in its log")
+
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, bad_request)
+    app.add_exception_handler(BadSearch, bad_request)
+    app.add_exception_handler(BadCursor, bad_request)
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,91 @@
+"""Change events for the timeline, the feed and the API: filtered, newest first or after a polling cursor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session
+
+from archive.models import ChangeEvent, EventKind, Statement, TopicRelevance, Version
+from archive.queries import NotFound, day_start
+from web.relevance import relevant_topics
+from web.schemas import EventSummary
+
+# The version an event is about: the new one, or the last one of a removal.
+_DESCRIBED_VERSION = func.coalesce(ChangeEvent.to_version_id, ChangeEvent.from_version_id)
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    topic: str | None = None
+    kind: EventKind | None = None
+    section: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.topic is not None:
+            query = query.where(
+                exists().where(
+                    TopicRelevance.version_id == _DESCRIBED_VERSION,
+                    TopicRelevance.topic == self.topic,
+                    TopicRelevance.relevant.is_(True),
+                )
+            )
+        if self.kind is not None:
+            query = query.where(ChangeEvent.kind == self.kind)
+        if self.section is not None:
+            query = query.where(Statement.section == self.section)
+        if self.start is not None:
+            query = query.where(ChangeEvent.detected_at >= day_start(self.start))
+        if self.end is not None:
+            query = query.where(ChangeEvent.detected_at < day_start(self.end + timedelta(days=1)))
+        return query
+
+
+_FROM_NUMBER = select(Version.number).where(Version.id == ChangeEvent.from_version_id).scalar_subquery()
+_TO_NUMBER = select(Version.number).where(Version.id == ChangeEvent.to_version_id).scalar_subquery()
+_EVENT_ROWS = select(
+    ChangeEvent.id, ChangeEvent.kind, ChangeEvent.detected_at, ChangeEvent.statement_id,
+    _DESCRIBED_VERSION.label("version_id"), _FROM_NUMBER.label("from_version"), _TO_NUMBER.label("to_version"),
+    Statement.title, Statement.section, Statement.published_on, Statement.url,
+).join(Statement, Statement.id == ChangeEvent.statement_id)
+
+
+def _summaries(session: Session, query: Select[Any]) -> list[EventSummary]:
+    rows = session.execute(query).mappings().all()
+    topics = relevant_topics(session, {row["version_id"] for row in rows})
+    return [
+        EventSummary(**{key: value for key, value in row.items() if key != "version_id"},
+                     topics=topics.get(row["version_id"], []))
+        for row in rows
+    ]
+
+
+def list_events(
+    session: Session, filters: EventFilters, *, limit: int, since: int | None = None, before: int | None = None
+) -> list[EventSummary]:
+    """With `since`: the events after that id, oldest first, for a poller to take in order. Otherwise the newest
+    first, before the id `before` when given (the timeline's and the feed's order)."""
+    query = filters.apply(_EVENT_ROWS)
+    if since is not None:
+        query = query.where(ChangeEvent.id > since).order_by(ChangeEvent.id)
+    else:
+        if before is not None:
+            query = query.where(ChangeEvent.id < before)
+        query = query.order_by(ChangeEvent.id.desc())
+    return _summaries(session, query.limit(limit))
+
+
+def statement_events(session: Session, statement_id: int) -> list[EventSummary]:
+    return _summaries(session, _EVENT_ROWS.where(ChangeEvent.statement_id == statement_id).order_by(ChangeEvent.id))
+
+
+def get_event(session: Session, event_id: int) -> EventSummary:
+    found = _summaries(session, _EVENT_ROWS.where(ChangeEvent.id == event_id))
+    if not found:
+        raise NotFound(f"no change event {event_id} in the archive")
+    return found[0]

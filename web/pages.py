@@ -1,0 +1,94 @@
+"""The server-rendered pages: timeline, archive and search, a statement, a diff, an event, the status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.templating import Jinja2Templates
+
+from archive.db import Database
+from archive.models import EventKind
+from web import events, statements
+from web.diffs import DiffCache, numbered_diff
+from web.facets import FacetCache
+from web.highlight import mark_terms
+from web.params import EventCursor, EventFiltersParam, FromNumber, ItemId, StatementFiltersParam, ToNumber
+from web.status import StatusSource, read_status
+
+FEED_FILTERS = ("topic", "kind", "section")
+TIMELINE_PAGE = 50
+ARCHIVE_PAGE = 25
+
+
+def page_router(
+    db: Database, templates: Jinja2Templates, facets: FacetCache, diffs: DiffCache, status: StatusSource
+) -> APIRouter:
+    router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+
+    def render(request: Request, name: str, **context: Any) -> Response:
+        # The feed of what the page shows, with the token a feed reader needs when the server asks for one.
+        feed_query = {key: value for key, value in request.query_params.items() if key in FEED_FILTERS}
+        if feed_token := request.scope.get("state", {}).get("feed_token"):
+            feed_query["token"] = feed_token
+        feed_url = request.url_for("feed").include_query_params(**feed_query)
+        return templates.TemplateResponse(
+            request, name, {"facets": facets.get(), "feed_url": feed_url, "kinds": list(EventKind), **context}
+        )
+
+    @router.get("/")
+    def timeline(request: Request, filters: EventFiltersParam, before: EventCursor = None) -> Response:
+        with db.sessions() as session:
+            rows = events.list_events(session, filters, limit=TIMELINE_PAGE, before=before)
+        older = rows[-1].id if len(rows) == TIMELINE_PAGE else None
+        return render(request, "timeline.html", events=rows, filters=filters, older=older)
+
+    @router.get("/statements")
+    def archive(request: Request, filters: StatementFiltersParam, cursor: str | None = None) -> Response:
+        with db.sessions() as session:
+            found = statements.list_statements(session, filters, limit=ARCHIVE_PAGE, cursor=cursor)
+        query = request.query_params.get("q", "")
+        return render(request, "statements.html", found=found, filters=filters, query=query)
+
+    @router.get("/statements/{statement_id}")
+    def statement(request: Request, statement_id: ItemId) -> Response:
+        with db.sessions() as session:
+            detail = statements.statement_detail(session, statement_id)
+        terms = [term for topic in detail.topics for term in topic.matched_terms]
+        paragraphs = [mark_terms(paragraph, terms) for paragraph in detail.current.body_text.split("\n\n")]
+        return render(request, "statement.html", statement=detail, paragraphs=paragraphs)
+
+    @router.get("/statements/{statement_id}/diff")
+    def diff(request: Request, statement_id: ItemId, from_number: FromNumber = None,
+             to_number: ToNumber = None) -> Response:
+        with db.sessions() as session:
+            found = numbered_diff(session, statement_id, from_number, to_number)
+            title = statements.get_statement(session, statement_id).title
+        return render(request, "diff.html", diff=found, title=title)
+
+    @router.get("/statements/{statement_id}/diff.patch", response_class=PlainTextResponse)
+    def unified_diff(statement_id: ItemId, from_number: FromNumber = None,
+                     to_number: ToNumber = None) -> Response:
+        with db.sessions() as session:
+            found = numbered_diff(session, statement_id, from_number, to_number)
+        name = f"statement-{statement_id}-v{found.from_version.number}-v{found.to_version.number}.patch"
+        return PlainTextResponse(found.unified + "\n", media_type="text/x-diff",
+                                 headers={"content-disposition": f'attachment; filename="{name}"'})
+
+    @router.get("/events/{event_id}")
+    def event(request: Request, event_id: ItemId) -> Response:
+        with db.sessions() as session:
+            found = events.get_event(session, event_id)
+            change = (diffs.get(session, found.statement_id, found.from_version, found.to_version)
+                      if found.from_version and found.to_version and found.from_version != found.to_version else None)
+            number = found.to_version or found.from_version
+            assert number is not None, "every change event has a version"
+            version = statements.get_version(session, found.statement_id, number)
+        return render(request, "event.html", event=found, diff=change, version=version)
+
+    @router.get("/status")
+    def status_page(request: Request) -> Response:
+        return render(request, "status.html", status=read_status(status))
+
+    return router

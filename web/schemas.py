@@ -1,0 +1,140 @@
+"""What the read side answers, as typed models: the JSON API returns them (so the OpenAPI document is typed) and the
+page templates render the same objects, so a page and its API answer cannot drift apart."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from archive.models import EventKind, StatementStatus
+from web.search import HIT_END, HIT_START
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Piece(Model):
+    """A piece of a title or snippet; `hit` when the search matched it."""
+
+    text: str
+    hit: bool
+
+
+def highlighted(marked: str) -> list[Piece]:
+    """Splits a text whose search hits the database marked (web.search.HIT_START/HIT_END) into pieces, so that the
+    templates escape every piece and wrap only the hits; a scraped text that holds the marks itself only moves a
+    highlight, never escapes it."""
+    pieces: list[Piece] = []
+    for number, part in enumerate(marked.replace(HIT_END, HIT_START).split(HIT_START)):
+        if part:
+            pieces.append(Piece(text=part, hit=number % 2 == 1))
+    return pieces
+
+
+class TopicMatch(Model):
+    """A topic the version is relevant to, and the words that made it so."""
+
+    topic: str
+    score: float
+    matched_terms: list[str]
+
+
+class TopicScore(TopicMatch):
+    relevant: bool
+
+
+class StatementSummary(Model):
+    id: int
+    title: str
+    published_on: date | None
+    section: str
+    url: str = Field(description="Where the statement was last read on the press office's site.")
+    node_id: int | None = Field(description="The Drupal node id, when the page had one.")
+    status: StatementStatus
+    first_seen_at: datetime
+    last_checked_at: datetime
+    topics: list[TopicMatch] = Field(description="The topics the current version is relevant to.")
+
+
+class StatementHit(StatementSummary):
+    """A statement in a list; a search adds its rank and the matched words marked in the title and a snippet."""
+
+    rank: float | None = None
+    title_highlighted: list[Piece] | None = None
+    snippet: list[Piece] | None = None
+
+
+class StatementList(Model):
+    items: list[StatementHit]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class VersionSummary(Model):
+    number: int
+    title: str
+    published_on: date | None
+    published_text: str | None = Field(description="The date as the page wrote it.")
+    doc_type: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class VersionDetail(VersionSummary):
+    statement_id: int
+    body_text: str = Field(description="Paragraphs separated by blank lines.")
+    relevance: list[TopicScore]
+
+
+class EventSummary(Model):
+    id: int
+    kind: EventKind
+    detected_at: datetime
+    statement_id: int
+    title: str
+    section: str
+    published_on: date | None
+    url: str
+    from_version: int | None
+    to_version: int | None
+    topics: list[TopicMatch] = Field(description="Topics of the version the event is about (the last, for a removal).")
+
+
+class EventList(Model):
+    items: list[EventSummary]
+    next_since: int | None = Field(
+        description="The id of the last event returned: pass it as `since` to poll for newer events."
+    )
+
+
+class StatementDetail(StatementSummary):
+    canonical_url: str | None
+    last_seen_at: datetime
+    current: VersionDetail
+    versions: list[VersionSummary]
+    events: list[EventSummary]
+
+
+class Segment(Model):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class Diff(Model):
+    statement_id: int
+    url: str
+    from_version: VersionSummary
+    to_version: VersionSummary
+    title_changed: bool
+    date_changed: bool
+    title_segments: list[Segment]
+    body_segments: list[Segment]
+    unified: str = Field(description="A unified diff, one line per paragraph.")
+
+
+class Problem(Model):
+    """Why a request was refused (400, 401, 404, 405)."""
+
+    detail: str

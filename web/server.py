@@ -1,0 +1,65 @@
+"""Serving an ASGI app with uvicorn: inside the service's event loop, or on its own for `korus-watch web`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+log = logging.getLogger(__name__)
+
+
+class _LoopServer(uvicorn.Server):
+    """A uvicorn server that leaves the signals to its host: the service handles SIGTERM and SIGINT itself
+    (loop.add_signal_handler) and stops the web server through WebServer.shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
+    # log_config=None: the host process has configured logging already; uvicorn's own would replace it.
+    return uvicorn.Config(app, host=host, port=port, lifespan="off", log_config=None, access_log=False,
+                          proxy_headers=False, server_header=False)
+
+
+class WebServer:
+    """`await server.serve()` runs until `shutdown()`, on the running event loop (the service's asyncio reactor
+    loop): no thread, no second loop."""
+
+    def __init__(self, app: ASGIApp, host: str, port: int) -> None:
+        self.address = f"{host}:{port}"
+        self._server = _LoopServer(_config(app, host, port))
+
+    async def serve(self) -> None:
+        try:
+            await self._server.serve()
+        except SystemExit:  # uvicorn's answer to a port it cannot bind: not a reason to end the service's process
+            raise OSError(f"the web app cannot listen on {self.address} (uvicorn logged why)") from None
+
+    async def wait_started(self, timeout: float = 10.0) -> None:
+        """Returns once the socket listens; raises TimeoutError otherwise (for instance when the port is taken,
+        in which case serve() has ended with uvicorn's error in the log)."""
+        async with asyncio.timeout(timeout):
+            while not self._server.started:
+                await asyncio.sleep(0.02)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on, known after wait_started (port 0 asks the system for a free one)."""
+        return int(self._server.servers[0].sockets[0].getsockname()[1])
+
+    def shutdown(self) -> None:
+        """Stops accepting, lets requests in flight finish, and ends serve()."""
+        self._server.should_exit = True
+
+
+def run(app: ASGIApp, host: str, port: int) -> None:
+    """Serves `app` until SIGINT or SIGTERM, in a loop of its own (`korus-watch web`)."""
+    log.info("web app at http://%s:%d/", host, port)
+    uvicorn.Server(_config(app, host, port)).run()

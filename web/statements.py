@@ -1,0 +1,169 @@
+"""Statements for the archive page and the API: listed by date or searched by relevance, and one in full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from archive.models import Statement, StatementStatus, TopicRelevance, Version
+from archive.queries import NotFound
+from web import cursors
+from web.events import statement_events
+from web.relevance import relevant_topics
+from web.schemas import (
+    StatementDetail,
+    StatementHit,
+    StatementList,
+    TopicMatch,
+    TopicScore,
+    VersionDetail,
+    VersionSummary,
+    highlighted,
+)
+from web.search import SearchQuery, text_match
+from web.tables import statement_search
+
+Sort = Literal["date", "relevance"]
+
+_SUMMARY_COLUMNS = (
+    Statement.id, Statement.title, Statement.published_on, Statement.section, Statement.url, Statement.node_id,
+    Statement.status, Statement.first_seen_at, Statement.last_checked_at, statement_search.c.version_id,
+)
+_NEWEST_FIRST = (Statement.published_on.desc().nulls_last(), Statement.id.desc())
+
+
+@dataclass(frozen=True)
+class StatementFilters:
+    search: SearchQuery | None = None
+    topic: str | None = None
+    section: str | None = None
+    year: int | None = None
+    status: StatementStatus | None = None
+    sort: Sort | None = None  # None: by relevance when searching, else by date
+
+    @property
+    def order(self) -> Sort:
+        return self.sort or ("relevance" if self.search else "date")
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.topic is not None:
+            query = query.where(
+                exists().where(
+                    TopicRelevance.version_id == statement_search.c.version_id,
+                    TopicRelevance.topic == self.topic,
+                    TopicRelevance.relevant.is_(True),
+                )
+            )
+        if self.section is not None:
+            query = query.where(Statement.section == self.section)
+        if self.year is not None:
+            query = query.where(Statement.published_on.between(date(self.year, 1, 1), date(self.year, 12, 31)))
+        if self.status is not None:
+            query = query.where(Statement.status == self.status)
+        return query
+
+
+def _after(cursor: cursors.DateCursor) -> Any:
+    """The statements after `cursor` in newest-first order, where undated statements come last."""
+    if cursor.published_on is None:
+        return and_(Statement.published_on.is_(None), Statement.id < cursor.id)
+    return or_(
+        Statement.published_on < cursor.published_on,
+        and_(Statement.published_on == cursor.published_on, Statement.id < cursor.id),
+        Statement.published_on.is_(None),
+    )
+
+
+def list_statements(
+    session: Session, filters: StatementFilters, *, limit: int, cursor: str | None = None
+) -> StatementList:
+    """A page of statements; raises cursors.BadCursor for a cursor of another list."""
+    dialect = session.get_bind().dialect.name
+    query = filters.apply(
+        select(*_SUMMARY_COLUMNS).join(statement_search, statement_search.c.statement_id == Statement.id)
+    )
+    match = text_match(dialect, filters.search) if filters.search else None
+    if match is not None:
+        query = match.join(query).where(match.condition).add_columns(
+            match.rank.label("rank"), match.title.label("title_marked"), match.snippet.label("snippet_marked")
+        )
+    offset = 0
+    if filters.order == "relevance" and match is not None:
+        offset = cursors.decode(cursor, cursors.OffsetCursor).offset if cursor else 0
+        query = query.order_by(match.rank, Statement.id.desc()).offset(offset)
+    else:
+        if cursor:
+            query = query.where(_after(cursors.decode(cursor, cursors.DateCursor)))
+        query = query.order_by(*_NEWEST_FIRST)
+    rows = session.execute(query.limit(limit + 1)).mappings().all()
+    more, rows = len(rows) > limit, rows[:limit]
+    topics = relevant_topics(session, {row["version_id"] for row in rows})
+    items = [_hit(row, topics.get(row["version_id"], []), searched=match is not None) for row in rows]
+    next_cursor = None
+    if more and match is not None and filters.order == "relevance":
+        next_cursor = cursors.encode(cursors.OffsetCursor(offset=offset + limit))
+    elif more:
+        next_cursor = cursors.encode(cursors.DateCursor(published_on=items[-1].published_on, id=items[-1].id))
+    return StatementList(items=items, next_cursor=next_cursor)
+
+
+def _hit(row: Any, topics: list[Any], *, searched: bool) -> StatementHit:
+    fields = {column.key: row[column.key] for column in _SUMMARY_COLUMNS if column.key != "version_id"}
+    if not searched:
+        return StatementHit(**fields, topics=topics)
+    return StatementHit(
+        **fields, topics=topics, rank=float(row["rank"]),
+        title_highlighted=highlighted(row["title_marked"]), snippet=highlighted(row["snippet_marked"]),
+    )
+
+
+def _version_summary(version: Version) -> dict[str, Any]:
+    return {name: getattr(version, name) for name in VersionSummary.model_fields}
+
+
+def version_detail(version: Version) -> VersionDetail:
+    return VersionDetail(
+        **_version_summary(version),
+        statement_id=version.statement_id,
+        body_text=version.body_text,
+        relevance=[
+            TopicScore(topic=r.topic, score=r.score, relevant=r.relevant, matched_terms=r.matched_terms)
+            for r in sorted(version.relevance, key=lambda r: (not r.relevant, -r.score, r.topic))
+        ],
+    )
+
+
+def get_statement(session: Session, statement_id: int) -> Statement:
+    statement = session.get(Statement, statement_id)
+    if statement is None:
+        raise NotFound(f"no statement {statement_id} in the archive")
+    return statement
+
+
+def statement_detail(session: Session, statement_id: int) -> StatementDetail:
+    statement = get_statement(session, statement_id)
+    current = statement.versions[-1]
+    detail = version_detail(current)
+    return StatementDetail(
+        id=statement.id, title=statement.title, published_on=statement.published_on, section=statement.section,
+        url=statement.url, node_id=statement.node_id, status=statement.status,
+        first_seen_at=statement.first_seen_at, last_checked_at=statement.last_checked_at,
+        canonical_url=statement.canonical_url, last_seen_at=statement.last_seen_at,
+        topics=[TopicMatch(topic=s.topic, score=s.score, matched_terms=s.matched_terms)
+                for s in detail.relevance if s.relevant],
+        current=detail,
+        versions=[VersionSummary(**_version_summary(v)) for v in statement.versions],
+        events=statement_events(session, statement.id),
+    )
+
+
+def get_version(session: Session, statement_id: int, number: int) -> VersionDetail:
+    version = session.scalar(select(Version).where(Version.statement_id == statement_id, Version.number == number))
+    if version is None:
+        get_statement(session, statement_id)  # names the statement when it is the one missing
+        raise NotFound(f"statement {statement_id} has no version {number}")
+    return version_detail(version)

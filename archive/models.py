@@ -10,16 +10,19 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    Column,
     DateTime,
     Enum,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -247,3 +250,23 @@ class HealthProblem(Base):
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+
+
+# The search index of migration 0005, written by the database's own triggers on `versions` (never by the application),
+# declared here for the web app's queries.
+# One row per statement naming its current version; on PostgreSQL also its weighted tsvector.
+statement_search = Table(
+    "statement_search",
+    Base.metadata,
+    Column("statement_id", Integer, ForeignKey("statements.id"), primary_key=True),
+    Column("version_id", Integer, nullable=False),
+    Column("document", TSVECTOR),
+)
+# SQLite's FTS5 table over each statement's current title and body: its rowid is the statement id.
+statement_fts = Table(
+    "statement_fts",
+    Base.metadata,
+    Column("rowid", Integer, primary_key=True),
+    Column("title", Text),
+    Column("body", Text),
+)

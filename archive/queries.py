@@ -233,6 +233,11 @@ def run_data(run: CrawlRun) -> dict[str, Any]:
     }
 
 
+def recent_runs(session: Session, limit: int) -> list[dict[str, Any]]:
+    """The newest crawl runs, newest first."""
+    return [run_data(run) for run in session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit))]
+
+
 def last_successful_crawl(session: Session) -> datetime | None:
     """When the newest crawl that succeeded ended."""
     return session.scalar(select(func.max(CrawlRun.finished_at)).where(CrawlRun.status == RunStatus.SUCCEEDED))

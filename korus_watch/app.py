@@ -1,23 +1,31 @@
 """The composition root: the one place that builds korus-watch's parts from the settings and wires them together
-(the archive, the crawl with the notifier's outbox as its listener, the dispatcher, the service)."""
+(the archive, the crawl with the notifier's outbox as its listener, the dispatcher, the web app, the service)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from archive.db import Database
 from archive.models import CrawlRun
-from archive.queries import archive_status
+from archive.queries import archive_status, recent_runs
 from korus_watch.settings import Settings
-from notify.deliveries import queue_counts
+from notify.channels import channel_overview
+from notify.deliveries import list_deliveries, queue_counts
 from notify.outbox import Outbox
 from scheduler.job_runs import job_schedule
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from notify.dispatcher import Dispatcher
     from scheduler.service import Service
+
+# What the web app's status page lists.
+_RUNS_SHOWN = 20
+_DEAD_LETTERS_SHOWN = 50
 
 
 def open_database(settings: Settings) -> Database:
@@ -57,9 +65,52 @@ def _service(settings: Settings) -> Service:
         topics=settings.enabled_topics(),
         service=settings.service,
         http=settings.http,
+        web_app=web_app(db, settings),
     )
 
 
 def status(session: Session) -> dict[str, Any]:
     """What `korus-watch status` shows: the archive's state, the delivery queue and the service's schedule."""
     return {**archive_status(session), "deliveries": queue_counts(session), "jobs": job_schedule(session)}
+
+
+def web_app(db: Database, settings: Settings) -> FastAPI:
+    """The read side: pages, search, feeds and the JSON API over the archive."""
+    from web.app import create_app
+
+    return create_app(db, settings.http, status_source(db, settings))
+
+
+def serve_web(db: Database, settings: Settings) -> None:
+    """`korus-watch web`: the web app alone, until SIGINT or SIGTERM."""
+    from web.server import run
+
+    run(web_app(db, settings), settings.http.host, settings.http.port)
+
+
+def status_source(db: Database, settings: Settings) -> Callable[[], dict[str, Any]]:
+    """The web app's /status: crawl runs, health problems, the delivery queue and dead letters, the channels (secrets
+    masked) and each job's next run, each from the package that owns it."""
+    channels = [
+        {key: row[key] for key in ("name", "type", "mode", "target", "problem")}
+        for row in channel_overview(settings.notifier())
+    ]
+
+    def read() -> dict[str, Any]:
+        with db.sessions() as session:
+            archive = archive_status(session)
+            dead_letters = list_deliveries(session, failed=True, limit=_DEAD_LETTERS_SHOWN)
+            return {
+                "crawl_runs": recent_runs(session, _RUNS_SHOWN),
+                "last_success_at": archive["last_success_at"],
+                "health_problems": archive["health_problems"],
+                "delivery_queue": queue_counts(session),
+                "dead_letters": [
+                    {key: row[key] for key in ("id", "channel", "kind", "attempts", "created_at", "last_error")}
+                    for row in dead_letters
+                ],
+                "channels": channels,
+                "jobs": job_schedule(session),
+            }
+
+    return read

@@ -391,24 +391,18 @@ def retry(app: App, ids: tuple[int, ...], all_failed: bool) -> None:
 @click.pass_obj
 def channels(app: App, as_json: bool) -> None:
     """The configured channels, secrets masked, and whether each can send."""
-    from notify.channels import build_channels
+    from notify.channels import channel_overview
 
-    built = build_channels(app.settings.notifier())
-    rows = []
-    for channel in app.settings.channels:
-        data = channel.model_dump(mode="json")  # SecretStr fields dump as "**********"
-        data["problem"] = built.broken.get(channel.name)
-        rows.append(data)
+    rows = channel_overview(app.settings.notifier())
     if as_json:
         emit_json(rows)
     else:
         for row in rows:
-            target = ", ".join(row["to"]) if row["to"] else row["url"] or "-"
             detail = f"{row['mode']}" + (f" {row['schedule']} {row['timezone']}" if row["mode"] == "digest" else "")
             topics = ",".join(row["topics"]) or "all statements"
             state = f"BROKEN: {row['problem']}" if row["problem"] else "ok"
-            click.echo(f"{row['name']:<16} {row['type']:<12} {detail:<32} {topics:<16} {target}  {state}")
-    if built.broken:
+            click.echo(f"{row['name']:<16} {row['type']:<12} {detail:<32} {topics:<16} {row['target']}  {state}")
+    if any(row["problem"] for row in rows):
         sys.exit(1)
 
 
@@ -417,3 +411,10 @@ def channels(app: App, as_json: bool) -> None:
 def serve(app: App) -> None:
     """Run the service: polls, instant alerts, digests and housekeeping on their schedules, until SIGTERM."""
     sys.exit(composition.serve(app.settings))
+
+
+@main.command()
+@click.pass_obj
+def web(app: App) -> None:
+    """Serve the web app alone: pages, search, feeds and API over the archive (no scheduler, no crawling)."""
+    composition.serve_web(app.db, app.settings)

@@ -16,7 +16,8 @@ from archive import relevance
 from archive.settings import DatabaseSettings, Section, TopicSettings, check_topics, enabled_topics
 from crawler.settings import CrawlSettings
 from notify.settings import ChannelSettings, NotifierSettings, NotifySettings, SmtpSettings
-from scheduler.settings import HttpSettings, ServiceSettings
+from scheduler.settings import ServiceSettings
+from web.settings import HttpSettings
 
 CONFIG_ENV = "KORUS_WATCH_CONFIG"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -60,3 +61,15 @@ def build_channels(settings: NotifierSettings) -> Channels:
             channels.broken[channel.name] = str(exc)
             log.error("channel broken: %s", exc)
     return channels
+
+
+def channel_overview(settings: NotifierSettings) -> list[dict[str, Any]]:
+    """Each configured channel as plain data, secrets masked, with why it cannot send (None when it can)."""
+    built = build_channels(settings)
+    rows = []
+    for channel in settings.channels:
+        row = channel.model_dump(mode="json")  # SecretStr fields dump as "**********"
+        row["target"] = ", ".join(channel.to) if channel.to else row["url"] or "-"
+        row["problem"] = built.broken.get(channel.name)
+        rows.append(row)
+    return rows

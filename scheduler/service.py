@@ -25,12 +25,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from scrapy.utils.reactor import install_reactor
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from archive.db import Database
     from archive.recorder import ChangeListener
     from archive.relevance import Topic
     from crawler.settings import CrawlSettings
     from notify.dispatcher import Dispatcher
-    from scheduler.settings import HttpSettings, ServiceSettings
+    from scheduler.settings import ServiceSettings
+    from web.settings import HttpSettings
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # How often the health endpoint's figures are read from the database.
@@ -77,6 +80,7 @@ class Service:
         topics: list[Topic],
         service: ServiceSettings,
         http: HttpSettings,
+        web_app: ASGIApp | None = None,
     ) -> None:
         # Imported here, after the reactor is installed: these import Twisted.
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -93,6 +97,7 @@ class Service:
         self.topics = topics
         self.settings = service
         self.http = http
+        self.web_app = web_app
         self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
         self.health = HealthSource(db, stale_after=timedelta(minutes=2 * crawl.interval_minutes + crawl.timeout_minutes))
         self.metrics = ServiceMetrics(self.health)
@@ -125,22 +130,33 @@ class Service:
             return await self._run()
 
     async def _run(self) -> int:
-        from scheduler.http import start_http
+        from scheduler.http import service_app
+        from web.server import WebServer
 
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, self._on_signal, number)
         await asyncio.to_thread(self.health.refresh)
         refresher = asyncio.ensure_future(self._refresh_health())
-        http = start_http(self.http, self.health, self.metrics)
-        log.info("service started pid=%d database=%s channels=%d broken_channels=%d", os.getpid(), self.db.url,
-                 len(self.dispatcher.channels.working), len(self.dispatcher.channels.broken))
+        http = WebServer(service_app(self.health, self.metrics, self.web_app), self.http.host, self.http.port)
+        serving = asyncio.ensure_future(http.serve())
+        listening = asyncio.ensure_future(http.wait_started())
+        await asyncio.wait({serving, listening}, return_when=asyncio.FIRST_COMPLETED)
+        if serving.done():  # it could not listen
+            refresher.cancel()
+            log.error("%s", serving.exception())
+            await asyncio.to_thread(self._release)
+            return 1
+        log.info("service started pid=%d database=%s channels=%d broken_channels=%d http=http://%s:%d/", os.getpid(),
+                 self.db.url, len(self.dispatcher.channels.working), len(self.dispatcher.channels.broken),
+                 self.http.host, http.port)
         try:
             await self._lead_or_stand_by()
         finally:
             await self._shut_down()
             refresher.cancel()
-            http.stopListening()
+            http.shutdown()
+            await serving
             await asyncio.to_thread(self._release)
         log.info("service stopped")
         return 0

@@ -1,17 +1,10 @@
-"""The service's settings sections: how it runs its schedule, and where it answers health checks."""
+"""The service's settings section: how it runs its schedule."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
 from archive.settings import Section
-
-
-class HttpSettings(Section):
-    """`korus-watch serve`'s health and metrics endpoint."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8787, ge=0, le=65535)
 
 
 class ServiceSettings(Section):

@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, cast, func, literal, literal_column
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
-from archive.models import Statement, Version
-from web.tables import statement_fts, statement_search
+from archive.models import Statement, Version, statement_fts, statement_search
 
 MAX_QUERY_LENGTH = 300
 MAX_TERMS = 16

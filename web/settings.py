@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+from pydantic import Field, HttpUrl, SecretStr
 
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from archive.settings import Section as _Section
 
 
 class NoAuth(_Section):

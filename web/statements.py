@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from archive.models import Statement, StatementStatus, TopicRelevance, Version
+from archive.models import Statement, StatementStatus, TopicRelevance, Version, statement_search
 from archive.queries import NotFound
 from web import cursors
 from web.events import statement_events
@@ -25,7 +25,6 @@ from web.schemas import (
     highlighted,
 )
 from web.search import SearchQuery, text_match
-from web.tables import statement_search
 
 Sort = Literal["date", "relevance"]
 

@@ -4,7 +4,6 @@ local mirror, the mirror changes (an edit, a new statement with a hostile title,
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 import uuid
@@ -13,21 +12,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import select
-
 from starlette.types import ASGIApp
 
 from archive.db import Database
 from archive.identity import url_key
 from archive.models import Statement, StatementUrl
-from archive.queries import archive_status
+from korus_watch import app as composition
 from tests.conftest import POSTGRES_ADMIN_URL, KorusWatch
 from tests.mirror import MirrorServer, MirrorSite, MirrorStatement, korus_site
 from tests.mirror.fixtures import IPEF_PATH, SEED_EDIT, SEED_PATH
+from tests.notify_support import settings_from
 from web.app import create_app
 from web.server import WebServer
 from web.settings import HttpSettings
@@ -126,28 +124,8 @@ def built(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def status_source(db: Database, korus_watch: KorusWatch) -> StatusSource:
-    """The status the composition root will gather, from what exists today: the archive's own status query and the
-    channel list that `korus-watch channels --json` prints (secrets masked)."""
-    channels = json.loads(korus_watch.run("channels", "--json").stdout)
-
-    def read() -> dict[str, Any]:
-        with db.sessions() as session:
-            current = archive_status(session)
-        return {
-            "crawl_runs": [current["last_run"]] if current["last_run"] else [],
-            "last_success_at": current["last_success_at"],
-            "health_problems": current["health_problems"],
-            "delivery_queue": current["deliveries"],
-            "dead_letters": [],
-            "channels": [
-                {"name": c["name"], "type": c["type"], "mode": c["mode"], "target": c["url"] or ", ".join(c["to"]),
-                 "problem": c["problem"]}
-                for c in channels
-            ],
-            "jobs": current["jobs"],
-        }
-
-    return read
+    """The status the service's composition root gathers, for the test's configuration."""
+    return composition.status_source(db, settings_from(korus_watch.config.read_text(encoding="utf-8")))
 
 
 @contextmanager

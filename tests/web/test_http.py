@@ -105,7 +105,7 @@ def test_the_statement_page_shows_text_metadata_relevance_versions_and_events(
     statement_id = built.statement_id(built.edited)
     page = ok_html(client, f"/statements/{statement_id}")
     assert built.edited.title in page and str(built.edited.node_id) in page
-    assert f"<mark>KORUS</mark>" in page.replace("<mark>Korus</mark>", "<mark>KORUS</mark>")
+    assert "<mark>KORUS</mark>" in page.replace("<mark>Korus</mark>", "<mark>KORUS</mark>")
     assert SEED_EDIT[1] in page and SEED_EDIT[0] not in page.split("Current text")[1].split("Versions")[0]
     assert "diff with 1" in page and 'class="kind kind-edited"' in page
     hostile = ok_html(client, f"/statements/{built.statement_id(built.hostile)}")

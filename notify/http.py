@@ -37,9 +37,12 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], w
         response = client.post(
             url, content=body, headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
         )
+    except httpx.ConnectTimeout:
+        raise DeliveryError(f"{where}: cannot connect within the timeout", temporary=True, unreachable=True) from None
     except httpx.TimeoutException:
-        # It may have arrived: the resend carries the same idempotency key.
-        raise DeliveryError(f"{where}: no answer within the timeout", temporary=True, unreachable=True) from None
+        # Sent, unanswered: it may have arrived. A resend carries the same idempotency key.
+        raise DeliveryError(f"{where}: no answer within the timeout (outcome unknown)", temporary=True,
+                            unreachable=True, outcome_unknown=True) from None
     except httpx.TransportError as exc:
         raise DeliveryError(f"{where}: cannot connect: {type(exc).__name__}", temporary=True,
                             unreachable=True) from None

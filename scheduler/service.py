@@ -91,7 +91,6 @@ class Service:
     ) -> None:
         # Imported here, after the reactor is installed: these import Twisted.
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
         from scrapy.crawler import AsyncCrawlerRunner
 
         from crawler.settings import scrapy_settings

@@ -235,7 +235,8 @@ def test_a_crawl_past_its_timeout_is_stopped_and_recorded_as_failed(korus_watch:
     korus_watch.env.update(KORUS_WATCH_CRAWL__TIMEOUT_MINUTES="0.05", KORUS_WATCH_CRAWL__TIMEOUT_SECONDS="10")
     started = time.monotonic()
     result = korus_watch.run("crawl", "--full", check=False)
-    assert time.monotonic() - started < 15
+    # Stopped well before the half minute the whole crawl takes (with room for a process start on a busy machine).
+    assert time.monotonic() - started < 25
     assert result.returncode == 1
     last = runs(db)[-1]
     assert last.status == RunStatus.FAILED and "timeout_minutes" in (last.message or "")

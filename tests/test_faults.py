@@ -262,3 +262,27 @@ def test_slow_failing_webhooks_never_hold_up_the_polls(
     assert len(receiver.requests("/team")) >= 2
     assert (service.health() or (0, {}))[0] == 200
     assert service.stop() == 0
+
+
+def test_a_stalled_database_stalls_neither_the_health_endpoint_nor_the_running_crawl(
+    served_on_private_postgres: Callable[[], Serve], private_postgres: PostgresCluster, mirror: MirrorServer,
+) -> None:
+    mirror.latency = 0.1  # the baseline of 240 statements takes a few seconds at 8 requests in flight
+    service = served_on_private_postgres()
+    service.wait_until(lambda: "crawl run 1 started" in service.log(), "the baseline poll to start")
+    with psycopg.connect(private_postgres.url) as blocker:
+        # Every write of the crawl waits behind this lock for as long as the transaction holds it.
+        blocker.execute("LOCK TABLE statements IN ACCESS EXCLUSIVE MODE")
+        requests_before = len(mirror.request_log.entries())
+        answers = []
+        for _ in range(10):
+            asked = time.monotonic()
+            assert service.health() is not None
+            answers.append(time.monotonic() - asked)
+            time.sleep(0.4)
+        fetched_meanwhile = len(mirror.request_log.entries()) - requests_before
+        blocker.rollback()
+    assert max(answers) < 1.0, answers
+    assert fetched_meanwhile >= 10, "the crawl stopped fetching while the database was stalled"
+    service.wait_until(lambda: "crawl run 1 succeeded" in service.log(), "the baseline to finish", 60)
+    assert service.stop() == 0

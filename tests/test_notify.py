@@ -554,3 +554,48 @@ def test_a_recovery_replaces_a_problem_alert_still_waiting_to_be_sent(db: Databa
     received = [r for r in receiver.requests("/slack") if r.status == 200]
     assert len(received) == 1 and "recovered: redesign" in received[0].body.decode()
     assert sorted(d.status.value for d in deliveries(db)) == ["folded", "sent"]
+
+
+# The override of the issue's report: with Jinja2's defaults it ran `id` and posted its output to Slack.
+REACHING_FOR_OS = "{{ cycler.__init__.__globals__.os.popen('id').read() }}"
+
+
+def test_a_template_reaching_for_python_internals_marks_its_channel_broken_with_file_and_line(
+        tmp_path: Any, receiver: WebhookReceiver) -> None:
+    (tmp_path / "chat").mkdir()
+    (tmp_path / "chat" / "item.txt").write_text(REACHING_FOR_OS, encoding="utf-8")
+    (tmp_path / "email").mkdir()
+    # In a template the message imports: looked at when the channel is built, not when the first message renders.
+    (tmp_path / "email" / "_item.html").write_text("{% macro item_html(item) %}\n{{ item.url }}\n"
+                                                   "{{ item.__class__.__mro__ }}\n{% endmacro %}\n", encoding="utf-8")
+    config = settings(channel_toml(name="chat", type="slack", url=receiver.url("/slack")),
+                      channel_toml(name="mail", type="email", to=["a@example.org"]),
+                      channel_toml(name="hook", type="webhook", url=receiver.url("/generic")),
+                      notify=f'template_dir = "{tmp_path}"\n')
+    channels = build_channels(config.notifier())
+    assert set(channels.working) == {"hook"}
+    assert f"template {tmp_path / 'chat' / 'item.txt'}, line 1" in channels.broken["chat"]
+    assert "reaches for '__" in channels.broken["chat"] and "unsafe" in channels.broken["chat"]
+    assert f"template {tmp_path / 'email' / '_item.html'}, line 3" in channels.broken["mail"]
+
+
+def test_a_template_reaching_for_internals_only_at_render_time_runs_nothing_and_dead_letters(
+        db: Database, tmp_path: Any, receiver: WebhookReceiver) -> None:
+    witness = tmp_path / "ran"
+    (tmp_path / "chat").mkdir()
+    # An attribute name built at render time: no reading of the source can see it, the sandbox refuses it.
+    (tmp_path / "chat" / "item.txt").write_text(
+        'ok\n{{ ((cycler | attr("__in" ~ "it__")) | attr("__glo" ~ "bals__")).os.popen("touch '
+        + str(witness) + '").read() }}',
+        encoding="utf-8")
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack")),
+                      notify=f'template_dir = "{tmp_path}"\n')
+    with_events(db, config)
+    report = Dispatcher(db, config.notifier()).deliver()
+    assert (report.sent, report.failed) == (0, 2)
+    assert not witness.exists() and receiver.requests() == []
+    for delivery in deliveries(db):
+        assert delivery.status == DeliveryStatus.FAILED
+        error = delivery.last_error or ""
+        assert "channel 'team'" in error and f"template {tmp_path / 'chat' / 'item.txt'}, line 2" in error, error
+        assert "unsafe" in error

@@ -20,6 +20,9 @@ OPENING_CHARS = 1200
 DIFF_CONTEXT_WORDS = 12
 KIND_ORDER = tuple(kind.value for kind in EventKind)
 NO_TOPIC = ""
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in a scraped title they can make
+# it read backwards or reorder what a message shows around it. Every medium gets scraped text without them.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,10 @@ def condense(segments: list[Segment], context_words: int = DIFF_CONTEXT_WORDS) -
     return condensed
 
 
+def without_bidi_controls(text: str) -> str:
+    return text.translate(_BIDI_CONTROLS)
+
+
 def opening_paragraph(body_text: str) -> str:
     return next((p.strip() for p in body_text.split("\n\n") if p.strip()), "")
 
@@ -190,12 +197,12 @@ def event_item(event: ChangeEvent) -> EventItem:
     version = event.to_version or event.from_version
     assert version is not None, "every change event has a version"
     topics = _relevant_topics(version)
-    opening = shorten(opening_paragraph(version.body_text), OPENING_CHARS)
+    opening = shorten(opening_paragraph(without_bidi_controls(version.body_text)), OPENING_CHARS)
     item = EventItem(
         event_id=event.id,
         kind=event.kind.value,
         statement_id=statement.id,
-        title=shorten(version.title, TITLE_CHARS),
+        title=shorten(without_bidi_controls(version.title), TITLE_CHARS),
         url=statement.url,
         section=statement.section,
         doc_type=version.doc_type,
@@ -207,12 +214,14 @@ def event_item(event: ChangeEvent) -> EventItem:
     old = event.from_version
     if event.kind == EventKind.EDITED and old is not None and event.to_version is not None:
         new = event.to_version
+        old_title = shorten(without_bidi_controls(old.title), TITLE_CHARS)
         return EventItem(
             **{**item.__dict__,
-               "title_diff": word_diff(shorten(old.title, TITLE_CHARS), item.title) if old.title != new.title else [],
-               "body_diff": condense(word_diff(old.body_text, new.body_text)),
+               "title_diff": word_diff(old_title, item.title) if old.title != new.title else [],
+               "body_diff": condense(word_diff(without_bidi_controls(old.body_text),
+                                               without_bidi_controls(new.body_text))),
                "old_published_on": old.published_on,
-               "old_title": shorten(old.title, TITLE_CHARS),
+               "old_title": old_title,
                "old_seen_at": old.first_seen_at},
         )
     return item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -599,3 +600,43 @@ def test_a_template_reaching_for_internals_only_at_render_time_runs_nothing_and_
         error = delivery.last_error or ""
         assert "channel 'team'" in error and f"template {tmp_path / 'chat' / 'item.txt'}, line 2" in error, error
         assert "unsafe" in error
+
+
+BIDI_CONTROLS = [chr(code) for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]]
+# Scraped text that Slack's and Google Chat's markup would format: bold, italic, strikethrough, code.
+FORMATTING_TITLE = "KORUS *urgent* _draft_ ~withdrawn~ `code` \u202eATF SUROK\u202c trade"
+FORMATTING_WORDS = ("*urgent*", "_draft_", "~withdrawn~", "`code`")
+
+
+def test_scraped_text_loses_its_bidi_controls_everywhere_and_never_formats_in_slack(
+        db: Database, receiver: WebhookReceiver, smtp: SmtpServer) -> None:
+    config = settings(*[channel_toml(name=f"chat-{kind}", type=kind, url=receiver.url(path), topics=["korus"])
+                        for kind, path in CHAT_CHANNELS.items()],
+                      channel_toml(name="mail", type="email", to=["a@example.org"], topics=["korus"]), smtp=smtp)
+    press = Press(db, config)
+    press.crawl(seed_statement())
+    opening = f"{KORUS_PARAGRAPH} A \u2066*right-to-left*\u2069 aside \u202b_embedded_\u202c and ~struck~ `x`."
+    press.crawl(statement("formatting", FORMATTING_TITLE, [opening]))
+    press.crawl(statement("formatting", FORMATTING_TITLE + " \u2067revised\u2069",
+                          [opening.replace("aside", "remark \u202dhere\u202c")]))
+    report = Dispatcher(db, config.notifier()).deliver()
+    assert (report.sent, report.errors) == (12, []) and receiver.invalid == []
+
+    (new_mail, edit_mail) = smtp.wait_for(2)
+    received = [json.dumps(r.json, ensure_ascii=False) for r in receiver.requests()]
+    for mail in (new_mail, edit_mail):
+        received += [str(mail.message["Subject"]), *mime_parts(mail.message).values()]
+    assert len(received) == 16
+    for text in received:
+        assert not [c for c in BIDI_CONTROLS if c in text], text
+        assert "ATF SUROK" in text
+
+    for path in ("/slack", "/google-chat"):
+        for request in receiver.requests(path):
+            text = json.dumps(request.json, ensure_ascii=False)
+            for word in (*FORMATTING_WORDS, "*right-to-left*", "_embedded_", "~struck~", "`x`"):
+                assert word not in text, (path, word)
+            assert "urgent" in text and "draft" in text and "withdrawn" in text
+    # Its own markup still formats: the kind in bold, the edit's deleted and inserted words.
+    edited = next(r.json for r in receiver.requests("/slack") if "EDITED" in json.dumps(r.json))
+    assert "*EDITED*" in json.dumps(edited) and "~aside~ *remark here*" in json.dumps(edited, ensure_ascii=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -640,3 +641,22 @@ def test_scraped_text_loses_its_bidi_controls_everywhere_and_never_formats_in_sl
     # Its own markup still formats: the kind in bold, the edit's deleted and inserted words.
     edited = next(r.json for r in receiver.requests("/slack") if "EDITED" in json.dumps(r.json))
     assert "*EDITED*" in json.dumps(edited) and "~aside~ *remark here*" in json.dumps(edited, ensure_ascii=False)
+
+
+def test_a_huge_webhook_answer_is_read_only_up_to_a_small_limit(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack"), events=["new"]))
+    with_events(db, config)
+    answer = b"ok " + b"x" * (20 * 1024 * 1024)
+    receiver.set_default("/slack", Reply(status=200, body=answer))
+    dispatcher = Dispatcher(db, config.notifier())
+    tracemalloc.start()
+    try:
+        report = dispatcher.deliver()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        dispatcher.close()
+    assert report.sent == 1
+    assert peak < 4 * 1024 * 1024, f"{peak / 2**20:.1f} MiB held while sending"
+    (sent,) = deliveries(db)
+    assert (sent.response or "").startswith("HTTP 200 ok xxx") and len(sent.response or "") < 300

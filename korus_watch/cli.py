@@ -16,6 +16,7 @@ from archive.db import Database
 from archive.diffing import Segment
 from archive.lock import CrawlInProgress, JobInProgress
 from archive.queries import NotFound, list_events, list_statements, show_statement, statement_diff, statement_history
+from archive.unavailable import DatabaseUnavailable
 from korus_watch import app as composition
 from korus_watch.logs import configure_logging
 from korus_watch.settings import CONFIG_ENV, ConfigError, Settings, load_settings
@@ -63,7 +64,17 @@ class App:
                 raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group: an archive that cannot be opened is one line of advice, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatabaseUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), envvar=CONFIG_ENV,
               help=f"TOML configuration file (default: ${CONFIG_ENV}, else built-in defaults).")
 @click.pass_context

@@ -15,6 +15,7 @@ import click
 from archive.db import Database
 from archive.diffing import Segment
 from archive.lock import CrawlInProgress, JobInProgress
+from archive.models import RunStatus
 from archive.queries import NotFound, list_events, list_statements, show_statement, statement_diff, statement_history
 from archive.unavailable import DatabaseUnavailable
 from korus_watch import app as composition
@@ -222,14 +223,38 @@ def events(app: App, since: str | None, topic: str | None, as_json: bool) -> Non
                    f"#{row['statement_id']} {row['title']}")
 
 
+# `korus-watch status` exits with these, for scripts and monitors (1 and 2 stay click's: an error, a usage error).
+STATUS_OK = 0
+STATUS_LAST_CRAWL_FAILED = 3
+STATUS_HEALTH_PROBLEM = 4
+
+
+def status_exit_code(data: dict[str, Any]) -> int:
+    """An open health problem outranks a failed crawl: it is what needs a person."""
+    if data["health_problems"]:
+        return STATUS_HEALTH_PROBLEM
+    run = data["last_run"]
+    if run is not None and run["status"] in (RunStatus.FAILED, RunStatus.INTERRUPTED):
+        return STATUS_LAST_CRAWL_FAILED
+    return STATUS_OK
+
+
 @main.command()
 @json_option
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
-    """The last crawl, archive counts, the delivery queue, the service's jobs, and open health problems."""
+    """The last crawl, archive counts, the delivery queue, the service's jobs, and open health problems.
+
+    Exits 0 when all is well, 3 when the last crawl failed or was interrupted, 4 while a health problem is open."""
     data = app.read(composition.status)
     if as_json:
-        return emit_json(data)
+        emit_json(data)
+    else:
+        print_status(app, data)
+    sys.exit(status_exit_code(data))
+
+
+def print_status(app: App, data: dict[str, Any]) -> None:
     click.echo(f"archive: {app.db.url}")
     run = data["last_run"]
     if run is None:

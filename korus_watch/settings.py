@@ -124,6 +124,8 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         # A list or table given in an environment variable must be JSON, e.g. '["press-releases"]'.
         raise ConfigError(f"config error in the environment: {exc} (lists and tables are written as JSON)") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"config error: {_describe(first, values)}{more}") from None
+        # All of them at once: fixing one to be shown the next is a slow way to a working configuration.
+        problems = [_describe(error, values) for error in exc.errors()]
+        if len(problems) == 1:
+            raise ConfigError(f"config error: {problems[0]}") from None
+        raise ConfigError("\n  ".join([f"{len(problems)} config errors:", *problems])) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
@@ -103,7 +105,9 @@ def test_digest_email_has_both_parts_escaped_marked_and_counted(db: Database, sm
     (received,) = smtp.wait_for(1)
     message = received.message
     assert list(received.rcpt_tos) == ["analyst@example.org"]
-    assert message["Subject"] == "korus-watch digest: 1 new, 1 edited"
+    # The digest's day where its channel is: its schedule's time zone.
+    day = deliveries(db)[-1].created_at.astimezone(ZoneInfo("America/New_York")).date()
+    assert message["Subject"] == f"korus-watch digest {day}: 1 new, 1 edited"
     assert message.get_content_type() == "multipart/alternative"
     parts = mime_parts(message)
     html, text = parts["text/html"], parts["text/plain"]
@@ -134,7 +138,8 @@ def test_digest_dry_run_renders_without_sending(db: Database, smtp: SmtpServer) 
     content = Dispatcher(db, config.notifier()).preview_digest("analysts")
     assert content is not None and content.counts == {"new": 1, "edited": 1}
     rendered = build_channels(config.notifier()).working["analysts"].render(content)
-    assert rendered.suffix == ".eml" and b"Subject: korus-watch digest: 1 new, 1 edited" in rendered.body
+    assert rendered.suffix == ".eml" and f"Subject: korus-watch digest {content.created_at:%Y-%m-%d}: 1 new, 1 " \
+        "edited".encode() in rendered.body
     assert smtp.messages == []
     assert all(d.status == DeliveryStatus.HELD for d in deliveries(db))
 
@@ -660,3 +665,20 @@ def test_a_huge_webhook_answer_is_read_only_up_to_a_small_limit(db: Database, re
     assert peak < 4 * 1024 * 1024, f"{peak / 2**20:.1f} MiB held while sending"
     (sent,) = deliveries(db)
     assert (sent.response or "").startswith("HTTP 200 ok xxx") and len(sent.response or "") < 300
+
+
+def test_broken_channels_are_reported_by_the_commands_that_send_only(caplog: pytest.LogCaptureFixture,
+                                                                      db: Database) -> None:
+    from korus_watch.app import status_source
+
+    config = settings(channel_toml(name="typo", type="slak", url="https://example.org/x"))
+    with caplog.at_level(logging.INFO, logger="notify"):
+        source = status_source(db, config)  # the web app's /status: it shows the channel, it sends nothing
+    assert [row["problem"] for row in source()["channels"]] == [
+        "channel 'typo': unknown type 'slak' (one of discord, email, google_chat, slack, teams, webhook)"]
+    assert caplog.records == []
+    with caplog.at_level(logging.INFO, logger="notify"):
+        Dispatcher(db, config.notifier()).close()
+    assert [record.getMessage() for record in caplog.records] == [
+        "channel broken: channel 'typo': unknown type 'slak' (one of discord, email, google_chat, slack, teams, "
+        "webhook)"]

@@ -1,11 +1,12 @@
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from archive.db import default_database_url
-from korus_watch.settings import ConfigError, load_settings
+from korus_watch.settings import ConfigError, Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -187,3 +188,28 @@ def test_an_smtp_ca_file_that_does_not_exist_is_a_config_error(tmp_path: Path) -
         load_settings(config)
     (tmp_path / "missing-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
     assert load_settings(config).smtp.ca_file == tmp_path / "missing-ca.pem"
+
+
+def test_every_config_error_is_listed_at_once(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[crawl]\ntimeout_seconds = -1\nspeed = 3\n[smtp]\nport = 0\n[logging]\nlevel = "LOUD"\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    message = str(raised.value)
+    assert message.startswith("4 config errors:") and "more)" not in message
+    lines = message.splitlines()[1:]
+    assert [line.split(":")[0].strip() for line in lines] == [
+        "crawl.timeout_seconds", "crawl.speed", "logging.level", "smtp.port"]
+
+
+def test_the_readme_example_configuration_loads_as_written() -> None:
+    from notify.channels import build_channels
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    settings = Settings(**tomllib.loads(example))
+    assert [channel.name for channel in settings.channels] == ["analysts", "team-chat", "ingest"]
+    assert {topic.name for topic in settings.enabled_topics()} == {"korus", "steel"}
+    assert build_channels(settings.notifier()).broken == {}

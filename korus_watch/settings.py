@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from archive.settings import DatabaseSettings, Section, TopicSettings, check_top
 from crawler.settings import CrawlSettings
 from notify.settings import ChannelSettings, NotifierSettings, NotifySettings, SmtpSettings
 from scheduler.settings import ServiceSettings
+from web.links import event_url
 from web.settings import HttpSettings
 
 CONFIG_ENV = "KORUS_WATCH_CONFIG"
@@ -80,8 +82,10 @@ class Settings(BaseSettings):
         return enabled_topics(self.topics)
 
     def notifier(self) -> NotifierSettings:
+        public_url = self.http.public_url
         return NotifierSettings(notify=self.notify, smtp=self.smtp, channels=self.channels,
-                                site_url=self.crawl.base_url)
+                                site_url=self.crawl.base_url,
+                                event_link=partial(event_url, public_url) if public_url is not None else None)
 
 
 def _describe(error: ErrorDetails, values: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
@@ -55,6 +56,8 @@ class EventItem:
     old_title: str | None = None
     # When the version before the edit was first archived.
     old_seen_at: datetime | None = None
+    # The change's page in the web app, when it has a public address.
+    page_url: str | None = None
 
     @property
     def date_changed(self) -> bool:
@@ -192,7 +195,10 @@ def _relevant_topics(version: Version) -> dict[str, list[str]]:
     return {r.topic: list(r.matched_terms) for r in version.relevance if r.relevant}
 
 
-def event_item(event: ChangeEvent) -> EventItem:
+EventLink = Callable[[int], str]
+
+
+def event_item(event: ChangeEvent, event_link: EventLink | None = None) -> EventItem:
     statement = event.statement
     version = event.to_version or event.from_version
     assert version is not None, "every change event has a version"
@@ -210,6 +216,7 @@ def event_item(event: ChangeEvent) -> EventItem:
         detected_at=event.detected_at,
         topics=topics,
         opening=highlight(opening, [t for terms in topics.values() for t in terms]),
+        page_url=event_link(event.id) if event_link is not None else None,
     )
     old = event.from_version
     if event.kind == EventKind.EDITED and old is not None and event.to_version is not None:
@@ -231,7 +238,7 @@ def _health_note(problem: HealthProblem, resolved: bool) -> HealthNote:
     return HealthNote(problem.kind, problem.message, problem.opened_at, problem.resolved_at if resolved else None)
 
 
-def delivery_content(delivery: Delivery, site_url: str) -> Content:
+def delivery_content(delivery: Delivery, site_url: str, event_link: EventLink | None = None) -> Content:
     """The content of a queued delivery: its event, the events folded into it, or its health problem."""
     common: dict[str, Any] = {
         "recipients": delivery.owed_to,
@@ -245,10 +252,10 @@ def delivery_content(delivery: Delivery, site_url: str) -> Content:
         return Content(kind="health", health=_health_note(delivery.health_problem, delivery.health_resolved), **common)
     if delivery.kind == DeliveryKind.EVENT:
         assert delivery.event is not None
-        return Content(kind="event", items=[event_item(delivery.event)], **common)
+        return Content(kind="event", items=[event_item(delivery.event, event_link)], **common)
     events = [item.event for item in delivery.items if item.event is not None]
-    return Content(kind=delivery.kind.value, items=newest_first(events), **common)  # type: ignore[arg-type]
+    return Content(kind=delivery.kind.value, items=newest_first(events, event_link), **common)  # type: ignore[arg-type]
 
 
-def newest_first(events: list[ChangeEvent]) -> list[EventItem]:
-    return [event_item(e) for e in sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True)]
+def newest_first(events: list[ChangeEvent], event_link: EventLink | None = None) -> list[EventItem]:
+    return [event_item(e, event_link) for e in sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -107,3 +108,6 @@ class NotifierSettings:
     channels: list[ChannelSettings]
     # The site the statements were crawled from, for the links in every message.
     site_url: str
+    # A change event's id -> its page in the web app, when the web app has a public address (http.public_url): each
+    # message links to it beside the statement on the site. Given by the composition root; notify knows no web.
+    event_link: Callable[[int], str] | None = None

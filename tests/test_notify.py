@@ -682,3 +682,48 @@ def test_broken_channels_are_reported_by_the_commands_that_send_only(caplog: pyt
     assert [record.getMessage() for record in caplog.records] == [
         "channel broken: channel 'typo': unknown type 'slak' (one of discord, email, google_chat, slack, teams, "
         "webhook)"]
+
+
+PUBLIC_URL = "https://korus-watch.example.org/archive/"
+
+
+def test_with_a_public_url_every_alert_and_digest_item_links_to_its_event_page(
+        db: Database, receiver: WebhookReceiver, smtp: SmtpServer) -> None:
+    config = settings(*[channel_toml(name=f"chat-{kind}", type=kind, url=receiver.url(path), topics=["korus"])
+                        for kind, path in CHAT_CHANNELS.items()],
+                      channel_toml(name="mail", type="email", to=["a@example.org"], topics=["korus"]),
+                      channel_toml(name="digest", type="email", to=["d@example.org"], mode="digest",
+                                   schedule="0 8 * * *", topics=["korus"]),
+                      f'[http]\npublic_url = "{PUBLIC_URL}"\n', smtp=smtp)
+    with_events(db, config)
+    event_ids = sorted({d.event_id for d in deliveries(db) if d.event_id is not None})
+    assert len(event_ids) == 2
+    dispatcher = Dispatcher(db, config.notifier())
+    assert dispatcher.deliver().sent == 12
+    assert dispatcher.digest("digest")[1].sent == 1
+
+    def page(event_id: int) -> str:
+        return f"https://korus-watch.example.org/archive/events/{event_id}"
+
+    generic = [r.json["events"][0] for r in receiver.requests("/generic")]
+    assert sorted(event["page_url"] for event in generic) == [page(e) for e in event_ids]
+    statement_urls = {event["event_id"]: event["url"] for event in generic}
+    for path in CHAT_CHANNELS.values():
+        for request in receiver.requests(path):
+            body = request.body.decode()
+            (event_id,) = [e for e in event_ids if page(e) in body]  # its own event's page,
+            assert statement_urls[event_id] in body, path  # beside the statement on the site
+    alerts, (digest,) = smtp.wait_for(3)[:2], [m for m in smtp.messages if "d@example.org" in m.rcpt_tos]
+    for mail in [*alerts, digest]:
+        parts = mime_parts(mail.message)
+        shown = [e for e in event_ids if page(e) in parts["text/plain"]]
+        assert shown and all(f'href="{page(e)}"' in parts["text/html"] for e in shown)
+    assert len([e for e in event_ids if page(e) in mime_parts(digest.message)["text/plain"]]) == 2
+
+
+def test_without_a_public_url_messages_link_to_the_site_only(db: Database, receiver: WebhookReceiver) -> None:
+    config = chat_settings(receiver)
+    with_events(db, config)
+    Dispatcher(db, config.notifier()).deliver()
+    assert all("/events/" not in r.body.decode() for r in receiver.requests())
+    assert all(r.json["events"][0]["page_url"] is None for r in receiver.requests("/generic"))

@@ -7,6 +7,7 @@ COPY crawler crawler
 COPY korus_watch korus_watch
 COPY notify notify
 COPY scheduler scheduler
+COPY web web
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim

@@ -6,14 +6,16 @@ import ast
 import logging
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.unavailable import explain, missing_folder, read_only, unparseable_url, unsupported_url
@@ -28,6 +30,54 @@ _SHIPPED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"}
 _REVISION_LINE = re.compile(
     r"^(revision|down_revision|branch_labels|depends_on)\b[^=\n]*=(.*)$", re.MULTILINE
 )
+
+
+# SQLite's answers that no write will succeed for a while, by the words of its message.
+_SQLITE_LASTING = (
+    ("database or disk is full", "the disk is full"),
+    ("readonly database", "the database is read-only"),
+    ("disk i/o error", "a disk I/O error"),
+    ("unable to open database file", "the database file cannot be opened"),
+)
+# PostgreSQL's, by SQLSTATE: insufficient resources (the disk full, out of memory) and a read-only transaction.
+_POSTGRES_LASTING = (("53", "the server is out of resources"), ("25006", "the database is read-only"))
+
+
+@dataclass(frozen=True)
+class DatabaseFault:
+    """A failure that every further write would meet too, for a while: the database gone, or refusing writes."""
+
+    unreachable: bool
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class ArchiveUnwritable(Exception):
+    """The archive refuses writes for a lasting reason: every further write would fail the same way."""
+
+
+def lasting_failure(error: SQLAlchemyError) -> DatabaseFault | None:
+    """Why no write will succeed for a while (the database gone, the disk full, the database read-only); None for a
+    failure of one write (a constraint, a bad value) that the next write need not share."""
+    cause = getattr(error, "orig", None)
+    detail = " ".join(str(cause or error).split())[:300]
+    sqlstate = getattr(cause, "sqlstate", None)
+    if (isinstance(error, DBAPIError) and error.connection_invalidated) or (
+        isinstance(sqlstate, str) and sqlstate.startswith("08")
+    ):
+        return DatabaseFault(True, f"the connection to the database was lost: {detail}")
+    if isinstance(cause, sqlite3.Error):
+        message = str(cause).lower()
+        return next((DatabaseFault(False, f"{reason}: {detail}") for words, reason in _SQLITE_LASTING
+                     if words in message), None)
+    if isinstance(sqlstate, str):
+        return next((DatabaseFault(False, f"{reason}: {detail}") for prefix, reason in _POSTGRES_LASTING
+                     if sqlstate.startswith(prefix)), None)
+    if isinstance(error, DBAPIError) and type(cause).__name__ == "OperationalError":
+        return DatabaseFault(True, f"the database cannot be reached: {detail}")  # no server answered: no SQLSTATE
+    return None
 
 
 def default_data_dir() -> Path:

@@ -30,17 +30,6 @@ def crawl_lock(engine: Engine) -> Iterator[None]:
         yield
 
 
-@contextmanager
-def sqlite_sender_lock(engine: Engine) -> Iterator[bool]:
-    """On SQLite, one sender at a time (yields True: any send still marked in progress was abandoned);
-    on PostgreSQL, senders share the work row by row and this lock is not taken (yields False)."""
-    if engine.dialect.name == "postgresql":
-        yield False
-        return
-    with job_lock(engine, "deliver", JobInProgress("another korus-watch process is sending from this archive")):
-        yield True
-
-
 class AdvisoryLock:
     """A PostgreSQL session-level advisory lock on a connection of its own, held until released or until that
     connection ends: a killed process or a broken connection frees it for the others.

@@ -84,6 +84,8 @@ class HealthKind(enum.StrEnum):
     MASS_CHANGE = "mass_change"
     # No request was answered at all.
     UNREACHABLE = "unreachable"
+    # The archive refused writes for a lasting reason (the disk full, the database read-only): the crawl stopped.
+    ARCHIVE_UNWRITABLE = "archive_unwritable"
 
 
 class RunStatus(enum.StrEnum):

@@ -65,11 +65,10 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
             .where(CrawlRun.status == RunStatus.RUNNING)
             .values(status=RunStatus.INTERRUPTED, finished_at=now, message="process ended during the crawl")
         )
-        # Initialised: a crawl once ended well having archived something. A crawl that was killed, or that
-        # read nothing (a maintenance page at every landing), leaves the next one a baseline.
-        initialised = session.scalar(
-            select(CrawlRun.id).where(CrawlRun.status == RunStatus.SUCCEEDED, CrawlRun.new > 0).limit(1)
-        )
+        # Initialised: a crawl once ended well, whatever it found (baselines killed part-way may have archived
+        # everything between them, leaving the one that ends nothing new). A killed or failed crawl (the site down,
+        # a maintenance page at every landing, the archive unwritable) leaves the next one a baseline.
+        initialised = session.scalar(select(CrawlRun.id).where(CrawlRun.status == RunStatus.SUCCEEDED).limit(1))
         baseline = initialised is None
         run = CrawlRun(started_at=now, full=full or baseline, baseline=baseline)
         session.add(run)

@@ -9,19 +9,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive.db import Database
 from archive.guard import Finding, GuardPolicy, RunCounts, judge
+from archive.health import record_findings
 from archive.identity import url_key
+from archive.listener import ChangeListener
 from archive.models import (
     CrawlError,
     CrawlRun,
     EventKind,
-    HealthProblem,
+    HealthKind,
     PageValidator,
     RunStatus,
     Statement,
@@ -33,7 +34,7 @@ from archive.models import (
 )
 from archive.planning import CrawlPlan, Validator
 from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
-from archive.writer import RecordedEvent, StatementWriter, WrittenVersion
+from archive.writer import StatementWriter, WrittenVersion
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +57,6 @@ _KNOWN_STATEMENT = select(
     _STATEMENTS.c.id, _STATEMENTS.c.node_id, _STATEMENTS.c.url, _STATEMENTS.c.canonical_url, _STATEMENTS.c.status,
     _STATEMENTS.c.missing_checks,
 ).where(_STATEMENTS.c.id == bindparam("statement_id"))
-
-
-class ChangeListener(Protocol):
-    """Told of each change event and health change inside the transaction that records it (the notifier's outbox)."""
-
-    def event_recorded(self, session: Session, event: RecordedEvent) -> None: ...
-
-    def health_problem_seen(self, session: Session, problem: HealthProblem) -> None:
-        """Called in every run that raises the problem, the first included."""
-
-    def health_problem_resolved(self, session: Session, problem: HealthProblem) -> None: ...
 
 
 @dataclass
@@ -199,10 +189,17 @@ class RunRecorder:
         cpu_seconds: float,
         interrupted: bool = False,
         failure: str | None = None,
+        unwritable: str | None = None,
     ) -> CrawlRun:
-        """Ends the run. `interrupted`: stopped before its end; `failure`: stopped for this reason (a timeout)."""
+        """Ends the run. `interrupted`: stopped before its end; `failure`: stopped for this reason (a timeout);
+        `unwritable`: stopped because the archive refused writes, for this reason (a health problem)."""
         counts = {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
-        findings = judge(
+        findings = [] if unwritable is None else [Finding(
+            HealthKind.ARCHIVE_UNWRITABLE,
+            f"the archive could not be written ({unwritable}): the crawl stopped, and what it could not store is "
+            "read again by the next crawl",
+        )]
+        findings += judge(
             RunCounts(
                 requests=requests, not_modified=not_modified, fetch_failures=fetch_failures, landings=landings,
                 landings_failed=landings_failed, pages_read=self.pages_read,
@@ -228,36 +225,15 @@ class RunRecorder:
             )
             if failure is not None:
                 run.status, run.message = RunStatus.FAILED, f"{failure}; held changes dropped"
-            elif interrupted:
+            elif interrupted and unwritable is None:
                 run.status, run.message = RunStatus.INTERRUPTED, "stopped before the end; held changes dropped"
             elif findings:
                 run.status, run.message = RunStatus.FAILED, "; ".join(finding.message for finding in findings)
             else:
                 run.status = RunStatus.SUCCEEDED
-            self._update_health(session, run, findings)
-            for finding in findings:
-                log.error("health problem kind=%s run=%s: %s", finding.kind.value, run.id, finding.message)
+            record_findings(session, findings, run.id, self.listener,
+                            resolve_others=run.status == RunStatus.SUCCEEDED)
             return run
-
-    def _update_health(self, session: Session, run: CrawlRun, findings: list[Finding]) -> None:
-        now = utcnow()
-        open_problems = {
-            p.kind: p for p in session.scalars(select(HealthProblem).where(HealthProblem.resolved_at.is_(None)))
-        }
-        for finding in findings:
-            problem = open_problems.get(finding.kind)
-            if problem is None:
-                problem = HealthProblem(kind=finding.kind, message=finding.message, crawl_run_id=run.id,
-                                        opened_at=now, last_seen_at=now)
-                session.add(problem)
-            else:
-                problem.message, problem.last_seen_at, problem.crawl_run_id = finding.message, now, run.id
-            self.listener.health_problem_seen(session, problem)
-        if run.status == RunStatus.SUCCEEDED:
-            for problem in open_problems.values():
-                problem.resolved_at = now
-                self.listener.health_problem_resolved(session, problem)
-                log.info("health problem resolved kind=%s id=%s", problem.kind.value, problem.id)
 
     # -- units of work -------------------------------------------------------------------------
 

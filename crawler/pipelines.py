@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -9,14 +10,18 @@ from typing import Any
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
+from archive.db import ArchiveUnwritable, lasting_failure
 from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
 from crawler.recording import Recording
 
 log = logging.getLogger(__name__)
 
+ARCHIVE_UNWRITABLE = "archive_unwritable"  # the reason the spider closes with when the archive refuses writes
+
 
 class ArchivePipeline:
-    def __init__(self, recording: Recording) -> None:
+    def __init__(self, crawler: Crawler, recording: Recording) -> None:
+        self.crawler = crawler
         self.recording = recording
         recorder = recording.recorder
         self.handlers: dict[type, Callable[[Any], None]] = {
@@ -26,21 +31,39 @@ class ArchivePipeline:
             ListingPage: recorder.listing_fetched,
             PageProblem: recorder.problem,
         }
+        self._closing: asyncio.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        return cls(Recording.of(crawler))
+        return cls(crawler, Recording.of(crawler))
 
     async def process_item(self, item: Any) -> Any:
-        await self.recording.call(self._store, item)
+        if self.recording.unwritable is not None:
+            return item  # not stored: the crawl is stopping, and the next one reads the page again
+        try:
+            await self.recording.call(self._store, item)
+        except ArchiveUnwritable as error:
+            self._stop(str(error))
         return item
 
     def _store(self, item: Any) -> None:
         try:
             self.handlers[type(item)](item)
         except SQLAlchemyError as error:
+            lasting = lasting_failure(error)
+            if lasting is not None:
+                raise ArchiveUnwritable(str(lasting)) from error
             # Recorded on the run, so that a page the archive cannot take is an error, not a silent gap.
             log.exception("could not archive %s from %s", type(item).__name__, item.url)
             self.recording.recorder.problem(
                 PageProblem(item.url, "archive_error", f"{type(error).__name__}: {error}")
             )
+
+    def _stop(self, reason: str) -> None:
+        """Every further write would fail the same way: the crawl stops at once instead of failing page by page."""
+        if self.recording.unwritable is not None:
+            return  # another page in flight met the same failure
+        self.recording.unwritable = reason
+        log.error("the archive cannot be written (%s): stopping the crawl", reason)
+        assert self.crawler.engine is not None
+        self._closing = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=ARCHIVE_UNWRITABLE))

@@ -7,8 +7,9 @@ import logging
 
 from archive.db import Database
 from archive.guard import GuardPolicy
+from archive.listener import ChangeListener
 from archive.planning import start_run
-from archive.recorder import ChangeListener, RunRecorder
+from archive.recorder import RunRecorder
 from archive.relevance import Topic, TopicScorer
 from archive.writer import StatementWriter
 from crawler.settings import CrawlSettings

@@ -23,6 +23,8 @@ Result = TypeVar("Result")
 class Recording:
     def __init__(self, recorder: RunRecorder) -> None:
         self.recorder = recorder
+        # Why the archive stopped taking writes, once it has: the crawl stops, and the run is recorded as failed.
+        self.unwritable: str | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
 
     @property

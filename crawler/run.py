@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 # Scrapy would import its HTTP download handler only when the engine starts, deep inside the reactor, where the
 # deprecation shims of its TLS modules (inspect.stack() at import) cost 0.2 s of CPU; at module level, 0.05 s.
 import scrapy.core.downloader.handlers.http11  # noqa: F401
 from scrapy.crawler import AsyncCrawlerProcess, AsyncCrawlerRunner
+from sqlalchemy.exc import SQLAlchemyError
 
-from archive.db import Database
+from archive.db import ArchiveUnwritable, Database
+from archive.listener import ChangeListener
 from archive.lock import crawl_lock
 from archive.models import CrawlRun
-from archive.recorder import ChangeListener, RunRecorder
+from archive.recorder import RunRecorder
 from archive.relevance import Topic
 from crawler.planning import prepare_recorder
 from crawler.recording import Recording
@@ -48,23 +51,15 @@ class ArchiveCrawl:
         self.recording.close()
         stats = self.crawler.stats.get_stats()
         cpu_seconds = time.process_time() - self._started
-
-        def count(key: str) -> int:
-            value = stats.get(key, 0)
-            return value if isinstance(value, int) else 0
-
         if failure is None and stats.get("finish_reason") == "closespider_timeout":
             failure = "the crawl ran past crawl.timeout_minutes and was stopped"
-        run = self.recording.recorder.finish(
-            requests=count("downloader/request_count"),
-            not_modified=count("korus/not_modified"),
-            fetch_failures=count("korus/fetch_failures"),
-            landings=count("korus/landings"),
-            landings_failed=count("korus/landings_failed"),
-            cpu_seconds=cpu_seconds,
-            interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
-            failure=failure,
-        )
+        try:
+            run = self._record(stats, cpu_seconds, failure)
+        except SQLAlchemyError as error:
+            if self.recording.unwritable is None:
+                raise
+            # Not even the run's end could be written: the caller says so, and the service records it later.
+            raise ArchiveUnwritable(self.recording.unwritable) from error
         log.info(
             "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d "
             "cpu=%.2fs",
@@ -81,6 +76,23 @@ class ArchiveCrawl:
             cpu_seconds,
         )
         return run
+
+    def _record(self, stats: dict[str, Any], cpu_seconds: float, failure: str | None) -> CrawlRun:
+        def count(key: str) -> int:
+            value = stats.get(key, 0)
+            return value if isinstance(value, int) else 0
+
+        return self.recording.recorder.finish(
+            requests=count("downloader/request_count"),
+            not_modified=count("korus/not_modified"),
+            fetch_failures=count("korus/fetch_failures"),
+            landings=count("korus/landings"),
+            landings_failed=count("korus/landings_failed"),
+            cpu_seconds=cpu_seconds,
+            interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
+            failure=failure,
+            unwritable=self.recording.unwritable,
+        )
 
 
 def run_crawl(

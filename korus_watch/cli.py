@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from archive.db import Database
+from archive.db import ArchiveUnwritable, Database
 from archive.diffing import Segment
 from archive.lock import CrawlInProgress, JobInProgress
 from archive.models import RunStatus
@@ -166,6 +166,11 @@ def crawl(app: App, full: bool) -> None:
         run = composition.crawl_once(app.db, app.settings, full=full)
     except CrawlInProgress as exc:
         raise click.ClickException(str(exc)) from None
+    except ArchiveUnwritable as exc:
+        raise click.ClickException(
+            f"the crawl stopped: the archive cannot be written ({exc}), and its end could not be recorded either; "
+            "free space or make the database writable, then crawl again"
+        ) from None
     click.echo(
         f"crawl {run.id} {run.status.value}{' (baseline)' if run.baseline else ''}: new {run.new}, "
         f"edited {run.edited}, removed {run.removed}, restored {run.restored}, unchanged {run.unchanged}, "
@@ -344,7 +349,8 @@ def print_status(app: App, data: dict[str, Any]) -> None:
                f"{data['versions']} versions; {data['events']} events")
     queue = data["deliveries"]
     click.echo(f"deliveries: {queue.get('pending', 0)} pending, {queue.get('sending', 0)} sending, "
-               f"{queue.get('held', 0)} held for digests, {queue.get('failed', 0)} failed")
+               f"{queue.get('held', 0)} held for digests, {queue.get('failed', 0)} failed, "
+               f"{queue.get('unknown', 0)} of unknown outcome")
     for job in data["jobs"]:
         next_run = f"{job['next_run_at']:%Y-%m-%d %H:%M:%S} UTC" if job["next_run_at"] else "paused"
         click.echo(f"job {job['id']}: next run {next_run}")
@@ -456,7 +462,8 @@ def notify_test(app: App, channel_name: str) -> None:
 
 
 @main.command()
-@click.option("--failed", is_flag=True, help="Only dead letters: deliveries out of attempts or refused for good.")
+@click.option("--failed", is_flag=True, help="Only dead letters: deliveries out of attempts, refused for good, or "
+                                            "of unknown outcome (sent, never answered).")
 @click.option("--channel", "channel_name", callback=_known_channel, help="Only this channel's deliveries.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
               help="At most this many, newest first.")
@@ -477,7 +484,7 @@ def deliveries(app: App, failed: bool, channel_name: str | None, limit: int, as_
         when = row["sent_at"] or row["next_attempt_at"] or row["created_at"]
         click.echo(f"{row['id']:>6}  {row['channel']:<16} {row['kind']:<7} {row['status']:<8} "
                    f"attempts {row['attempts']}  {when:%Y-%m-%d %H:%M}  {subject}")
-        if row["status"] == "failed" and row["last_error"]:
+        if row["status"] in ("failed", "unknown") and row["last_error"]:
             click.echo(f"        {row['last_error']}")
 
 

@@ -12,7 +12,10 @@ from archive.models import ChangeEvent, utcnow
 from notify.models import Delivery, DeliveryStatus
 
 # The delivery states worth a line in `status`: waiting for a digest, queued, in flight, dead-lettered.
-_QUEUE_STATES = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED)
+_QUEUE_STATES = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED,
+                 DeliveryStatus.UNKNOWN)
+# Dead letters: what no pass sends again until `retry` queues it.
+DEAD = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 
 
 def delivery_data(delivery: Delivery) -> dict[str, Any]:
@@ -43,7 +46,7 @@ def list_deliveries(session: Session, *, failed: bool = False, channel: str | No
         .options(selectinload(Delivery.event).selectinload(ChangeEvent.statement), selectinload(Delivery.items))
     )
     if failed:
-        query = query.where(Delivery.status == DeliveryStatus.FAILED)
+        query = query.where(Delivery.status.in_(DEAD))
     if channel is not None:
         query = query.where(Delivery.channel == channel)
     return [delivery_data(d) for d in session.scalars(query)]
@@ -51,7 +54,7 @@ def list_deliveries(session: Session, *, failed: bool = False, channel: str | No
 
 def requeue_failed(session: Session, ids: list[int] | None) -> list[int]:
     """Dead letters (the given ones, or all) back in the queue with fresh attempts; returns the ids requeued."""
-    query = update(Delivery).where(Delivery.status == DeliveryStatus.FAILED)
+    query = update(Delivery).where(Delivery.status.in_(DEAD))
     if ids is not None:
         query = query.where(Delivery.id.in_(ids))
     requeued = session.scalars(
@@ -73,7 +76,7 @@ def queue_counts(session: Session) -> dict[str, int]:
 def prune_delivery_log(session: Session, cutoff: datetime) -> int:
     """Deletes finished deliveries created before `cutoff`; returns how many."""
     # Folded events go with their digest or summary; a dead letter stays until it is retried or pruned.
-    finished = (DeliveryStatus.SENT, DeliveryStatus.FOLDED, DeliveryStatus.FAILED)
+    finished = (DeliveryStatus.SENT, DeliveryStatus.FOLDED, *DEAD)
     old_parents = select(Delivery.id).where(Delivery.status.in_(finished), Delivery.created_at < cutoff)
     return session.execute(  # type: ignore[attr-defined, no-any-return]
         delete(Delivery).where(

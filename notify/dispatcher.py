@@ -11,16 +11,20 @@ import logging
 import random
 import secrets
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 
 from sqlalchemy import Engine, and_, func, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from archive.db import Database
-from archive.lock import AdvisoryLock, JobInProgress, sqlite_sender_lock
+from archive.lock import AdvisoryLock, JobInProgress, job_lock
 from archive.models import ChangeEvent, Version, utcnow
 from notify.channels import Channels, build_channels
 from notify.content import Content, delivery_content, newest_first
@@ -64,6 +68,10 @@ class SenderPresence:
             self.key = secrets.randbits(62) or 1
             self._lock = AdvisoryLock(engine, self.key)
             self._lock.acquire()
+
+    def alive(self) -> bool:
+        """False once the lock that shows it was lost with its connection (the database restarted, say)."""
+        return self._lock is None or self._lock.still_held()
 
     def close(self) -> None:
         if self._lock is not None:
@@ -121,6 +129,9 @@ class Dispatcher:
         self._stopping = threading.Event()
         self._presence: SenderPresence | None = None
         self._presence_lock = threading.Lock()
+        # SQLite: the one-sender lock, held while any pass of this process runs, and how many do.
+        self._sole_sender = ExitStack()
+        self._passes = 0
         # Passes may overlap in the service (a scheduled one, one after a poll): within this process a channel is
         # sent by one pass at a time, so that its messages go out in order and one at most is in flight at a kill.
         self._channel_locks = {name: threading.Lock() for name in self.channels.working}
@@ -143,20 +154,45 @@ class Dispatcher:
             self._presence = None
 
     def presence(self) -> SenderPresence:
+        """This sender's presence, taken (or taken again, when it was lost) before any claim: other senders must
+        see it alive."""
         with self._presence_lock:  # passes may start in two threads of the service at once
+            if self._presence is not None and not self._presence.alive():
+                log.warning("this sender's presence lock was lost with its connection: taking a new one")
+                self._presence.close()
+                self._presence = None
             if self._presence is None:
                 self._presence = SenderPresence(self.db.engine)
             return self._presence
 
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """Held by each pass. On SQLite one process sends at a time (JobInProgress otherwise), and the passes of
+        this one share its sender lock: the first to take it takes back what a stopped process left sending."""
+        self.presence()
+        with self._presence_lock:
+            if self._passes == 0 and self.db.engine.dialect.name != "postgresql":
+                self._sole_sender.enter_context(job_lock(
+                    self.db.engine, "deliver", JobInProgress("another korus-watch process is sending from this archive")
+                ))
+                self._take_back_abandoned()
+            self._passes += 1
+        try:
+            yield
+        finally:
+            with self._presence_lock:
+                self._passes -= 1
+                if self._passes == 0:
+                    self._sole_sender.close()
+
     # -- the pass over every channel ----------------------------------------------------------------
 
-    def deliver(self) -> DeliveryReport:
-        """Sends every due delivery; channels run side by side, so a slow server holds up no other channel."""
+    def deliver(self, time_limit: float | None = None) -> DeliveryReport:
+        """Sends every due delivery; channels run side by side, so a slow server holds up no other channel.
+        `time_limit`: claim nothing more after this many seconds, and leave the rest to the next pass."""
+        deadline = None if time_limit is None else time.monotonic() + time_limit
         report = DeliveryReport(errors=[*self.channels.broken.values()])
-        self.presence()  # taken before any claim: other senders must see this one alive
-        with sqlite_sender_lock(self.db.engine) as sole_sender:
-            if sole_sender:
-                self._take_back_abandoned()
+        with self.sending():
             self._settle_reconfigured(report)
             due = self._channels_with_due_work()
             for name in sorted(due & set(self.channels.broken)):
@@ -164,15 +200,20 @@ class Dispatcher:
             names = sorted(due & set(self.channels.working))
             if names:
                 with ThreadPoolExecutor(max_workers=min(8, len(names)), thread_name_prefix="deliver") as pool:
-                    for channel_report in pool.map(self._channel_pass, names):
+                    for channel_report in pool.map(partial(self._channel_pass, deadline=deadline), names):
                         report.add(channel_report)
         return report
 
-    def _channel_pass(self, name: str) -> DeliveryReport:
-        with self._channel_locks[name]:
-            return self._send_channel(name)
+    def _channel_pass(self, name: str, deadline: float | None) -> DeliveryReport:
+        lock = self._channel_locks[name]
+        if not lock.acquire(blocking=False):
+            return DeliveryReport()  # another pass of this process is sending the channel's messages, in order
+        try:
+            return self._send_channel(name, deadline)
+        finally:
+            lock.release()
 
-    def _send_channel(self, name: str) -> DeliveryReport:
+    def _send_channel(self, name: str, deadline: float | None) -> DeliveryReport:
         report = DeliveryReport()
         channel_format = self.channels.working[name]
         # A pass ends with the deliveries that existed when it began: a crawl queueing more cannot keep it going,
@@ -183,7 +224,8 @@ class Dispatcher:
         else:
             with self.db.sessions() as session:
                 last_id = newest_delivery_id(session)
-        while not self._stopping.is_set() and (claim := self._claim(name, up_to=last_id)) is not None:
+        while (not self._stopping.is_set() and (deadline is None or time.monotonic() < deadline)
+               and (claim := self._claim(name, up_to=last_id)) is not None):
             error = self.send(channel_format, claim, report)
             if error is not None and (error.unreachable or error.retry_after is not None):
                 break  # the channel's other messages would meet the same dead server or limit: next pass
@@ -331,6 +373,14 @@ class Dispatcher:
                         report: DeliveryReport) -> None:
         notify = self.settings.notify
         owed = {"owed_to": error.owed_to} if error.owed_to else {}
+        if error.outcome_unknown and not self.channels.working[channel].channel.deduplicates:
+            self._record(delivery_id, attempt, status=DeliveryStatus.UNKNOWN, last_error=str(error))
+            report.failed += 1
+            report.errors.append(f"delivery {delivery_id}: {error}")
+            log.error("delivery %d to channel %s: %s; not sent again, as the channel does not drop repeats "
+                      "(deduplicates = false); `korus-watch retry %d` sends it again", delivery_id, channel, error,
+                      delivery_id)
+            return
         if not error.temporary or attempt >= notify.max_attempts:
             self._record(delivery_id, attempt, status=DeliveryStatus.FAILED, last_error=str(error), **owed)
             report.failed += 1
@@ -385,7 +435,7 @@ class Dispatcher:
             digest_id = digest.id
         report = DeliveryReport()
         try:
-            with sqlite_sender_lock(self.db.engine):
+            with self.sending():
                 if (claim := self._claim(name, digest_id)) is not None:
                     self.send(channel_format, claim, report)
         except JobInProgress:

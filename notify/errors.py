@@ -11,9 +11,11 @@ class DeliveryError(Exception):
     """A send that failed. Temporary failures are retried; a permanent one is dead-lettered at once."""
 
     def __init__(self, message: str, *, temporary: bool, retry_after: float | None = None,
-                 unreachable: bool = False, owed_to: list[str] | None = None) -> None:
+                 unreachable: bool = False, owed_to: list[str] | None = None, outcome_unknown: bool = False) -> None:
         super().__init__(message)
         self.temporary = temporary
+        # The request went out and no answer came: the receiver may have taken it.
+        self.outcome_unknown = outcome_unknown
         self.retry_after = retry_after
         # The server could not be reached at all: the channel's other messages would only wait for the same timeout.
         self.unreachable = unreachable

@@ -35,10 +35,13 @@ def retry_after_seconds(value: str | None) -> float | None:
 def _start_of_body(response: httpx.Response) -> str:
     """The first bytes of the answer, as text; the rest is never read (a 20 MB answer stays on the wire)."""
     start = b""
-    for chunk in response.iter_raw():
-        start += chunk
-        if len(start) >= _ANSWER_BYTES:
-            break
+    try:
+        for chunk in response.iter_raw():
+            start += chunk
+            if len(start) >= _ANSWER_BYTES:
+                break
+    except httpx.TransportError:
+        pass  # the status has arrived, and it is the answer; the text after it only illustrates it
     return start[:_ANSWER_BYTES].decode(response.encoding or "utf-8", "replace")
 
 
@@ -54,9 +57,12 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], w
                      **headers},
         ) as response:
             start = _start_of_body(response)
+    except httpx.ConnectTimeout:
+        raise DeliveryError(f"{where}: cannot connect within the timeout", temporary=True, unreachable=True) from None
     except httpx.TimeoutException:
-        # It may have arrived: the resend carries the same idempotency key.
-        raise DeliveryError(f"{where}: no answer within the timeout", temporary=True, unreachable=True) from None
+        # Sent, unanswered: it may have arrived. A resend carries the same idempotency key.
+        raise DeliveryError(f"{where}: no answer within the timeout (outcome unknown)", temporary=True,
+                            unreachable=True, outcome_unknown=True) from None
     except httpx.TransportError as exc:
         raise DeliveryError(f"{where}: cannot connect: {type(exc).__name__}", temporary=True,
                             unreachable=True) from None

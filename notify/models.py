@@ -27,6 +27,9 @@ class DeliveryStatus(enum.StrEnum):
     SENT = "sent"
     # Dead-lettered: out of attempts, or refused for good; `korus-watch retry` queues it again.
     FAILED = "failed"
+    # Sent, but no answer came: the receiver may have it. Not sent again unless its channel drops repeats (by the
+    # Idempotency-Key); `korus-watch retry` queues it again.
+    UNKNOWN = "unknown"
     # Sent as part of a digest or summary (its parent).
     FOLDED = "folded"
 

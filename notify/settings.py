@@ -56,6 +56,9 @@ class ChannelSettings(Section):
     events: list[EventKind] = Field(default_factory=lambda: list(EventKind))
     # Admin channels also get one alert when the archive's health breaks (a redesign, the site down) and mends.
     admin: bool = False
+    # The receiver drops a message whose Idempotency-Key it has seen: a send that got no answer may then be repeated.
+    # Otherwise such a send is not repeated (it may have arrived), and waits for `korus-watch retry`.
+    deduplicates: bool = False
     max_per_hour: int = Field(default=20, ge=2)
     # A webhook on a link-local address (169.254.0.0/16, fe80::/10) or a cloud metadata endpoint is refused unless
     # this is set: such a URL is far more often a mistake, or an attempt to read the host's credentials.

@@ -16,7 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from archive.db import Database
+from archive.db import Database, DatabaseFault, lasting_failure
 from archive.models import CrawlRun, EventKind, utcnow
 from archive.queries import last_successful_crawl, open_problem_count
 from notify.deliveries import counts_by_channel, last_sent_by_channel
@@ -46,30 +46,42 @@ class ArchiveFigures:
 
 
 class DatabaseState:
-    """Whether the database answers; an outage is logged once when it starts and once when it ends."""
+    """Whether the database answers and takes writes; an outage is logged once when it starts and once when it
+    ends."""
 
     def __init__(self, database: str) -> None:
         self.database = database
-        self.problem: str | None = None
+        self.fault: DatabaseFault | None = None
 
     @property
     def reachable(self) -> bool:
-        return self.problem is None
+        return self.fault is None or not self.fault.unreachable
 
-    def failed(self, error: BaseException) -> None:
-        if self.problem is None:
-            log.error("database %s unreachable: %s; retrying", self.database, _one_line(error))
-        self.problem = _one_line(error)
+    @property
+    def problem(self) -> str | None:
+        return None if self.fault is None else self.problem_of(self.fault)
+
+    def failed(self, fault: DatabaseFault) -> None:
+        if self.fault is None:
+            log.error("%s (%s); retrying", self.problem_of(fault), self.database)
+        self.fault = fault
 
     def answered(self) -> None:
-        if self.problem is not None:
-            log.info("database %s reachable again", self.database)
-        self.problem = None
+        """A read succeeded: the database is back, though it may still refuse writes."""
+        if self.fault is not None and self.fault.unreachable:
+            self._mended()
 
+    def wrote(self) -> None:
+        if self.fault is not None:
+            self._mended()
 
-def _one_line(error: BaseException) -> str:
-    text = str(getattr(error, "orig", None) or error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"
+    def _mended(self) -> None:
+        log.info("database %s answers again", self.database)
+        self.fault = None
+
+    @staticmethod
+    def problem_of(fault: DatabaseFault) -> str:
+        return f"database {'unreachable' if fault.unreachable else 'refuses writes'}: {fault.reason}"
 
 
 class HealthSource:
@@ -95,7 +107,10 @@ class HealthSource:
                     last_sent=last_sent_by_channel(session),
                 )
         except SQLAlchemyError as error:
-            self.database.failed(error)
+            fault = lasting_failure(error)
+            if fault is None:
+                raise
+            self.database.failed(fault)
             return
         self.database.answered()
         self.figures = figures
@@ -115,8 +130,8 @@ class HealthSource:
             "stale_after_seconds": self.stale_after.total_seconds(),
             "database": self.database.database,
         }
-        if not self.database.reachable:
-            return Verdict(False, f"database unreachable: {self.database.problem}", details)
+        if self.database.problem is not None:
+            return Verdict(False, self.database.problem, details)
         if role == "leader" and not self.scheduler_running:
             return Verdict(False, "the scheduler is not running", details)
         if last_success is not None and now - last_success <= self.stale_after:

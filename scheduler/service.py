@@ -22,13 +22,15 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from scrapy.utils.reactor import install_reactor
+from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
-    from archive.db import Database
-    from archive.recorder import ChangeListener
+    from archive.db import Database, DatabaseFault
+    from archive.listener import ChangeListener
     from archive.relevance import Topic
     from crawler.settings import CrawlSettings
     from notify.dispatcher import Dispatcher
@@ -50,6 +52,11 @@ def run_service(build: Callable[[], Service]) -> int:
     until SIGTERM or SIGINT; returns the exit status."""
     install_reactor(ASYNCIO_REACTOR)
     from twisted.internet import reactor as installed
+
+    # A job still running when its next run falls due is logged in the service's words (Service._job_skipped).
+    logging.getLogger("apscheduler.scheduler").addFilter(
+        lambda record: "maximum number of running instances reached" not in record.getMessage()
+    )
 
     reactor = cast(Any, installed)
     service = build()
@@ -111,6 +118,8 @@ class Service:
         self._stop = asyncio.Event()
         self._signals = 0
         self._crawler: Any = None
+        # A refusal of writes not yet recorded in the archive (it refused that too).
+        self._unrecorded_fault: DatabaseFault | None = None
         self._active: set[asyncio.Task[Any]] = set()
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -172,8 +181,6 @@ class Service:
             await asyncio.to_thread(self.health.refresh)
 
     async def _lead_or_stand_by(self) -> None:
-        from sqlalchemy.exc import SQLAlchemyError
-
         check = self.settings.leader_check_seconds
         sweep = self.settings.delivery_sweep_seconds
         last_sweep = 0.0
@@ -188,7 +195,7 @@ class Service:
                 failures = 0
             except SQLAlchemyError as error:
                 # The database is down: this instance waits, and leads again when it answers.
-                self.health.database.failed(error)
+                self._database_failed(error)
                 if self.leading:
                     self._stand_by()
                 failures += 1
@@ -253,6 +260,7 @@ class Service:
         jobs = wanted_jobs(self.crawl, self.settings, digests)
         first = first_runs(jobs, records, datetime.now(UTC))
         if not self.scheduler.running:
+            self.scheduler.add_listener(self._job_skipped, EVENT_JOB_MAX_INSTANCES)
             self.scheduler.start(paused=True)
         self.scheduler.remove_all_jobs()
         work: dict[str, Callable[[], Awaitable[None]]] = {"poll": self.poll, "deliver": self.deliver,
@@ -275,6 +283,10 @@ class Service:
         with self.db.sessions.begin() as session:
             for job_id, next_run_at in next_runs.items():
                 record_job_run(session, job_id, ran_at=None, next_run_at=next_run_at)
+
+    def _job_skipped(self, event: JobSubmissionEvent) -> None:
+        log.warning("%s skipped at %s: the previous %s is still running", event.job_id,
+                    event.scheduled_run_times[0].isoformat(timespec="seconds"), event.job_id)
 
     def _stand_by(self) -> None:
         self.leading = self.health.leading = False
@@ -307,14 +319,17 @@ class Service:
         self._track(self.deliver())
 
     async def _poll(self) -> None:
-        from sqlalchemy.exc import SQLAlchemyError
-
         from archive.lock import CrawlInProgress, crawl_lock
         from crawler.planning import prepare_recorder
         from crawler.run import ArchiveCrawl
 
         try:
             async with self._held_off_loop(crawl_lock(self.db.engine)):
+                if self._unrecorded_fault is not None:
+                    fault, self._unrecorded_fault = self._unrecorded_fault, None
+                    if await self._off_loop(self._record_fault, fault) is None:
+                        return  # still refused: the poll waits for the archive
+                    self.health.database.wrote()
                 full = await self._off_loop(self._full_crawl_due)
                 recorder = None if full is None else await self._off_loop(
                     partial(prepare_recorder, self.db, self.crawl, self.topics, self.listener, full=full)
@@ -332,7 +347,7 @@ class Service:
             log.warning("poll skipped: %s", exc)
             return
         except SQLAlchemyError as error:  # the crawl lock could not be taken or given back
-            self.health.database.failed(error)
+            self._database_failed(error)
             return
         if run is None:
             return
@@ -378,7 +393,7 @@ class Service:
         from archive.lock import JobInProgress
 
         try:
-            report = self.dispatcher.deliver()
+            report = self.dispatcher.deliver(time_limit=self.settings.delivery_pass_seconds)
         except JobInProgress:
             log.debug("another delivery pass is running; this one is skipped")
             return
@@ -409,17 +424,43 @@ class Service:
     # -- off the event loop -------------------------------------------------------------------------
 
     async def _off_loop(self, function: Callable[..., Result], *args: Any) -> Result | None:
-        """Runs database work on a thread; a database that does not answer is logged (once) and the work is left
-        for the next time it is due (None)."""
-        from sqlalchemy.exc import SQLAlchemyError
+        """Runs database work on a thread. A database that does not answer, or refuses writes, is logged (once) and
+        the work is left for the next time it is due (None); a refusal is also recorded as a health problem as soon
+        as the archive takes writes again."""
+        from archive.db import ArchiveUnwritable, DatabaseFault, lasting_failure
 
         try:
             result = await asyncio.to_thread(function, *args)
         except SQLAlchemyError as error:
-            self.health.database.failed(error)
-            return None
-        self.health.database.answered()
-        return result
+            fault = lasting_failure(error)
+            if fault is None:
+                raise  # a fault of this one piece of work, not of the database: the job's error is logged
+        except ArchiveUnwritable as error:
+            fault = DatabaseFault(False, str(error))
+        else:
+            self.health.database.answered()
+            return result
+        self.health.database.failed(fault)
+        if not fault.unreachable:
+            self._unrecorded_fault = fault
+        return None
+
+    def _database_failed(self, error: SQLAlchemyError) -> None:
+        from archive.db import DatabaseFault, lasting_failure
+
+        self.health.database.failed(lasting_failure(error) or DatabaseFault(True, " ".join(str(error).split())[:300]))
+
+    def _record_fault(self, fault: DatabaseFault) -> bool:
+        """The archive took no writes for a while: now that it may, the health problem and its alert."""
+        from archive.guard import Finding
+        from archive.health import record_findings
+        from archive.models import HealthKind
+
+        finding = Finding(HealthKind.ARCHIVE_UNWRITABLE,
+                          f"the archive could not be written ({fault.reason}): polls and deliveries waited")
+        with self.db.sessions.begin() as session:
+            record_findings(session, [finding], None, self.listener, resolve_others=False)
+        return True
 
     @asynccontextmanager
     async def _held_off_loop(self, lock: AbstractContextManager[None]) -> AsyncIterator[None]:

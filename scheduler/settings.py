@@ -13,6 +13,9 @@ class ServiceSettings(Section):
     retention_days: int = Field(default=90, ge=1)
     # How often due retries and queued digests are looked for between polls.
     delivery_sweep_seconds: float = Field(default=60.0, gt=0)
+    # A delivery pass claims nothing more after this long; the rest goes in the next pass, so that a slow, failing
+    # channel cannot keep the pass (and the passes after it) running.
+    delivery_pass_seconds: float = Field(default=60.0, gt=0)
     # Each poll starts up to this much later than its interval says, so that instances and sites are not hit
     # in lockstep.
     poll_jitter_seconds: float = Field(default=30.0, ge=0)

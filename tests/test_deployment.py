@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -26,9 +27,10 @@ def test_the_wheel_the_image_installs_carries_templates_and_migrations(tmp_path:
                     "--wheel-dir", str(tmp_path), str(REPO)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("korus_watch-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped_templates = {name for name in names if name.startswith("notify/templates/")}
-    source_templates = {str(p.relative_to(REPO)) for p in (REPO / "notify" / "templates").rglob("*") if p.is_file()}
-    assert source_templates and shipped_templates == source_templates
+    for package_data in ("notify/templates", "web/templates", "web/static"):
+        shipped = {name for name in names if name.startswith(f"{package_data}/")}
+        source = {str(p.relative_to(REPO)) for p in (REPO / package_data).rglob("*") if p.is_file()}
+        assert source and shipped == source, package_data
     migrations = {str(p.relative_to(REPO)) for p in (REPO / "archive" / "migrations").rglob("*.py")}
     assert migrations <= names
     assert {"scheduler/service.py", "crawler/spiders/press_office.py", "korus_watch/cli.py"} <= names
@@ -38,5 +40,8 @@ def test_the_image_checks_health_where_the_service_listens() -> None:
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert "KORUS_WATCH_HTTP__PORT=8787" in dockerfile and "http://127.0.0.1:8787/healthz" in dockerfile
     assert "USER korus-watch" in dockerfile
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    for package in (pattern.rstrip("*") for pattern in packages["find"]["include"]):
+        assert f"COPY {package} {package}\n" in dockerfile, f"the image is built without {package}/"
     compose = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
     assert '"127.0.0.1:8787:8787"' in compose

@@ -277,20 +277,6 @@ def test_a_refusal_for_good_is_dead_lettered_at_once(db: Database, receiver: Web
     assert receiver.url("/google-chat") not in " ".join(report.errors)  # the webhook URL is a secret
 
 
-def test_a_timed_out_webhook_is_resent_with_the_same_idempotency_key(db: Database,
-                                                                      receiver: WebhookReceiver) -> None:
-    config = settings(channel_toml(name="hook", type="webhook", url=receiver.url("/generic"), events=["new"]),
-                      notify="timeout_seconds = 0.5\n")
-    with_events(db, config)
-    receiver.script("/generic", Reply.slow(1.5))
-    dispatcher = Dispatcher(db, config.notifier())
-    assert dispatcher.deliver().retrying == 1
-    time.sleep(0.5)
-    assert dispatcher.deliver().sent == 1
-    first, second = receiver.requests("/generic")
-    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
-
-
 def test_smtp_faults_are_retried_and_a_refused_login_is_final(db: Database) -> None:
     with SmtpServer(username="watch", password="right") as server:
         config = settings(channel_toml(name="mail", type="email", to=["a@example.org"]), smtp=server,
@@ -561,6 +547,35 @@ def test_a_recovery_replaces_a_problem_alert_still_waiting_to_be_sent(db: Databa
     received = [r for r in receiver.requests("/slack") if r.status == 200]
     assert len(received) == 1 and "recovered: redesign" in received[0].body.decode()
     assert sorted(d.status.value for d in deliveries(db)) == ["folded", "sent"]
+
+
+@pytest.mark.parametrize("deduplicates", [False, True])
+def test_a_send_answered_after_the_timeout_is_of_unknown_outcome_and_repeated_only_to_a_deduplicating_channel(
+    db: Database, receiver: WebhookReceiver, deduplicates: bool
+) -> None:
+    config = settings(channel_toml(name="ingest", type="webhook", url=receiver.url("/hook"), events=["new"],
+                                   deduplicates=deduplicates),
+                      notify="timeout_seconds = 0.5\nbackoff_seconds = 0.01\nmax_backoff_seconds = 0.01")
+    press = Press(db, config)
+    press.crawl(seed_statement())  # the baseline
+    press.crawl(statement("late-answer", "KORUS statement answered late"))
+    receiver.script("/hook", Reply(delay=1.5), Reply(delay=1.5))
+    first = Dispatcher(db, config.notifier()).deliver()
+    assert receiver.wait_for(1, "/hook")
+    (delivery,) = deliveries(db)
+    time.sleep(0.05)
+    second = Dispatcher(db, config.notifier()).deliver()
+    if deduplicates:
+        assert (first.retrying, second.retrying) == (1, 1)
+        sends = receiver.wait_for(2, "/hook")
+        assert len({request.headers["Idempotency-Key"] for request in sends}) == 1
+    else:
+        # The receiver took the request and answered too late: it is not sent again, and says why.
+        assert (first.failed, second.sent + second.retrying + second.failed) == (1, 0)
+        (delivery,) = deliveries(db)
+        assert delivery.status == DeliveryStatus.UNKNOWN and delivery.attempts == 1
+        assert "outcome unknown" in (delivery.last_error or "")
+        assert len(receiver.requests("/hook")) == 1
 
 
 # The override of the issue's report: with Jinja2's defaults it ran `id` and posted its output to Slack.

@@ -130,7 +130,8 @@ def test_jobs_missed_during_downtime_fire_once_each_spread_out(db: Database) -> 
         assert all(gap >= timedelta(seconds=START_SPREAD_SECONDS - 1) for gap in gaps)
         scheduler = scheduled(jobs, first)
         try:
-            clock.move_to(restart + timedelta(minutes=1))
+            # Past every overdue run (seconds apart), before any job's next interval.
+            clock.move_to(restart + timedelta(seconds=40))
             scheduler.wakeup()
             wait_fired(4)
             settle()

@@ -4,87 +4,24 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from archive.db import Database
 from archive.models import CrawlRun, RunStatus, Statement
 from notify.models import Delivery, DeliveryStatus
-from tests.conftest import REPO, KorusWatch
+from tests.conftest import KorusWatch
 from tests.mirror import MirrorServer, MirrorSite
 from tests.notify_support import channel_toml
 from tests.servers import Reply, WebhookReceiver
+from tests.serving import Serve
 
 SECRET_PATH = "/slack/T0/B0/service-secret-part"
 INTERVAL_SECONDS = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Serve:
-    """One `korus-watch serve` process, its log lines collected as they come."""
-
-    korus_watch: KorusWatch
-    port: int = field(default_factory=free_port)
-    lines: list[str] = field(default_factory=list)
-    process: subprocess.Popen[str] | None = None
-
-    def start(self) -> Serve:
-        env = {**self.korus_watch.env, "KORUS_WATCH_HTTP__PORT": str(self.port)}
-        self.process = subprocess.Popen([sys.executable, "-m", "korus_watch", "serve"], cwd=REPO, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-        self.wait_until(lambda: self.health() is not None, "the health endpoint to answer")
-        return self
-
-    def _read(self) -> None:
-        assert self.process is not None and self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    def health(self) -> tuple[int, dict[str, object]] | None:
-        try:
-            response = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
-        except httpx.TransportError:
-            return None
-        return response.status_code, response.json()
-
-    def metrics(self) -> str:
-        return httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=2).text
-
-    def wait_until(self, condition: Callable[[], object], what: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(f"serve exited {self.process.returncode} waiting for {what}:\n" + self.log())
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}:\n" + self.log())
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        assert self.process is not None
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=timeout)
-
-    def log(self) -> str:
-        return "\n".join(self.lines[-60:])
 
 
 @pytest.fixture
@@ -298,7 +235,8 @@ def test_a_crawl_past_its_timeout_is_stopped_and_recorded_as_failed(korus_watch:
     korus_watch.env.update(KORUS_WATCH_CRAWL__TIMEOUT_MINUTES="0.05", KORUS_WATCH_CRAWL__TIMEOUT_SECONDS="10")
     started = time.monotonic()
     result = korus_watch.run("crawl", "--full", check=False)
-    assert time.monotonic() - started < 15
+    # Stopped well before the half minute the whole crawl takes (with room for a process start on a busy machine).
+    assert time.monotonic() - started < 25
     assert result.returncode == 1
     last = runs(db)[-1]
     assert last.status == RunStatus.FAILED and "timeout_minutes" in (last.message or "")

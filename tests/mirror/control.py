@@ -1,4 +1,7 @@
-"""The control API: a MirrorSite mutation named in a URL, its arguments as JSON (for a mirror in another process)."""
+"""The control API: a MirrorSite mutation named in a URL, its arguments as JSON (for a mirror in another process).
+
+The server itself answers the rest: GET /_mirror/statements, /_mirror/requests and /_mirror/timing?window=1 (the
+request log's peaks), POST /_mirror/clear_log and /_mirror/latency {"seconds": 0.15}."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from tests.mirror.site import MirrorSite, MirrorStatement
 # Mutations whose JSON arguments are exactly their keyword arguments.
 _PLAIN = frozenset({
     "edit", "remove", "restore", "set_chrome", "set_banner", "redesign", "set_landing_style",
-    "fault", "hang", "redirect", "clear_override",
+    "fault", "hang", "redirect", "clear_override", "overload", "rate_limit", "clear_overload",
 })
 
 

@@ -1,0 +1,288 @@
+"""Faults that must lose no alert and flood none, each reproduced with real processes: killed baselines, a full
+disk, the database going away under the service, and a slow failing channel."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from archive.db import Database
+from archive.models import ChangeEvent, CrawlRun, EventKind, Statement
+from notify.models import Delivery
+from tests import diskfull, pgcluster
+from tests.conftest import KorusWatch
+from tests.diskfull import TmpfsDisk
+from tests.mirror import MirrorServer, MirrorSite, generated_site
+from tests.notify_support import channel_toml
+from tests.pgcluster import PostgresCluster
+from tests.servers import Reply, WebhookReceiver
+from tests.serving import Serve
+
+small_disk = diskfull.small_disk
+private_postgres = pgcluster.private_postgres
+
+KORUS_PARAGRAPHS = ["Washington, DC – The KORUS Joint Committee met today on the U.S.-Korea Free Trade Agreement."]
+
+
+def statement_count(db: Database) -> int:
+    with db.sessions() as session:
+        return session.scalar(select(func.count(Statement.id))) or 0
+
+
+def kill_crawl_when(korus_watch: KorusWatch, condition: Callable[[], bool], what: str) -> None:
+    """Starts `korus-watch crawl` and SIGKILLs it as soon as `condition` holds."""
+    crawl = subprocess.Popen([sys.executable, "-m", "korus_watch", "crawl"], cwd=korus_watch.config.parent,
+                             env=korus_watch.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not condition():
+            assert crawl.poll() is None, f"the crawl ended (status {crawl.returncode}) before {what}"
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.02)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=10)
+    finally:
+        crawl.kill()
+
+
+@pytest.fixture
+def site() -> MirrorSite:
+    return generated_site(240, seed=7)
+
+
+def test_baselines_killed_at_several_points_leave_an_archive_that_announces_the_next_new_statement(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
+    korus_watch.config.write_text(
+        korus_watch.config.read_text(encoding="utf-8") + channel_toml(name="team", type="webhook",
+                                                                      url="http://127.0.0.1:9/hook"),
+        encoding="utf-8",
+    )
+    total = len(site.statements)
+    kill_crawl_when(korus_watch, lambda: statement_count(db) >= 30, "30 statements archived")
+    kill_crawl_when(korus_watch, lambda: statement_count(db) >= 150, "150 statements archived")
+    # The last kill comes once everything is archived: one statement page hangs, so the crawl cannot end.
+    stuck = site.statements[0]
+    site.hang(stuck.path, 60)
+    kill_crawl_when(korus_watch, lambda: statement_count(db) >= total - 1, "every other statement archived")
+    site.clear_override(stuck.path)
+
+    finished = korus_watch.run("crawl")
+    assert "succeeded (baseline)" in finished.stdout
+    with db.sessions() as session:
+        assert [r.status.value for r in session.scalars(select(CrawlRun).order_by(CrawlRun.id))] == [
+            "interrupted", "interrupted", "interrupted", "succeeded"]
+        assert session.scalar(select(func.count(ChangeEvent.id))) == 0
+
+    site.new_statement(title="USTR Statement on the KORUS Joint Committee", paragraphs=KORUS_PARAGRAPHS,
+                       published=date(2026, 12, 1))
+    routine = korus_watch.run("crawl")
+    assert "(baseline)" not in routine.stdout and "new 1," in routine.stdout
+    with db.sessions() as session:
+        (event,) = session.scalars(select(ChangeEvent)).all()
+        assert event.kind == EventKind.NEW and event.statement.title == "USTR Statement on the KORUS Joint Committee"
+        (delivery,) = session.scalars(select(Delivery)).all()
+        assert (delivery.channel, delivery.event_id) == ("team", event.id)
+    assert statement_count(db) == total + 1
+
+
+def health_deliveries(db: Database) -> list[tuple[str, bool]]:
+    with db.sessions() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.health_problem_id.is_not(None)).order_by(Delivery.id))
+        return [(delivery.health_problem.kind.value, delivery.health_resolved) for delivery in rows]
+
+
+def test_a_full_disk_stops_the_crawl_at_once_and_floods_no_false_new_events(
+    korus_watch: KorusWatch, site: MirrorSite, small_disk: TmpfsDisk
+) -> None:
+    database = small_disk.mountpoint / "archive.sqlite3"
+    korus_watch.env["KORUS_WATCH_DATABASE__URL"] = f"sqlite:///{database}"
+    for index in range(400):  # about 2.5 MB of statements more: the 3 MB disk cannot hold the baseline
+        site.new_statement(title=f"Statement on trade policy {index}", paragraphs=[f"Paragraph {index}. " * 400],
+                           published=date(2025, 1 + index % 12, 1 + index % 28))
+    first = korus_watch.run("crawl", check=False)
+    assert first.returncode == 1
+    # Stopped at the first lasting failure, said once, not page by page; a disk this full takes not even the run's
+    # end, and the command says so in one line.
+    assert first.stderr.count("level=error logger=crawler.pipelines") == 1, first.stderr
+    assert "Error: the crawl stopped: the archive cannot be written (the disk is full" in first.stderr
+    assert "Traceback" not in first.stderr
+    db = Database(f"sqlite:///{database}")
+    try:
+        stored = statement_count(db)
+        assert 0 < stored < len(site.statements)
+
+        small_disk.grow("64m")
+        second = korus_watch.run("crawl")
+        # Still a baseline: nothing stored before the disk filled is announced as new.
+        assert "succeeded (baseline)" in second.stdout
+        assert statement_count(db) == len(site.statements)
+        with db.sessions() as session:
+            assert session.scalar(select(func.count(ChangeEvent.id))) == 0
+            assert [r.status.value for r in session.scalars(select(CrawlRun).order_by(CrawlRun.id))] == [
+                "interrupted", "succeeded"]
+        assert "health: ok" in korus_watch.run("status").stdout
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as server:
+        yield server
+
+
+@pytest.fixture
+def served_on_private_postgres(private_postgres: PostgresCluster, mirror: MirrorServer, receiver: WebhookReceiver,
+                               tmp_path: Path) -> Iterator[Callable[[], Serve]]:
+    """`serve` on a PostgreSQL cluster of the test's own, polling every 3 s, with an instant channel and an admin
+    channel on the webhook receiver."""
+    config = tmp_path / "korus-watch.toml"
+    config.write_text(
+        "[crawl]\nautothrottle = false\ntimeout_seconds = 5\nretry_times = 1\nguard_min_pages = 5\n"
+        f"interval_minutes = {3 / 60}\n"
+        "[service]\npoll_jitter_seconds = 0\ndelivery_sweep_seconds = 1\nleader_check_seconds = 1\n"
+        "shutdown_grace_seconds = 10\n"
+        "[notify]\ntimeout_seconds = 2\nbackoff_seconds = 0.5\nsite_down_alert_minutes = 0\n"
+        + channel_toml(name="team", type="webhook", url=receiver.url("/team"), max_per_hour=1000)
+        + channel_toml(name="admins", type="webhook", url=receiver.url("/admins"), admin=True, events=[]),
+        encoding="utf-8",
+    )
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("KORUS_WATCH_")},
+           "KORUS_WATCH_CONFIG": str(config), "KORUS_WATCH_DATABASE__URL": private_postgres.url,
+           "KORUS_WATCH_CRAWL__BASE_URL": mirror.base_url}
+    started: list[Serve] = []
+
+    def start() -> Serve:
+        started.append(Serve(KorusWatch(config=config, env=env)).start())
+        return started[-1]
+
+    yield start
+    for instance in started:
+        if instance.process is not None and instance.process.poll() is None:
+            instance.process.kill()
+            instance.process.wait()
+
+
+def posted(receiver: WebhookReceiver, path: str) -> list[object]:
+    return [request.json for request in receiver.requests(path)]
+
+
+def test_serve_lives_through_a_postgresql_outage_and_resumes_without_a_restart(
+    served_on_private_postgres: Callable[[], Serve], private_postgres: PostgresCluster, site: MirrorSite,
+    receiver: WebhookReceiver,
+) -> None:
+    service = served_on_private_postgres()
+    service.wait_until(lambda: "crawl run 1 succeeded" in service.log(), "the baseline poll")
+
+    site.new_statement(title="USTR Statement on the KORUS Joint Committee", paragraphs=KORUS_PARAGRAPHS,
+                       published=date(2026, 12, 1))
+    private_postgres.crash()
+    service.wait_until(lambda: (service.health() or (200, {}))[0] == 503, "/healthz to report the outage", 30)
+    _, health = service.health() or (0, {})
+    assert "database unreachable" in str(health["reason"])
+    assert health["database"] == f"postgresql+psycopg://postgres@127.0.0.1:{private_postgres.port}/postgres"
+    assert "korus_watch_database_up 0.0" in service.metrics()
+    time.sleep(8)  # several polls, leader checks and delivery sweeps fall due meanwhile
+    assert service.process is not None and service.process.poll() is None, service.log()
+
+    private_postgres.start()
+    service.wait_until(lambda: posted(receiver, "/team"), "the new statement's alert after the outage", 60)
+    service.wait_until(lambda: (service.health() or (0, {}))[0] == 200, "/healthz to recover", 30)
+    time.sleep(4)  # a later poll and sweep: nothing is sent twice
+    (alert,) = posted(receiver, "/team")
+    assert "KORUS Joint Committee" in json.dumps(alert)
+    outage_lines = [line for line in service.lines if "database unreachable" in line]
+    assert len(outage_lines) == 1, outage_lines
+    assert sum("answers again" in line for line in service.lines) == 1
+    assert service.stop() == 0
+
+
+def test_a_read_only_database_is_one_admin_alert_and_a_recovery_once_it_takes_writes(
+    served_on_private_postgres: Callable[[], Serve], private_postgres: PostgresCluster, site: MirrorSite,
+    receiver: WebhookReceiver,
+) -> None:
+    service = served_on_private_postgres()
+    service.wait_until(lambda: "crawl run 1 succeeded" in service.log(), "the baseline poll")
+
+    set_read_only(private_postgres, True)
+    site.new_statement(title="USTR Statement on the KORUS Joint Committee", paragraphs=KORUS_PARAGRAPHS,
+                       published=date(2026, 12, 1))
+    service.wait_until(lambda: "refuses writes" in str((service.health() or (0, {"reason": ""}))[1]["reason"]),
+                       "/healthz to report the refused writes", 30)
+    assert service.health()[0] == 503  # type: ignore[index]
+    time.sleep(5)
+    assert posted(receiver, "/team") == []
+
+    set_read_only(private_postgres, False)
+    service.wait_until(lambda: len(posted(receiver, "/admins")) >= 2, "the problem's alert and its recovery", 60)
+    service.wait_until(lambda: posted(receiver, "/team"), "the new statement's alert", 30)
+    time.sleep(4)
+    admins = [json.dumps(body) for body in posted(receiver, "/admins")]
+    assert len(admins) == 2 and all("archive_unwritable" in body for body in admins), admins
+    assert len(posted(receiver, "/team")) == 1
+    assert service.stop() == 0
+
+
+def set_read_only(cluster: PostgresCluster, read_only: bool) -> None:
+    """The whole database refuses (or takes) writes from now on, for sessions open and new."""
+    with psycopg.connect(cluster.url, autocommit=True) as admin:
+        admin.execute("SET default_transaction_read_only = off")
+        admin.execute(f"ALTER DATABASE postgres SET default_transaction_read_only = {'on' if read_only else 'off'}")
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE pid <> pg_backend_pid() AND datname = 'postgres'")
+
+
+def test_slow_failing_webhooks_never_hold_up_the_polls(
+    served_on_private_postgres: Callable[[], Serve], site: MirrorSite, receiver: WebhookReceiver,
+) -> None:
+    for path in ("/team",):
+        receiver.set_default(path, Reply(status=503, delay=1.5))
+    service = served_on_private_postgres()
+    service.wait_until(lambda: "crawl run 1 succeeded" in service.log(), "the baseline poll")
+    for n in range(4):
+        site.new_statement(title=f"KORUS Joint Committee statement {n}", paragraphs=KORUS_PARAGRAPHS,
+                           published=date(2026, 12, 1))
+    started = time.monotonic()
+    service.wait_until(lambda: sum("crawl run" in line and "succeeded" in line for line in service.lines) >= 6,
+                       "five more polls while the channel fails slowly", 40)
+    # Polls kept their 3 s schedule (a second or two late at most) while every send took 1.5 s and failed.
+    assert time.monotonic() - started <= 5 * 3 + 10
+    assert len(receiver.requests("/team")) >= 2
+    assert (service.health() or (0, {}))[0] == 200
+    assert service.stop() == 0
+
+
+def test_a_stalled_database_stalls_neither_the_health_endpoint_nor_the_running_crawl(
+    served_on_private_postgres: Callable[[], Serve], private_postgres: PostgresCluster, mirror: MirrorServer,
+) -> None:
+    mirror.latency = 0.1  # the baseline of 240 statements takes a few seconds at 8 requests in flight
+    service = served_on_private_postgres()
+    service.wait_until(lambda: "crawl run 1 started" in service.log(), "the baseline poll to start")
+    with psycopg.connect(private_postgres.url) as blocker:
+        # Every write of the crawl waits behind this lock for as long as the transaction holds it.
+        blocker.execute("LOCK TABLE statements IN ACCESS EXCLUSIVE MODE")
+        requests_before = len(mirror.request_log.entries())
+        answers = []
+        for _ in range(10):
+            asked = time.monotonic()
+            assert service.health() is not None
+            answers.append(time.monotonic() - asked)
+            time.sleep(0.4)
+        fetched_meanwhile = len(mirror.request_log.entries()) - requests_before
+        blocker.rollback()
+    assert max(answers) < 1.0, answers
+    assert fetched_meanwhile >= 10, "the crawl stopped fetching while the database was stalled"
+    service.wait_until(lambda: "crawl run 1 succeeded" in service.log(), "the baseline to finish", 60)
+    assert service.stop() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -13,14 +14,18 @@ from pathlib import Path
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from archive.unavailable import explain, missing_folder, read_only, unparseable_url, unsupported_url
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _UNIT_OF_WORK = "korus_watch_unit_of_work"
+# The drivers korus-watch installs: SQLite's, in Python, and psycopg 3.
+_SHIPPED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
 # The module-level identifiers of an Alembic script, e.g. `down_revision: str | None = '0001'`.
 _REVISION_LINE = re.compile(
     r"^(revision|down_revision|branch_labels|depends_on)\b[^=\n]*=(.*)$", re.MULTILINE
@@ -75,17 +80,38 @@ def lasting_failure(error: SQLAlchemyError) -> DatabaseFault | None:
     return None
 
 
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("korus-watch", appauthor=False))
+
+
 def default_database_url() -> str:
-    data_dir = Path(platformdirs.user_data_dir("korus-watch", appauthor=False))
-    return f"sqlite:///{data_dir / 'archive.sqlite3'}"
+    return f"sqlite:///{default_data_dir() / 'archive.sqlite3'}"
 
 
-def normalise_url(url: str) -> str:
-    """Accepts plain postgresql:// URLs and drives them with psycopg 3."""
-    parsed = make_url(url)
+def archive_url(url: str | None) -> URL:
+    """The archive's URL (the default SQLite file when none is given), with plain postgresql:// URLs driven by
+    psycopg 3; raises DatabaseUnavailable for a URL that is not one of the two databases korus-watch ships for."""
+    try:
+        parsed = make_url(url or default_database_url())
+    except ArgumentError:
+        raise unparseable_url() from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed.render_as_string(hide_password=False)
+    if parsed.drivername not in _SHIPPED_DRIVERS:
+        raise unsupported_url(parsed)
+    return parsed
+
+
+def _check_sqlite_file(database: str) -> None:
+    """Refuses a file in a folder that does not exist (a mistyped path would start a new, empty archive) except in
+    the default data directory, which is made; and a file this user cannot write."""
+    path = Path(database)
+    if path.parent == default_data_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise missing_folder(path)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise read_only(path)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -110,15 +136,14 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def create_archive_engine(url: str | None) -> Engine:
-    url = normalise_url(url or default_database_url())
-    parsed = make_url(url)
+    parsed = archive_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+            _check_sqlite_file(parsed.database)
+        engine = create_engine(parsed)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True)
 
 
 def script_heads() -> set[str] | None:
@@ -190,8 +215,13 @@ class Database:
     """An engine whose schema is current, and the session factory for units of work on it."""
 
     def __init__(self, url: str | None) -> None:
+        """Raises DatabaseUnavailable, with advice, when the archive cannot be opened."""
         self.engine = create_archive_engine(url)
-        migrate(self.engine)
+        try:
+            migrate(self.engine)
+        except DBAPIError as exc:
+            self.engine.dispose()
+            raise explain(exc, self.engine.url) from None
         self.sessions = Sessions(self.engine)
 
     @property

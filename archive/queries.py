@@ -33,6 +33,11 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def relevant_topics(relevance: list[TopicRelevance]) -> dict[str, dict[str, Any]]:
+    """Topic -> its score and matched terms, for the topics a version is relevant to."""
+    return {r.topic: {"score": r.score, "matched_terms": r.matched_terms} for r in relevance if r.relevant}
+
+
 def statement_summary(statement: Statement, relevance: list[TopicRelevance]) -> dict[str, Any]:
     return {
         "id": statement.id,
@@ -44,7 +49,7 @@ def statement_summary(statement: Statement, relevance: list[TopicRelevance]) -> 
         "status": statement.status.value,
         "first_seen_at": statement.first_seen_at,
         "last_checked_at": statement.last_checked_at,
-        "topics": {r.topic: {"score": r.score, "matched_terms": r.matched_terms} for r in relevance if r.relevant},
+        "topics": relevant_topics(relevance),
     }
 
 
@@ -183,6 +188,8 @@ def statement_diff(session: Session, reference: str, from_number: int | None, to
 
 
 def event_data(event: ChangeEvent) -> dict[str, Any]:
+    # What an event is about: the version it made, or for a removal the last one.
+    version = event.to_version or event.from_version
     return {
         "id": event.id,
         "kind": event.kind.value,
@@ -193,11 +200,17 @@ def event_data(event: ChangeEvent) -> dict[str, Any]:
         "to_version": event.to_version.number if event.to_version else None,
         "crawl_run_id": event.crawl_run_id,
         "detected_at": event.detected_at,
+        "published_on": version.published_on if version else None,
+        "topics": relevant_topics(version.relevance) if version else {},
     }
 
 
 def list_events(session: Session, *, since: date | None = None, topic: str | None = None) -> list[dict[str, Any]]:
-    query = select(ChangeEvent).order_by(ChangeEvent.id.desc())
+    query = select(ChangeEvent).order_by(ChangeEvent.id.desc()).options(
+        selectinload(ChangeEvent.statement),
+        selectinload(ChangeEvent.to_version).selectinload(Version.relevance),
+        selectinload(ChangeEvent.from_version).selectinload(Version.relevance),
+    )
     if since is not None:
         query = query.where(ChangeEvent.detected_at >= day_start(since))
     if topic is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,12 @@ import click
 from archive.db import ArchiveUnwritable, Database
 from archive.diffing import Segment
 from archive.lock import CrawlInProgress, JobInProgress
+from archive.models import RunStatus
+from archive.product import VERSION
 from archive.queries import NotFound, list_events, list_statements, show_statement, statement_diff, statement_history
+from archive.unavailable import DatabaseUnavailable
 from korus_watch import app as composition
+from korus_watch.columns import columns
 from korus_watch.logs import configure_logging
 from korus_watch.settings import CONFIG_ENV, ConfigError, Settings, load_settings
 
@@ -43,11 +47,23 @@ def _day(value: str | None) -> date | None:
 
 
 class App:
-    """What every command needs: the settings, and the archive opened on first use."""
+    """What every command needs: the settings and the archive, each loaded on first use, so that a --config given
+    after the command's name counts as much as one before it."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+        self._settings: Settings | None = None
         self._db: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_path)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+            configure_logging(self._settings.logging.level, self._settings.logging.format)
+        return self._settings
 
     @property
     def db(self) -> Database:
@@ -63,20 +79,79 @@ class App:
                 raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _app(ctx: click.Context) -> App:
+    app = ctx.find_object(App)
+    assert app is not None, "the group makes the App before any command's options are read"
+    return app
+
+
+def _config_after_the_command(ctx: click.Context, _param: click.Parameter, path: Path | None) -> None:
+    if path is not None:
+        _app(ctx).config_path = path
+
+
+class Command(click.Command):
+    """A command, which takes --config after its name as well ("korus-watch status --config x.toml")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Eager: read before the options whose checks need the settings (--topic, --channel).
+        self.params.append(click.Option(["--config"], type=click.Path(path_type=Path), expose_value=False,
+                                        is_eager=True, callback=_config_after_the_command,
+                                        help="TOML configuration file (here or before the command)."))
+
+
+class Commands(click.Group):
+    """The command group: an archive that cannot be opened is one line of advice, not a traceback."""
+
+    command_class = Command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatabaseUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, "--version", prog_name="korus-watch")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), envvar=CONFIG_ENV,
               help=f"TOML configuration file (default: ${CONFIG_ENV}, else built-in defaults).")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None) -> None:
     """Watches the USTR press office and archives every statement with its full version history."""
-    try:
-        settings = load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    configure_logging(settings.logging.level, settings.logging.format)
-    app = App(settings)
+    app = App(config_path)
     ctx.obj = app
     ctx.call_on_close(lambda: app._db.dispose() if app._db else None)
+
+
+def _known_topic(ctx: click.Context, _param: click.Parameter, topic: str | None) -> str | None:
+    if topic is None:
+        return None
+    known = [t.name for t in _app(ctx).settings.enabled_topics()]
+    if topic not in known:
+        raise click.BadParameter(f"unknown topic {topic!r} (configured: {', '.join(known) or 'none'})")
+    return topic
+
+
+def topic_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--topic", callback=_known_topic, help=help)
+
+
+def no_such_channel(name: str, known: Collection[str]) -> str:
+    return f"no channel named {name!r} (configured: {', '.join(sorted(known)) or 'none'})"
+
+
+def _known_channel(ctx: click.Context, _param: click.Parameter, name: str | None) -> str | None:
+    known = [channel.name for channel in _app(ctx).settings.channels]
+    if name is not None and name not in known:
+        raise click.BadParameter(no_such_channel(name, known))
+    return name
+
+
+def nothing_listed(what: str, *conditions: str | None) -> str:
+    """"no events since 2026-11-01 about korus": what an empty listing says, with the filters it was given."""
+    return " ".join(["no", what, *filter(None, conditions)])
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -109,7 +184,7 @@ def crawl(app: App, full: bool) -> None:
 
 
 @main.command()
-@click.option("--topic", help="Only statements relevant to this topic (e.g. korus).")
+@topic_option("Only statements relevant to this topic (e.g. korus).")
 @click.option("--since", help="Only statements published on or after this date (YYYY-MM-DD).")
 @json_option
 @click.pass_obj
@@ -118,10 +193,13 @@ def statements(app: App, topic: str | None, since: str | None, as_json: bool) ->
     rows = app.read(list_statements, topic=topic, since=_day(since))
     if as_json:
         return emit_json(rows)
-    for row in rows:
-        topics = ",".join(row["topics"]) or "-"
-        status = "" if row["status"] == "active" else f" [{row['status']}]"
-        click.echo(f"{row['id']:>6}  {row['published_on'] or '          '}  {topics:<8} {row['title']}{status}")
+    if not rows:
+        return click.echo(nothing_listed("statements", topic and f"about {topic}",
+                                         since and f"published since {since}"))
+    table = [[str(row["id"]), str(row["published_on"] or "-"), ",".join(row["topics"]) or "-", row["status"],
+              row["title"]] for row in rows]
+    for line in columns(["ID", "PUBLISHED", "TOPICS", "STATUS", "TITLE"], table, right={0}):
+        click.echo(line)
 
 
 @main.command()
@@ -177,8 +255,9 @@ def render_segments(segments: list[Segment], color: bool) -> str:
 
 @main.command()
 @click.argument("reference")
-@click.option("--from", "from_number", type=int, help="Older version number (default: the one before --to).")
-@click.option("--to", "to_number", type=int, help="Newer version number (default: the newest).")
+@click.option("--from", "from_number", type=click.IntRange(min=1),
+              help="Older version number (default: the one before --to).")
+@click.option("--to", "to_number", type=click.IntRange(min=1), help="Newer version number (default: the newest).")
 @click.option("--unified", is_flag=True, help="Show a unified line diff instead of word changes.")
 @json_option
 @click.pass_obj
@@ -188,6 +267,10 @@ def diff(app: App, reference: str, from_number: int | None, to_number: int | Non
     result = app.read(statement_diff, reference, from_number, to_number)
     if as_json:
         return emit_json(result.as_dict())
+    if result.old.number == result.new.number:
+        if from_number is None and to_number is None:
+            return click.echo(f"statement {result.statement_id} has one version: nothing to compare")
+        return click.echo(f"version {result.new.number} against itself: nothing to compare")
     if unified:
         return click.echo(result.unified)
     color = sys.stdout.isatty()
@@ -203,27 +286,54 @@ def diff(app: App, reference: str, from_number: int | None, to_number: int | Non
 
 @main.command()
 @click.option("--since", help="Only events detected on or after this date (YYYY-MM-DD).")
-@click.option("--topic", help="Only events about statements relevant to this topic.")
+@topic_option("Only events about statements relevant to this topic.")
 @json_option
 @click.pass_obj
 def events(app: App, since: str | None, topic: str | None, as_json: bool) -> None:
-    """List change events (new, edited, removed, restored), newest first."""
+    """List change events (new, edited, removed, restored), newest first, with the topics each matched."""
     rows = app.read(list_events, since=_day(since), topic=topic)
     if as_json:
         return emit_json(rows)
-    for row in rows:
-        click.echo(f"{row['id']:>6}  {row['detected_at']:%Y-%m-%d %H:%M}  {row['kind']:<8}  "
-                   f"#{row['statement_id']} {row['title']}")
+    if not rows:
+        return click.echo(nothing_listed("events", since and f"since {since}", topic and f"about {topic}"))
+    table = [[str(row["id"]), f"{row['detected_at']:%Y-%m-%d %H:%M}", row["kind"], ",".join(row["topics"]) or "-",
+              f"#{row['statement_id']}", row["title"]] for row in rows]
+    for line in columns(["ID", "DETECTED", "KIND", "TOPICS", "STATEMENT", "TITLE"], table, right={0}):
+        click.echo(line)
+
+
+# `korus-watch status` exits with these, for scripts and monitors (1 and 2 stay click's: an error, a usage error).
+STATUS_OK = 0
+STATUS_LAST_CRAWL_FAILED = 3
+STATUS_HEALTH_PROBLEM = 4
+
+
+def status_exit_code(data: dict[str, Any]) -> int:
+    """An open health problem outranks a failed crawl: it is what needs a person."""
+    if data["health_problems"]:
+        return STATUS_HEALTH_PROBLEM
+    run = data["last_run"]
+    if run is not None and run["status"] in (RunStatus.FAILED, RunStatus.INTERRUPTED):
+        return STATUS_LAST_CRAWL_FAILED
+    return STATUS_OK
 
 
 @main.command()
 @json_option
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
-    """The last crawl, archive counts, the delivery queue, the service's jobs, and open health problems."""
+    """The last crawl, archive counts, the delivery queue, the service's jobs, and open health problems.
+
+    Exits 0 when all is well, 3 when the last crawl failed or was interrupted, 4 while a health problem is open."""
     data = app.read(composition.status)
     if as_json:
-        return emit_json(data)
+        emit_json(data)
+    else:
+        print_status(app, data)
+    sys.exit(status_exit_code(data))
+
+
+def print_status(app: App, data: dict[str, Any]) -> None:
     click.echo(f"archive: {app.db.url}")
     run = data["last_run"]
     if run is None:
@@ -285,8 +395,7 @@ def _working_channel(dispatcher: Any, name: str) -> Any:
     if name in channels.broken:
         raise click.ClickException(channels.broken[name])
     if name not in channels.working:
-        known = ", ".join(sorted(channels.working)) or "none"
-        raise click.ClickException(f"no channel named {name!r} (configured: {known})")
+        raise click.ClickException(no_such_channel(name, channels.working))
     return channels.working[name]
 
 
@@ -355,8 +464,9 @@ def notify_test(app: App, channel_name: str) -> None:
 @main.command()
 @click.option("--failed", is_flag=True, help="Only dead letters: deliveries out of attempts, refused for good, or "
                                             "of unknown outcome (sent, never answered).")
-@click.option("--channel", "channel_name", help="Only this channel's deliveries.")
-@click.option("--limit", default=100, show_default=True, help="At most this many, newest first.")
+@click.option("--channel", "channel_name", callback=_known_channel, help="Only this channel's deliveries.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="At most this many, newest first.")
 @json_option
 @click.pass_obj
 def deliveries(app: App, failed: bool, channel_name: str | None, limit: int, as_json: bool) -> None:
@@ -366,6 +476,9 @@ def deliveries(app: App, failed: bool, channel_name: str | None, limit: int, as_
     rows = app.read(list_deliveries, failed=failed, channel=channel_name, limit=limit)
     if as_json:
         return emit_json(rows)
+    if not rows:
+        return click.echo(nothing_listed("failed deliveries" if failed else "deliveries",
+                                         channel_name and f"for channel {channel_name}"))
     for row in rows:
         subject = row["event"]["title"] if row["event"] else f"{row['items']} events" if row["items"] else ""
         when = row["sent_at"] or row["next_attempt_at"] or row["created_at"]
@@ -403,12 +516,15 @@ def channels(app: App, as_json: bool) -> None:
     rows = channel_overview(app.settings.notifier())
     if as_json:
         emit_json(rows)
+    elif not rows:
+        click.echo("no channels configured")
     else:
-        for row in rows:
-            detail = f"{row['mode']}" + (f" {row['schedule']} {row['timezone']}" if row["mode"] == "digest" else "")
-            topics = ",".join(row["topics"]) or "all statements"
-            state = f"BROKEN: {row['problem']}" if row["problem"] else "ok"
-            click.echo(f"{row['name']:<16} {row['type']:<12} {detail:<32} {topics:<16} {row['target']}  {state}")
+        table = [[row["name"], row["type"],
+                  row["mode"] + (f" {row['schedule']} {row['timezone']}" if row["mode"] == "digest" else ""),
+                  ",".join(row["topics"]) or "all statements", row["target"],
+                  f"BROKEN: {row['problem']}" if row["problem"] else "ok"] for row in rows]
+        for line in columns(["NAME", "TYPE", "MODE", "TOPICS", "TARGET", "STATE"], table):
+            click.echo(line)
     if any(row["problem"] for row in rows):
         sys.exit(1)
 

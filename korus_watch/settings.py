@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from archive.settings import DatabaseSettings, Section, TopicSettings, check_top
 from crawler.settings import CrawlSettings
 from notify.settings import ChannelSettings, NotifierSettings, NotifySettings, SmtpSettings
 from scheduler.settings import ServiceSettings
+from web.links import event_url
 from web.settings import HttpSettings
 
 CONFIG_ENV = "KORUS_WATCH_CONFIG"
@@ -80,8 +82,10 @@ class Settings(BaseSettings):
         return enabled_topics(self.topics)
 
     def notifier(self) -> NotifierSettings:
+        public_url = self.http.public_url
         return NotifierSettings(notify=self.notify, smtp=self.smtp, channels=self.channels,
-                                site_url=self.crawl.base_url)
+                                site_url=self.crawl.base_url,
+                                event_link=partial(event_url, public_url) if public_url is not None else None)
 
 
 def _describe(error: ErrorDetails, values: dict[str, Any]) -> str:
@@ -124,6 +128,8 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         # A list or table given in an environment variable must be JSON, e.g. '["press-releases"]'.
         raise ConfigError(f"config error in the environment: {exc} (lists and tables are written as JSON)") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"config error: {_describe(first, values)}{more}") from None
+        # All of them at once: fixing one to be shown the next is a slow way to a working configuration.
+        problems = [_describe(error, values) for error in exc.errors()]
+        if len(problems) == 1:
+            raise ConfigError(f"config error: {problems[0]}") from None
+        raise ConfigError("\n  ".join([f"{len(problems)} config errors:", *problems])) from None

@@ -51,7 +51,7 @@ def build_channel(channel: ChannelSettings, settings: NotifierSettings, template
     return format_class(channel, settings, templates)
 
 
-def build_channels(settings: NotifierSettings) -> Channels:
+def _built_channels(settings: NotifierSettings) -> Channels:
     templates = Templates(settings.notify.template_dir)
     channels = Channels()
     for channel in settings.channels:
@@ -59,13 +59,21 @@ def build_channels(settings: NotifierSettings) -> Channels:
             channels.working[channel.name] = build_channel(channel, settings, templates)
         except ChannelError as exc:
             channels.broken[channel.name] = str(exc)
-            log.error("channel broken: %s", exc)
+    return channels
+
+
+def build_channels(settings: NotifierSettings) -> Channels:
+    """The channels to send with: a broken one is logged, since its messages wait until it is fixed."""
+    channels = _built_channels(settings)
+    for problem in channels.broken.values():
+        log.error("channel broken: %s", problem)
     return channels
 
 
 def channel_overview(settings: NotifierSettings) -> list[dict[str, Any]]:
-    """Each configured channel as plain data, secrets masked, with why it cannot send (None when it can)."""
-    built = build_channels(settings)
+    """Each configured channel as plain data, secrets masked, with why it cannot send (None when it can). It is a
+    listing, which shows the problems: nothing is logged, as nothing waits on them here."""
+    built = _built_channels(settings)
     rows = []
     for channel in settings.channels:
         row = channel.model_dump(mode="json")  # SecretStr fields dump as "**********"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
@@ -20,6 +21,9 @@ OPENING_CHARS = 1200
 DIFF_CONTEXT_WORDS = 12
 KIND_ORDER = tuple(kind.value for kind in EventKind)
 NO_TOPIC = ""
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in a scraped title they can make
+# it read backwards or reorder what a message shows around it. Every medium gets scraped text without them.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class EventItem:
     old_title: str | None = None
     # When the version before the edit was first archived.
     old_seen_at: datetime | None = None
+    # The change's page in the web app, when it has a public address.
+    page_url: str | None = None
 
     @property
     def date_changed(self) -> bool:
@@ -177,6 +183,10 @@ def condense(segments: list[Segment], context_words: int = DIFF_CONTEXT_WORDS) -
     return condensed
 
 
+def without_bidi_controls(text: str) -> str:
+    return text.translate(_BIDI_CONTROLS)
+
+
 def opening_paragraph(body_text: str) -> str:
     return next((p.strip() for p in body_text.split("\n\n") if p.strip()), "")
 
@@ -185,17 +195,20 @@ def _relevant_topics(version: Version) -> dict[str, list[str]]:
     return {r.topic: list(r.matched_terms) for r in version.relevance if r.relevant}
 
 
-def event_item(event: ChangeEvent) -> EventItem:
+EventLink = Callable[[int], str]
+
+
+def event_item(event: ChangeEvent, event_link: EventLink | None = None) -> EventItem:
     statement = event.statement
     version = event.to_version or event.from_version
     assert version is not None, "every change event has a version"
     topics = _relevant_topics(version)
-    opening = shorten(opening_paragraph(version.body_text), OPENING_CHARS)
+    opening = shorten(opening_paragraph(without_bidi_controls(version.body_text)), OPENING_CHARS)
     item = EventItem(
         event_id=event.id,
         kind=event.kind.value,
         statement_id=statement.id,
-        title=shorten(version.title, TITLE_CHARS),
+        title=shorten(without_bidi_controls(version.title), TITLE_CHARS),
         url=statement.url,
         section=statement.section,
         doc_type=version.doc_type,
@@ -203,16 +216,19 @@ def event_item(event: ChangeEvent) -> EventItem:
         detected_at=event.detected_at,
         topics=topics,
         opening=highlight(opening, [t for terms in topics.values() for t in terms]),
+        page_url=event_link(event.id) if event_link is not None else None,
     )
     old = event.from_version
     if event.kind == EventKind.EDITED and old is not None and event.to_version is not None:
         new = event.to_version
+        old_title = shorten(without_bidi_controls(old.title), TITLE_CHARS)
         return EventItem(
             **{**item.__dict__,
-               "title_diff": word_diff(shorten(old.title, TITLE_CHARS), item.title) if old.title != new.title else [],
-               "body_diff": condense(word_diff(old.body_text, new.body_text)),
+               "title_diff": word_diff(old_title, item.title) if old.title != new.title else [],
+               "body_diff": condense(word_diff(without_bidi_controls(old.body_text),
+                                               without_bidi_controls(new.body_text))),
                "old_published_on": old.published_on,
-               "old_title": shorten(old.title, TITLE_CHARS),
+               "old_title": old_title,
                "old_seen_at": old.first_seen_at},
         )
     return item
@@ -222,7 +238,7 @@ def _health_note(problem: HealthProblem, resolved: bool) -> HealthNote:
     return HealthNote(problem.kind, problem.message, problem.opened_at, problem.resolved_at if resolved else None)
 
 
-def delivery_content(delivery: Delivery, site_url: str) -> Content:
+def delivery_content(delivery: Delivery, site_url: str, event_link: EventLink | None = None) -> Content:
     """The content of a queued delivery: its event, the events folded into it, or its health problem."""
     common: dict[str, Any] = {
         "recipients": delivery.owed_to,
@@ -236,10 +252,10 @@ def delivery_content(delivery: Delivery, site_url: str) -> Content:
         return Content(kind="health", health=_health_note(delivery.health_problem, delivery.health_resolved), **common)
     if delivery.kind == DeliveryKind.EVENT:
         assert delivery.event is not None
-        return Content(kind="event", items=[event_item(delivery.event)], **common)
+        return Content(kind="event", items=[event_item(delivery.event, event_link)], **common)
     events = [item.event for item in delivery.items if item.event is not None]
-    return Content(kind=delivery.kind.value, items=newest_first(events), **common)  # type: ignore[arg-type]
+    return Content(kind=delivery.kind.value, items=newest_first(events, event_link), **common)  # type: ignore[arg-type]
 
 
-def newest_first(events: list[ChangeEvent]) -> list[EventItem]:
-    return [event_item(e) for e in sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True)]
+def newest_first(events: list[ChangeEvent], event_link: EventLink | None = None) -> list[EventItem]:
+    return [event_item(e, event_link) for e in sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True)]

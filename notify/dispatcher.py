@@ -341,7 +341,8 @@ class Dispatcher:
 
     def content(self, delivery_id: int) -> Content:
         with self.db.sessions() as session:
-            return delivery_content(_loaded_delivery(session, delivery_id), self.settings.site_url)
+            return delivery_content(_loaded_delivery(session, delivery_id), self.settings.site_url,
+                                    self.settings.event_link)
 
     def send(self, channel_format: Format, claim: Claim, report: DeliveryReport) -> DeliveryError | None:
         """Sends a claimed delivery and records the outcome; returns the failure, if any."""
@@ -451,7 +452,7 @@ class Dispatcher:
                 return None
             events = [delivery.event for delivery in held if delivery.event is not None]
             return Content(kind="digest", channel=name, idempotency_key="dry-run", created_at=utcnow(),
-                           site_url=self.settings.site_url, items=newest_first(events))
+                           site_url=self.settings.site_url, items=newest_first(events, self.settings.event_link))
 
     @staticmethod
     def _held(name: str):  # type: ignore[no-untyped-def]

@@ -14,6 +14,9 @@ from notify.errors import DeliveryError
 # "version not supported", Cloudflare's 52x included). Any other 4xx is our fault and final.
 _TEMPORARY_4XX = {408, 425, 429}
 _FINAL_5XX = {501, 505}
+# Of the answer, what is read off the wire, and what is kept for the delivery log and errors.
+_ANSWER_BYTES = 4096
+_ANSWER_CHARS = 200
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -29,14 +32,31 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
+def _start_of_body(response: httpx.Response) -> str:
+    """The first bytes of the answer, as text; the rest is never read (a 20 MB answer stays on the wire)."""
+    start = b""
+    try:
+        for chunk in response.iter_raw():
+            start += chunk
+            if len(start) >= _ANSWER_BYTES:
+                break
+    except httpx.TransportError:
+        pass  # the status has arrived, and it is the answer; the text after it only illustrates it
+    return start[:_ANSWER_BYTES].decode(response.encoding or "utf-8", "replace")
+
+
 def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], where: str) -> str:
     """POSTs JSON; returns the status line and start of the answer, or raises DeliveryError.
 
     `where` names the destination in errors without its URL, which for chat webhooks is the secret."""
     try:
-        response = client.post(
-            url, content=body, headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
-        )
+        with client.stream(
+            "POST", url, content=body,
+            # Uncompressed: the answer's first bytes are read as they come, with no inflating of a small body.
+            headers={"Content-Type": "application/json", "Accept-Encoding": "identity", "User-Agent": USER_AGENT,
+                     **headers},
+        ) as response:
+            start = _start_of_body(response)
     except httpx.ConnectTimeout:
         raise DeliveryError(f"{where}: cannot connect within the timeout", temporary=True, unreachable=True) from None
     except httpx.TimeoutException:
@@ -48,7 +68,7 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], w
                             unreachable=True) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise DeliveryError(f"{where}: {type(exc).__name__}", temporary=False) from None
-    answer = f"HTTP {response.status_code} {response.text[:200].strip()}".strip()
+    answer = f"HTTP {response.status_code} {start[:_ANSWER_CHARS].strip()}".strip()
     if response.is_success:
         return answer
     if response.is_redirect:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from archive.models import EventKind
 from archive.settings import Section
+from notify.addresses import link_local_or_metadata
 
 
 class SmtpSettings(Section):
@@ -25,6 +27,14 @@ class SmtpSettings(Section):
     # A private CA's certificates (PEM), for a mail relay whose certificate a public CA did not sign.
     ca_file: Path | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("ca_file")
+    @classmethod
+    def _existing_file(cls, value: Path | None) -> Path | None:
+        # Found now, not at the first send, where it would read as "SMTP server unreachable".
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} does not exist" if not value.exists() else f"{value} is not a file")
+        return value
 
 
 ChannelMode = Literal["digest", "instant"]
@@ -50,6 +60,9 @@ class ChannelSettings(Section):
     # Otherwise such a send is not repeated (it may have arrived), and waits for `korus-watch retry`.
     deduplicates: bool = False
     max_per_hour: int = Field(default=20, ge=2)
+    # A webhook on a link-local address (169.254.0.0/16, fe80::/10) or a cloud metadata endpoint is refused unless
+    # this is set: such a URL is far more often a mistake, or an attempt to read the host's credentials.
+    allow_link_local: bool = False
 
     @field_validator("url", "secret", mode="before")
     @classmethod
@@ -61,6 +74,14 @@ class ChannelSettings(Section):
                 raise ValueError(f"environment variable {name} is not set")
             return os.environ[name]
         return value
+
+    @model_validator(mode="after")
+    def _no_link_local_webhook(self) -> ChannelSettings:
+        host = link_local_or_metadata(self.url.get_secret_value()) if self.url is not None else None
+        if host is not None and not self.allow_link_local:
+            raise ValueError(f"`url` points at {host}, a link-local or cloud metadata address; set "
+                             "allow_link_local = true on the channel if it really is the webhook")
+        return self
 
 
 class NotifySettings(Section):
@@ -90,3 +111,6 @@ class NotifierSettings:
     channels: list[ChannelSettings]
     # The site the statements were crawled from, for the links in every message.
     site_url: str
+    # A change event's id -> its page in the web app, when the web app has a public address (http.public_url): each
+    # message links to it beside the statement on the site. Given by the composition root; notify knows no web.
+    event_link: Callable[[int], str] | None = None

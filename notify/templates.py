@@ -1,4 +1,5 @@
-"""Jinja2 environments for each medium: HTML autoescaped, chat text escaped by its platform's rules."""
+"""Jinja2 environments for each medium, all sandboxed (notify.sandbox): HTML autoescaped, chat text escaped by its
+platform's rules."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from archive.diffing import Segment
 from notify.content import Highlight, shorten
+from notify.sandbox import Sandbox
 
 _EDGES = re.compile(r"^(\s*)(.*?)(\s*)$", re.DOTALL)
 
@@ -79,17 +81,25 @@ class Templates:
         self._loader = ChoiceLoader([*loaders, PackageLoader("notify", "templates")])
         common: dict[str, Any] = {"loader": self._loader, "undefined": StrictUndefined, "trim_blocks": True, "lstrip_blocks": True,
                   "keep_trailing_newline": False}
-        self.html = Environment(autoescape=True, **common)
-        self.text = Environment(autoescape=False, **common)
+        self.html = Sandbox(autoescape=True, **common)
+        self.text = Sandbox(autoescape=False, **common)
         for environment in (self.html, self.text):
             environment.filters.update(shorten=_shorten, plain_diff=plain_diff)
-        self._chat: dict[ChatStyle, Environment] = {}
+        self._chat: dict[ChatStyle, Sandbox] = {}
 
-    def chat(self, style: ChatStyle) -> Environment:
+    def chat(self, style: ChatStyle) -> Sandbox:
         environment = self._chat.get(style)
         if environment is None:
-            environment = Environment(loader=self._loader, undefined=StrictUndefined, trim_blocks=True,
-                                      lstrip_blocks=True, finalize=style.finalize)
+            environment = Sandbox(loader=self._loader, undefined=StrictUndefined, trim_blocks=True,
+                                  lstrip_blocks=True, finalize=style.finalize)
             environment.filters.update(shorten=_shorten, **style.filters())
             self._chat[style] = environment
         return environment
+
+    @staticmethod
+    def load(environment: Sandbox, names: list[str]) -> Template:
+        """The first of the named templates that exists, parsed, and checked with every template it uses for reaches
+        into Python's internals; raises TemplateSyntaxError with the file and line."""
+        template = environment.select_template(names)
+        environment.check(template.name or names[0])
+        return template

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
@@ -101,7 +105,9 @@ def test_digest_email_has_both_parts_escaped_marked_and_counted(db: Database, sm
     (received,) = smtp.wait_for(1)
     message = received.message
     assert list(received.rcpt_tos) == ["analyst@example.org"]
-    assert message["Subject"] == "korus-watch digest: 1 new, 1 edited"
+    # The digest's day where its channel is: its schedule's time zone.
+    day = deliveries(db)[-1].created_at.astimezone(ZoneInfo("America/New_York")).date()
+    assert message["Subject"] == f"korus-watch digest {day}: 1 new, 1 edited"
     assert message.get_content_type() == "multipart/alternative"
     parts = mime_parts(message)
     html, text = parts["text/html"], parts["text/plain"]
@@ -132,7 +138,8 @@ def test_digest_dry_run_renders_without_sending(db: Database, smtp: SmtpServer) 
     content = Dispatcher(db, config.notifier()).preview_digest("analysts")
     assert content is not None and content.counts == {"new": 1, "edited": 1}
     rendered = build_channels(config.notifier()).working["analysts"].render(content)
-    assert rendered.suffix == ".eml" and b"Subject: korus-watch digest: 1 new, 1 edited" in rendered.body
+    assert rendered.suffix == ".eml" and f"Subject: korus-watch digest {content.created_at:%Y-%m-%d}: 1 new, 1 " \
+        "edited".encode() in rendered.body
     assert smtp.messages == []
     assert all(d.status == DeliveryStatus.HELD for d in deliveries(db))
 
@@ -569,3 +576,169 @@ def test_a_send_answered_after_the_timeout_is_of_unknown_outcome_and_repeated_on
         assert delivery.status == DeliveryStatus.UNKNOWN and delivery.attempts == 1
         assert "outcome unknown" in (delivery.last_error or "")
         assert len(receiver.requests("/hook")) == 1
+
+
+# The override of the issue's report: with Jinja2's defaults it ran `id` and posted its output to Slack.
+REACHING_FOR_OS = "{{ cycler.__init__.__globals__.os.popen('id').read() }}"
+
+
+def test_a_template_reaching_for_python_internals_marks_its_channel_broken_with_file_and_line(
+        tmp_path: Any, receiver: WebhookReceiver) -> None:
+    (tmp_path / "chat").mkdir()
+    (tmp_path / "chat" / "item.txt").write_text(REACHING_FOR_OS, encoding="utf-8")
+    (tmp_path / "email").mkdir()
+    # In a template the message imports: looked at when the channel is built, not when the first message renders.
+    (tmp_path / "email" / "_item.html").write_text("{% macro item_html(item) %}\n{{ item.url }}\n"
+                                                   "{{ item.__class__.__mro__ }}\n{% endmacro %}\n", encoding="utf-8")
+    config = settings(channel_toml(name="chat", type="slack", url=receiver.url("/slack")),
+                      channel_toml(name="mail", type="email", to=["a@example.org"]),
+                      channel_toml(name="hook", type="webhook", url=receiver.url("/generic")),
+                      notify=f'template_dir = "{tmp_path}"\n')
+    channels = build_channels(config.notifier())
+    assert set(channels.working) == {"hook"}
+    assert f"template {tmp_path / 'chat' / 'item.txt'}, line 1" in channels.broken["chat"]
+    assert "reaches for '__" in channels.broken["chat"] and "unsafe" in channels.broken["chat"]
+    assert f"template {tmp_path / 'email' / '_item.html'}, line 3" in channels.broken["mail"]
+
+
+def test_a_template_reaching_for_internals_only_at_render_time_runs_nothing_and_dead_letters(
+        db: Database, tmp_path: Any, receiver: WebhookReceiver) -> None:
+    witness = tmp_path / "ran"
+    (tmp_path / "chat").mkdir()
+    # An attribute name built at render time: no reading of the source can see it, the sandbox refuses it.
+    (tmp_path / "chat" / "item.txt").write_text(
+        'ok\n{{ ((cycler | attr("__in" ~ "it__")) | attr("__glo" ~ "bals__")).os.popen("touch '
+        + str(witness) + '").read() }}',
+        encoding="utf-8")
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack")),
+                      notify=f'template_dir = "{tmp_path}"\n')
+    with_events(db, config)
+    report = Dispatcher(db, config.notifier()).deliver()
+    assert (report.sent, report.failed) == (0, 2)
+    assert not witness.exists() and receiver.requests() == []
+    for delivery in deliveries(db):
+        assert delivery.status == DeliveryStatus.FAILED
+        error = delivery.last_error or ""
+        assert "channel 'team'" in error and f"template {tmp_path / 'chat' / 'item.txt'}, line 2" in error, error
+        assert "unsafe" in error
+
+
+BIDI_CONTROLS = [chr(code) for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]]
+# Scraped text that Slack's and Google Chat's markup would format: bold, italic, strikethrough, code.
+FORMATTING_TITLE = "KORUS *urgent* _draft_ ~withdrawn~ `code` \u202eATF SUROK\u202c trade"
+FORMATTING_WORDS = ("*urgent*", "_draft_", "~withdrawn~", "`code`")
+
+
+def test_scraped_text_loses_its_bidi_controls_everywhere_and_never_formats_in_slack(
+        db: Database, receiver: WebhookReceiver, smtp: SmtpServer) -> None:
+    config = settings(*[channel_toml(name=f"chat-{kind}", type=kind, url=receiver.url(path), topics=["korus"])
+                        for kind, path in CHAT_CHANNELS.items()],
+                      channel_toml(name="mail", type="email", to=["a@example.org"], topics=["korus"]), smtp=smtp)
+    press = Press(db, config)
+    press.crawl(seed_statement())
+    opening = f"{KORUS_PARAGRAPH} A \u2066*right-to-left*\u2069 aside \u202b_embedded_\u202c and ~struck~ `x`."
+    press.crawl(statement("formatting", FORMATTING_TITLE, [opening]))
+    press.crawl(statement("formatting", FORMATTING_TITLE + " \u2067revised\u2069",
+                          [opening.replace("aside", "remark \u202dhere\u202c")]))
+    report = Dispatcher(db, config.notifier()).deliver()
+    assert (report.sent, report.errors) == (12, []) and receiver.invalid == []
+
+    (new_mail, edit_mail) = smtp.wait_for(2)
+    received = [json.dumps(r.json, ensure_ascii=False) for r in receiver.requests()]
+    for mail in (new_mail, edit_mail):
+        received += [str(mail.message["Subject"]), *mime_parts(mail.message).values()]
+    assert len(received) == 16
+    for text in received:
+        assert not [c for c in BIDI_CONTROLS if c in text], text
+        assert "ATF SUROK" in text
+
+    for path in ("/slack", "/google-chat"):
+        for request in receiver.requests(path):
+            text = json.dumps(request.json, ensure_ascii=False)
+            for word in (*FORMATTING_WORDS, "*right-to-left*", "_embedded_", "~struck~", "`x`"):
+                assert word not in text, (path, word)
+            assert "urgent" in text and "draft" in text and "withdrawn" in text
+    # Its own markup still formats: the kind in bold, the edit's deleted and inserted words.
+    edited = next(r.json for r in receiver.requests("/slack") if "EDITED" in json.dumps(r.json))
+    assert "*EDITED*" in json.dumps(edited) and "~aside~ *remark here*" in json.dumps(edited, ensure_ascii=False)
+
+
+def test_a_huge_webhook_answer_is_read_only_up_to_a_small_limit(db: Database, receiver: WebhookReceiver) -> None:
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack"), events=["new"]))
+    with_events(db, config)
+    answer = b"ok " + b"x" * (20 * 1024 * 1024)
+    receiver.set_default("/slack", Reply(status=200, body=answer))
+    dispatcher = Dispatcher(db, config.notifier())
+    tracemalloc.start()
+    try:
+        report = dispatcher.deliver()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        dispatcher.close()
+    assert report.sent == 1
+    assert peak < 4 * 1024 * 1024, f"{peak / 2**20:.1f} MiB held while sending"
+    (sent,) = deliveries(db)
+    assert (sent.response or "").startswith("HTTP 200 ok xxx") and len(sent.response or "") < 300
+
+
+def test_broken_channels_are_reported_by_the_commands_that_send_only(caplog: pytest.LogCaptureFixture,
+                                                                      db: Database) -> None:
+    from korus_watch.app import status_source
+
+    config = settings(channel_toml(name="typo", type="slak", url="https://example.org/x"))
+    with caplog.at_level(logging.INFO, logger="notify"):
+        source = status_source(db, config)  # the web app's /status: it shows the channel, it sends nothing
+    assert [row["problem"] for row in source()["channels"]] == [
+        "channel 'typo': unknown type 'slak' (one of discord, email, google_chat, slack, teams, webhook)"]
+    assert caplog.records == []
+    with caplog.at_level(logging.INFO, logger="notify"):
+        Dispatcher(db, config.notifier()).close()
+    assert [record.getMessage() for record in caplog.records] == [
+        "channel broken: channel 'typo': unknown type 'slak' (one of discord, email, google_chat, slack, teams, "
+        "webhook)"]
+
+
+PUBLIC_URL = "https://korus-watch.example.org/archive/"
+
+
+def test_with_a_public_url_every_alert_and_digest_item_links_to_its_event_page(
+        db: Database, receiver: WebhookReceiver, smtp: SmtpServer) -> None:
+    config = settings(*[channel_toml(name=f"chat-{kind}", type=kind, url=receiver.url(path), topics=["korus"])
+                        for kind, path in CHAT_CHANNELS.items()],
+                      channel_toml(name="mail", type="email", to=["a@example.org"], topics=["korus"]),
+                      channel_toml(name="digest", type="email", to=["d@example.org"], mode="digest",
+                                   schedule="0 8 * * *", topics=["korus"]),
+                      f'[http]\npublic_url = "{PUBLIC_URL}"\n', smtp=smtp)
+    with_events(db, config)
+    event_ids = sorted({d.event_id for d in deliveries(db) if d.event_id is not None})
+    assert len(event_ids) == 2
+    dispatcher = Dispatcher(db, config.notifier())
+    assert dispatcher.deliver().sent == 12
+    assert dispatcher.digest("digest")[1].sent == 1
+
+    def page(event_id: int) -> str:
+        return f"https://korus-watch.example.org/archive/events/{event_id}"
+
+    generic = [r.json["events"][0] for r in receiver.requests("/generic")]
+    assert sorted(event["page_url"] for event in generic) == [page(e) for e in event_ids]
+    statement_urls = {event["event_id"]: event["url"] for event in generic}
+    for path in CHAT_CHANNELS.values():
+        for request in receiver.requests(path):
+            body = request.body.decode()
+            (event_id,) = [e for e in event_ids if page(e) in body]  # its own event's page,
+            assert statement_urls[event_id] in body, path  # beside the statement on the site
+    alerts, (digest,) = smtp.wait_for(3)[:2], [m for m in smtp.messages if "d@example.org" in m.rcpt_tos]
+    for mail in [*alerts, digest]:
+        parts = mime_parts(mail.message)
+        shown = [e for e in event_ids if page(e) in parts["text/plain"]]
+        assert shown and all(f'href="{page(e)}"' in parts["text/html"] for e in shown)
+    assert len([e for e in event_ids if page(e) in mime_parts(digest.message)["text/plain"]]) == 2
+
+
+def test_without_a_public_url_messages_link_to_the_site_only(db: Database, receiver: WebhookReceiver) -> None:
+    config = chat_settings(receiver)
+    with_events(db, config)
+    Dispatcher(db, config.notifier()).deliver()
+    assert all("/events/" not in r.body.decode() for r in receiver.requests())
+    assert all(r.json["events"][0]["page_url"] is None for r in receiver.requests("/generic"))

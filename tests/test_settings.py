@@ -1,11 +1,12 @@
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from archive.db import default_database_url
-from korus_watch.settings import ConfigError, load_settings
+from korus_watch.settings import ConfigError, Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -144,3 +145,71 @@ def test_config_errors_never_echo_what_may_be_a_secret(tmp_path: Path, text: str
         load_settings(config)
     assert "hunter2-secret" not in str(error.value)
     assert str(error.value).startswith("config error: ")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # AWS, Azure, GCP, OpenStack instance metadata
+        "http://169.254.170.2/v2/credentials",  # ECS task credentials
+        "https://[fe80::1]/hook",
+        "http://[fe80::a9fe:a9fe%25eth0]/hook",
+        "http://[::ffff:169.254.169.254]/hook",  # the same address, IPv4-mapped
+        "http://2852039166/hook",  # 169.254.169.254 as one number, which the resolver accepts
+        "http://0xa9.0xfe.0xa9.0xfe/hook",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://[fd00:ec2::254]/latest/meta-data/",  # AWS's IPv6 metadata endpoint
+        "http://100.100.100.200/latest/meta-data/",  # Alibaba Cloud's
+    ],
+)
+def test_a_webhook_to_a_link_local_or_metadata_address_is_refused_unless_allowed(tmp_path: Path, url: str) -> None:
+    config = tmp_path / "c.toml"
+    channel = f'[[channels]]\nname = "hook"\ntype = "webhook"\nurl = "{url}"\n'
+    config.write_text(channel, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"channels\[hook\]: .*link-local or cloud metadata .*allow_link_local"):
+        load_settings(config)
+    config.write_text(channel + "allow_link_local = true\n", encoding="utf-8")
+    (loaded,) = load_settings(config).channels
+    assert loaded.allow_link_local
+
+
+def test_ordinary_webhook_addresses_load(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("".join(f'[[channels]]\nname = "h{n}"\ntype = "webhook"\nurl = "{url}"\n' for n, url in enumerate(
+        ["https://hooks.slack.com/services/T/B/x", "http://127.0.0.1:9/hook", "http://[::1]/x", "http://10.1.2.3/x",
+         "http://169.255.0.1/x", "http://printer.local/x"])), encoding="utf-8")
+    assert len(load_settings(config).channels) == 6
+
+
+def test_an_smtp_ca_file_that_does_not_exist_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[smtp]\nca_file = "{tmp_path / "missing-ca.pem"}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"smtp.ca_file: .*missing-ca.pem does not exist"):
+        load_settings(config)
+    (tmp_path / "missing-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    assert load_settings(config).smtp.ca_file == tmp_path / "missing-ca.pem"
+
+
+def test_every_config_error_is_listed_at_once(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[crawl]\ntimeout_seconds = -1\nspeed = 3\n[smtp]\nport = 0\n[logging]\nlevel = "LOUD"\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    message = str(raised.value)
+    assert message.startswith("4 config errors:") and "more)" not in message
+    lines = message.splitlines()[1:]
+    assert [line.split(":")[0].strip() for line in lines] == [
+        "crawl.timeout_seconds", "crawl.speed", "logging.level", "smtp.port"]
+
+
+def test_the_readme_example_configuration_loads_as_written() -> None:
+    from notify.channels import build_channels
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    settings = Settings(**tomllib.loads(example))
+    assert [channel.name for channel in settings.channels] == ["analysts", "team-chat", "ingest"]
+    assert {topic.name for topic in settings.enabled_topics()} == {"korus", "steel"}
+    assert build_channels(settings.notifier()).broken == {}

@@ -51,9 +51,9 @@ class Format(ABC):
             raise self.fail(f"template error: {exc}") from None
 
     def load_templates(self) -> None:
-        """Parses the format's templates now, so that a broken one is found before any send."""
+        """Parses and checks the format's templates now, so that a broken or unsafe one is found before any send."""
         for name in self.template_names:
-            self.templates.text.get_template(name)
+            self.templates.load(self.templates.text, [name])
 
     def fail(self, problem: str) -> ChannelError:
         return ChannelError(f"channel {self.channel.name!r} ({self.type}): {problem}")

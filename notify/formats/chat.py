@@ -88,11 +88,14 @@ class ChatFormat(WebhookFormat):
 
     def load_templates(self) -> None:
         for name in self.template_names:
-            self.template(name.removeprefix("chat/"))
+            self.templates.load(self.templates.chat(self.style), self.choices(name.removeprefix("chat/")))
+
+    def choices(self, name: str) -> list[str]:
+        """The platform's own template first, then the one the chat platforms share."""
+        return [f"{self.type}/{name}", f"chat/{name}"]
 
     def template(self, name: str) -> Any:
-        environment = self.templates.chat(self.style)
-        return environment.select_template([f"{self.type}/{name}", f"chat/{name}"])
+        return self.templates.chat(self.style).select_template(self.choices(name))
 
     def text(self, name: str, **context: Any) -> str:
         return self.template(name).render(channel=self.channel, **context).strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from zoneinfo import ZoneInfo
 
 import css_inline
 
@@ -37,7 +38,9 @@ class EmailFormat(Format):
                             "clear; use starttls or ssl")
 
     def render(self, content: Content) -> Rendered:
-        context = {"content": content, "channel": self.channel}
+        # A digest's subject carries its day where its readers are: in the time zone of the channel's schedule.
+        day = content.created_at.astimezone(ZoneInfo(self.channel.timezone)).date() if content.kind == "digest" else None
+        context = {"content": content, "channel": self.channel, "day": day}
         subject = " ".join(self.templates.text.get_template("email/subject.txt").render(context).split())
         text = self.templates.text.get_template("email/message.txt").render(context)
         html = css_inline.inline(self.templates.html.get_template("email/message.html").render(context))

@@ -6,11 +6,12 @@ from typing import Any
 
 from notify.content import Content, EventItem
 from notify.formats.chat import ChatFormat
-from notify.formats.slack import escape_slack, slack_link
+from notify.formats.slack import escape_slack_text, slack_link
 from notify.templates import ChatStyle
 
-# Chat reads "<users/all>" as a mention, so "<", ">" and "&" are escaped as in HTML.
-GOOGLE_CHAT = ChatStyle(escape=escape_slack, bold=("*", "*"), inserted=("*", "*"), deleted=("~", "~"),
+# Chat reads "<users/all>" as a mention, so "<", ">" and "&" are escaped as in HTML; its *bold*, _italic_,
+# ~strike~ and `code` are Slack's, and scraped text gets the same lookalikes.
+GOOGLE_CHAT = ChatStyle(escape=escape_slack_text, bold=("*", "*"), inserted=("*", "*"), deleted=("~", "~"),
                         link=slack_link)
 # https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages/create allows 32,000 bytes
 # a message; text is kept to 4,096 characters, which also keeps it readable.

@@ -48,7 +48,10 @@ class TeamsFormat(ChatFormat):
             "body": body,
         }
         if len(items) == 1:
-            card["actions"] = [{"type": "Action.OpenUrl", "title": "Open the statement", "url": items[0][0].url}]
+            item = items[0][0]
+            card["actions"] = [{"type": "Action.OpenUrl", "title": "Open the statement", "url": item.url}]
+            if item.page_url:
+                card["actions"].append({"type": "Action.OpenUrl", "title": "Open the change", "url": item.page_url})
         return {
             "type": "message",
             "attachments": [

@@ -32,13 +32,13 @@ _REVISION_LINE = re.compile(
 )
 
 
-# SQLite's answers that no write will succeed for a while, by the words of its message.
-_SQLITE_LASTING = (
-    ("database or disk is full", "the disk is full"),
-    ("readonly database", "the database is read-only"),
-    ("disk i/o error", "a disk I/O error"),
-    ("unable to open database file", "the database file cannot be opened"),
-)
+# SQLite's answers that no write will succeed for a while, by their primary result code.
+_SQLITE_LASTING = {
+    "SQLITE_FULL": "the disk is full",
+    "SQLITE_READONLY": "the database is read-only",
+    "SQLITE_IOERR": "a disk I/O error",
+    "SQLITE_CANTOPEN": "the database file cannot be opened",
+}
 # PostgreSQL's, by SQLSTATE: insufficient resources (the disk full, out of memory) and a read-only transaction.
 _POSTGRES_LASTING = (("53", "the server is out of resources"), ("25006", "the database is read-only"))
 
@@ -69,9 +69,10 @@ def lasting_failure(error: SQLAlchemyError) -> DatabaseFault | None:
     ):
         return DatabaseFault(True, f"the connection to the database was lost: {detail}")
     if isinstance(cause, sqlite3.Error):
-        message = str(cause).lower()
-        return next((DatabaseFault(False, f"{reason}: {detail}") for words, reason in _SQLITE_LASTING
-                     if words in message), None)
+        # Extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, ...) name their primary code first.
+        name = getattr(cause, "sqlite_errorname", "")
+        return next((DatabaseFault(False, f"{reason}: {detail}") for code, reason in _SQLITE_LASTING.items()
+                     if name == code or name.startswith(f"{code}_")), None)
     if isinstance(sqlstate, str):
         return next((DatabaseFault(False, f"{reason}: {detail}") for prefix, reason in _POSTGRES_LASTING
                      if sqlstate.startswith(prefix)), None)

@@ -103,6 +103,7 @@ def health_deliveries(db: Database) -> list[tuple[str, bool]]:
         return [(delivery.health_problem.kind.value, delivery.health_resolved) for delivery in rows]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # a SQLite file on a disk that fills
 def test_a_full_disk_stops_the_crawl_at_once_and_floods_no_false_new_events(
     korus_watch: KorusWatch, site: MirrorSite, small_disk: TmpfsDisk
 ) -> None:

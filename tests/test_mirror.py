@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import select
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import httpx
 import pytest
 from parsel import Selector
 
-from tests.mirror import MirrorServer, MirrorSite, fixtures, generated_site
+from tests.mirror import MirrorServer, MirrorSite, fixtures, generated_site, timing
 from tests.mirror.pages import ARCHIVE_BANNER
 
 OFFICE = "/about-us/policy-offices/press-office"
@@ -311,4 +313,136 @@ def test_generated_fixture_from_the_command_line(client: httpx.Client) -> None:
         assert 0 < len(Selector(landing.text).css(".views-row")) <= 25
     finally:
         process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+# -- latency and timings
+
+LATENCY = 0.15
+
+
+def test_timing_peaks() -> None:
+    assert timing.peak_per_window([]) == 0 and timing.peak_in_flight([]) == 0
+    arrivals = [0.0, 0.2, 0.9, 0.99, 1.0, 1.5, 1.95, 2.1]
+    assert timing.peak_per_window(arrivals) == 4  # [0.2, 1.2), [0.9, 1.9) and [0.99, 1.99); no window holds 5
+    assert timing.peak_per_window([0.0, 0.5, 1.0]) == 2  # a window is half-open
+    assert timing.peak_per_window(arrivals, window=0.05) == 2  # 0.99 and 1.0
+    assert timing.peak_per_window([0.0, 0.01, 0.02, 5.0], window=0.1) == 3
+    spans = [(0.0, 1.0), (0.5, 1.5), (1.0, 2.0), (1.2, None)]
+    assert timing.peak_in_flight(spans) == 3  # 0.5-1.5, 1.0-2.0 and the unfinished one; 0.0-1.0 ended at 1.0
+    assert timing.peak_in_flight([(0.0, 1.0), (1.0, 2.0)]) == 1
+    with pytest.raises(ValueError):
+        timing.peak_per_window(arrivals, window=0)
+
+
+def test_latency_delays_every_answer_but_the_control_api(site: MirrorSite, client: httpx.Client) -> None:
+    site.fault(fixtures.D8_PATH, status=503, times=1)
+    with MirrorServer(site, latency=LATENCY) as mirror:
+        url = mirror.url(fixtures.SEED_PATH)
+        etag = client.get(url).headers["ETag"]
+        answers = [
+            client.get(url, headers={"If-None-Match": etag}),  # a 304 waits too
+            client.get(mirror.url("/no/such/page")),
+            client.get(mirror.url(fixtures.D8_PATH)),
+        ]
+        assert [a.status_code for a in answers] == [304, 404, 503]
+        assert all(a.elapsed.total_seconds() >= LATENCY for a in answers)
+        assert client.get(f"{mirror.base_url}/_mirror/statements").elapsed.total_seconds() < LATENCY
+        logged = mirror.requests
+        assert len(logged) == 4 and all(r.finished is not None and r.finished - r.arrived >= LATENCY for r in logged)
+        mirror.latency = 0
+        assert client.get(url).elapsed.total_seconds() < LATENCY
+        with pytest.raises(ValueError):
+            mirror.latency = -1
+
+
+def test_latency_blocks_only_its_own_request(site: MirrorSite) -> None:
+    """Many clients at once each wait out the latency side by side: the threaded server is no bottleneck."""
+    clients, each = 32, 3
+    with MirrorServer(site, latency=LATENCY) as mirror:
+        urls = [mirror.url(path) for path in fixtures.ALL_PATHS]
+        start = threading.Barrier(clients)
+
+        def fetch(n: int) -> list[int]:
+            with httpx.Client(timeout=10) as client:
+                start.wait()
+                return [client.get(urls[(n + k) % len(urls)]).status_code for k in range(each)]
+
+        with ThreadPoolExecutor(clients) as pool:
+            statuses = [status for batch in pool.map(fetch, range(clients)) for status in batch]
+        assert statuses == [200] * clients * each
+        log = mirror.request_log
+        # 32 and ~0.5 s on an idle machine; the bounds leave room for a busy one (the clients share its cores).
+        assert log.peak_in_flight() >= 16
+        assert log.peak_requests_per_second() >= 2 * clients
+        served_in = log.summary()["seconds"]  # first arrival to last answer, the clients' start-up left out
+        assert served_in is not None and served_in < clients * each * LATENCY / 4  # serially: 14.4 s
+
+
+def test_a_burst_of_connections_is_queued_not_refused(site: MirrorSite) -> None:
+    """A large listen backlog: 256 connections opened at once are all answered (python -m http.server's 5 is not)."""
+    request = f"GET {quote(fixtures.SEED_PATH)} HTTP/1.1\r\nHost: mirror\r\nConnection: close\r\n\r\n".encode()
+    with MirrorServer(site, latency=LATENCY) as mirror:
+        port = int(mirror.base_url.rsplit(":", 1)[1])
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(256)]
+        for connection in connections:
+            connection.sendall(request)
+        answers = []
+        for connection in connections:
+            with connection:
+                answers.append(b"".join(iter(lambda c=connection: c.recv(65536), b"")))
+        assert all(answer.startswith(b"HTTP/1.1 200 OK") for answer in answers)
+        assert mirror.request_log.peak_in_flight() >= 16  # 256 on an idle machine, ~50 on one loaded 4 times over
+
+
+def test_request_rate_of_a_sequential_client(site: MirrorSite, client: httpx.Client) -> None:
+    with MirrorServer(site, latency=LATENCY) as mirror:
+        for _ in range(12):
+            client.get(mirror.url(fixtures.SEED_PATH))
+        log = mirror.request_log
+        assert log.peak_in_flight() == 1
+        assert log.peak_requests_per_second() in (6, 7)  # one every 0.15 s and a bit
+        summary = log.summary()
+        assert summary["requests"] == 12 and summary["peak_in_flight"] == 1
+        assert 12 * LATENCY <= summary["seconds"] < 12 * LATENCY + 1
+        log.clear()
+        assert log.summary()["requests"] == 0 and log.peak_in_flight() == 0
+
+
+
+
+
+
+
+def test_latency_and_timing_from_another_process(client: httpx.Client) -> None:
+    process, base = _start_mirror("--latency", str(LATENCY))
+    try:
+        urls = [base + quote(path) for path in fixtures.ALL_PATHS[:16]]
+        clients = [httpx.Client(timeout=10) for _ in urls]  # made first: a client's TLS context costs ~30 ms of CPU
+        start = threading.Barrier(len(urls))
+
+        def fetch(client_and_url: tuple[httpx.Client, str]) -> int:
+            start.wait()
+            return client_and_url[0].get(client_and_url[1]).status_code
+
+        with ThreadPoolExecutor(len(urls)) as pool:
+            assert set(pool.map(fetch, zip(clients, urls, strict=True))) == {200}
+        for each in clients:
+            each.close()
+        summary = client.get(f"{base}/_mirror/timing").json()
+        assert summary["requests"] == 16 and summary["peak_in_flight"] >= 8
+        assert summary["peak_requests_per_second"] == summary["peak_requests_per_window"] >= 8
+        assert summary["window"] == 1.0
+        assert client.get(f"{base}/_mirror/timing?window=0.001").json()["peak_requests_per_window"] < 16
+        assert client.get(f"{base}/_mirror/timing?window=x").status_code == 400
+        timed = client.get(f"{base}/_mirror/requests").json()["requests"][0]
+        assert timed["finished"] - timed["arrived"] >= LATENCY
+
+        assert client.post(f"{base}/_mirror/latency", json={"seconds": 0}).json() == {"ok": True, "latency": 0.0}
+        assert client.get(urls[0]).elapsed.total_seconds() < LATENCY
+        assert client.post(f"{base}/_mirror/latency", json={"seconds": -1}).status_code == 400
+        assert client.post(f"{base}/_mirror/latency", json={}).status_code == 400
+
+    finally:
+        process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0

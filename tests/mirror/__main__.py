@@ -19,6 +19,8 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=3000, help="how many statements --fixture generated makes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds every answer waits after its request arrived (POST /_mirror/latency changes it)")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -26,7 +28,7 @@ def main() -> None:
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
-    with MirrorServer(site, port=arguments.port) as server:
+    with MirrorServer(site, port=arguments.port, latency=arguments.latency) as server:
         print(f"MIRROR_URL={server.base_url}", flush=True)
         stop.wait()
 

@@ -1,4 +1,7 @@
-"""The control API: a MirrorSite mutation named in a URL, its arguments as JSON (for a mirror in another process)."""
+"""The control API: a MirrorSite mutation named in a URL, its arguments as JSON (for a mirror in another process).
+
+The server itself answers the rest: GET /_mirror/statements, /_mirror/requests and /_mirror/timing?window=1 (the
+request log's peaks), POST /_mirror/clear_log and /_mirror/latency {"seconds": 0.15}."""
 
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ import httpx
 import pytest
 from parsel import Selector
 
-from tests.mirror import MirrorServer, MirrorSite, fixtures, generated_site, timing
+from tests.mirror import MirrorServer, MirrorSite, Overload, RateLimit, fixtures, generated_site, timing
+from tests.mirror.overload import Refusal
 from tests.mirror.pages import ARCHIVE_BANNER
 
 OFFICE = "/about-us/policy-offices/press-office"
@@ -316,7 +317,7 @@ def test_generated_fixture_from_the_command_line(client: httpx.Client) -> None:
         assert process.wait(timeout=10) == 0
 
 
-# -- latency and timings
+# -- latency, timings and overload
 
 LATENCY = 0.15
 
@@ -409,12 +410,66 @@ def test_request_rate_of_a_sequential_client(site: MirrorSite, client: httpx.Cli
         assert log.summary()["requests"] == 0 and log.peak_in_flight() == 0
 
 
+def test_overload_refuses_an_even_share(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    url = mirror.url(fixtures.SEED_PATH)
+    etag = client.get(url).headers["ETag"]
+    site.overload(share=0.3, status=503, retry_after=120)
+    answers = [client.get(url, headers={"If-None-Match": etag}) for _ in range(20)]
+    refused = [n for n, answer in enumerate(answers, 1) if answer.status_code == 503]
+    assert refused == [4, 7, 10, 14, 17, 20]
+    assert {answer.status_code for answer in answers} == {304, 503}  # refused, not "not modified"
+    assert all(answers[n - 1].headers["Retry-After"] == "120" for n in refused)
+    assert "Retry-After" not in answers[0].headers
+    site.clear_overload()
+    assert {client.get(url).status_code for _ in range(5)} == {200}
 
 
+def test_seeded_overload_repeats_itself(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    url = mirror.url(fixtures.SEED_PATH)
+
+    def statuses() -> list[int]:
+        site.clear_overload()
+        site.overload(share=0.5, status=429, retry_after=3, seed=7)
+        return [client.get(url).status_code for _ in range(40)]
+
+    first = statuses()
+    assert first == statuses() and 10 <= first.count(429) <= 30 and set(first) == {200, 429}
+    assert first != [200, 429] * 20
 
 
+def test_rate_limit(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    url = mirror.url(fixtures.SEED_PATH)
+    site.rate_limit(per_second=5, retry_after=2)
+    answers = [client.get(url) for _ in range(10)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 5
+    assert answers[-1].headers["Retry-After"] == "2" and "Too Many Requests" in answers[-1].text
+    time.sleep(1.05)
+    assert client.get(url).status_code == 200
 
-def test_latency_and_timing_from_another_process(client: httpx.Client) -> None:
+
+def test_overload_and_rate_limit_units() -> None:
+    overload = Overload(0.25)
+    assert [overload.check(0) is not None for _ in range(8)] == [False, False, False, True] * 2
+    assert overload.refused == 2
+    assert Overload(1.0, status=429).check(0) == Refusal(429, 120) and Overload(0).check(0) is None
+    limit = RateLimit(2, retry_after=None, window=1.0)
+    assert [limit.check(t) is None for t in (0.0, 0.1, 0.2, 0.99, 1.0, 1.05, 1.1)] == [
+        True, True, False, False, True, False, True]  # 1.0 frees the slot taken at 0.0, 1.1 the one at 0.1
+    for bad in (lambda: Overload(1.5), lambda: Overload(0.5, status=200), lambda: RateLimit(-1),
+                lambda: Overload(0.5, retry_after=-3)):
+        with pytest.raises(ValueError):
+            bad()
+
+
+def test_fault_with_retry_after(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
+    when = "Wed, 21 Oct 2026 07:28:00 GMT"
+    site.fault(fixtures.SEED_PATH, status=429, times=1, retry_after=when)
+    limited = client.get(mirror.url(fixtures.SEED_PATH))
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == when
+    assert client.get(mirror.url(fixtures.SEED_PATH)).status_code == 200
+
+
+def test_latency_timing_and_overload_from_another_process(client: httpx.Client) -> None:
     process, base = _start_mirror("--latency", str(LATENCY))
     try:
         urls = [base + quote(path) for path in fixtures.ALL_PATHS[:16]]
@@ -443,6 +498,17 @@ def test_latency_and_timing_from_another_process(client: httpx.Client) -> None:
         assert client.post(f"{base}/_mirror/latency", json={"seconds": -1}).status_code == 400
         assert client.post(f"{base}/_mirror/latency", json={}).status_code == 400
 
+        assert client.post(f"{base}/_mirror/overload", json={"share": 0.5, "status": 429, "retry_after": 7}).json()["ok"]
+        answers = [client.get(urls[0]) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 429, 200, 429] and answers[1].headers["Retry-After"] == "7"
+        client.post(f"{base}/_mirror/clear_overload", json={})
+        client.post(f"{base}/_mirror/rate_limit", json={"per_second": 1})
+        assert [client.get(urls[0]).status_code for _ in range(2)] == [200, 429]
+        assert client.post(f"{base}/_mirror/overload", json={"share": 2}).status_code == 400
+        client.post(f"{base}/_mirror/clear_overload", json={})
+        client.post(f"{base}/_mirror/fault", json={"path": fixtures.SEED_PATH, "status": 503, "retry_after": 30})
+        faulted = client.get(base + quote(fixtures.SEED_PATH))
+        assert faulted.status_code == 503 and faulted.headers["Retry-After"] == "30"
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0

@@ -14,7 +14,7 @@ from tests.mirror.site import MirrorSite, MirrorStatement
 # Mutations whose JSON arguments are exactly their keyword arguments.
 _PLAIN = frozenset({
     "edit", "remove", "restore", "set_chrome", "set_banner", "redesign", "set_landing_style",
-    "fault", "hang", "redirect", "clear_override",
+    "fault", "hang", "redirect", "clear_override", "overload", "rate_limit", "clear_overload",
 })
 
 

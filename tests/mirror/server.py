@@ -219,6 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Last-Modified"] = format_datetime(reply.last_modified, usegmt=True)
         if reply.location:
             headers["Location"] = reply.location
+        if reply.retry_after is not None:
+            headers["Retry-After"] = str(reply.retry_after)
         try:
             if status == 304:
                 self._send(304, None, None, headers)

@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from tests.mirror import pages
+from tests.mirror.overload import Overload, RateLimit, RetryAfter
 
 Section = Literal["press-releases", "fact-sheets", "speeches-and-remarks"]
 Theme = Literal["d7", "d8"]
@@ -96,6 +98,7 @@ class Reply:
     etag: str | None = None
     last_modified: datetime | None = None
     delay: float = 0.0  # seconds the server waits before answering (a hanging page)
+    retry_after: RetryAfter = None  # a Retry-After header: seconds, or an HTTP-date as sent
 
 
 @dataclass
@@ -178,7 +181,8 @@ class MirrorSite:
         self.landing_styles: dict[str, LandingStyle] = dict.fromkeys(SECTIONS, "views")
         self.landing_styles.update(landing_styles or {})
         self.redesigned = False
-        self._faults: dict[str, tuple[int, int | None]] = {}
+        self._faults: dict[str, tuple[tuple[int, RetryAfter], int | None]] = {}
+        self._limits: list[Overload | RateLimit] = []  # site-wide, after the per-path faults
         self._hangs: dict[str, tuple[float, int | None]] = {}
         self._redirects: dict[str, tuple[str, int]] = {}
         self._raw: dict[str, tuple[bytes, str]] = {}
@@ -302,8 +306,28 @@ class MirrorSite:
         self.landing_styles[section] = style
 
     @_mutation
-    def fault(self, path: str, status: int = 503, times: int = 1) -> None:
-        self._faults[path_of(path)] = (status, times)
+    def fault(self, path: str, status: int = 503, times: int = 1, retry_after: RetryAfter = None) -> None:
+        self._faults[path_of(path)] = ((status, retry_after), times)
+
+    def overload(
+        self, share: float, status: int = 503, retry_after: RetryAfter = 120, seed: int | None = None,
+    ) -> Overload:
+        """From now on every path answers `status` to `share` of the requests (see Overload), until clear_overload."""
+        with self._lock:
+            limit = Overload(share, status, retry_after, seed)
+            self._limits.append(limit)
+            return limit
+
+    def rate_limit(self, per_second: int, status: int = 429, retry_after: RetryAfter = 1) -> RateLimit:
+        """From now on the requests past `per_second` in any second answer `status`, until clear_overload."""
+        with self._lock:
+            limit = RateLimit(per_second, status, retry_after)
+            self._limits.append(limit)
+            return limit
+
+    def clear_overload(self) -> None:
+        with self._lock:
+            self._limits.clear()
 
     @_mutation
     def hang(self, path: str, seconds: float, times: int | None = None) -> None:
@@ -336,14 +360,26 @@ class MirrorSite:
             page = 0  # Drupal ignores a page number it cannot read
         with self._lock:
             delay = _spend(self._hangs, path) or 0.0
-            status = _spend(self._faults, path)
-            if status is not None:
-                return Reply(status, pages.error_page(status), delay=delay)
+            fault = _spend(self._faults, path)
+            if fault is None:
+                fault = self._refusal()
+            if fault is not None:
+                status, retry_after = fault
+                return Reply(status, pages.error_page(status), delay=delay, retry_after=retry_after)
             key = (path, page)
             reply = self._rendered.get(key)
             if reply is None:
                 reply = self._rendered[key] = self._route(key)
             return dataclasses.replace(reply, delay=delay) if delay else reply
+
+    def _refusal(self) -> tuple[int, RetryAfter] | None:
+        """The first limit that refuses answers; the limits after it never see the request, as behind stacked
+        proxies."""
+        now = monotonic()
+        for limit in self._limits:
+            if (refusal := limit.check(now)) is not None:
+                return refusal.status, refusal.retry_after
+        return None
 
     def _route(self, key: tuple[str, int]) -> Reply:
         path, page = key

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 # Scrapy would import its HTTP download handler only when the engine starts, deep inside the reactor, where the
 # deprecation shims of its TLS modules (inspect.stack() at import) cost 0.2 s of CPU; at module level, 0.05 s.
@@ -16,8 +17,11 @@ from archive.lock import crawl_lock
 from archive.models import CrawlRun
 from archive.recorder import ChangeListener, RunRecorder
 from archive.relevance import Topic
+from crawler.log_filters import quiet_scrapy_tracebacks
+from crawler.phases import crawl_counts
 from crawler.planning import prepare_recorder
 from crawler.recording import Recording
+from crawler.scheduling import LEFT_STAT
 from crawler.settings import CrawlSettings, scrapy_settings
 from crawler.spiders.press_office import SITE_UNREACHABLE, PressOfficeSpider
 
@@ -26,14 +30,19 @@ log = logging.getLogger(__name__)
 
 class ArchiveCrawl:
     """One planned crawl of the press office into the archive, on a Scrapy runner: the CLI's process of its own, or
-    the service's runner in its long-running reactor. `start` crawls; `finish` records the summary."""
+    the service's runner in its long-running reactor. `start` crawls; `finish` records the summary.
+    `on_phase_committed`: called on the event loop when the first phase's changes are committed (crawler.phases)."""
 
-    def __init__(self, recorder: RunRecorder, crawl: CrawlSettings, runner: AsyncCrawlerRunner) -> None:
+    def __init__(
+        self, recorder: RunRecorder, crawl: CrawlSettings, runner: AsyncCrawlerRunner,
+        on_phase_committed: Callable[[], object] | None = None,
+    ) -> None:
         self.settings = crawl
         self.runner = runner
         # The process's CPU, not the event loop thread's: the archive's writes run on a thread of their own.
         self._started = time.process_time()
-        self.recording = Recording(recorder)
+        self.recording = Recording(recorder, on_phase_committed)
+        quiet_scrapy_tracebacks()
         self.crawler = runner.create_crawler(PressOfficeSpider)
         self.recording.attach(self.crawler)
 
@@ -46,24 +55,19 @@ class ArchiveCrawl:
         """Ends the run (database work: off the event loop in the service); `failure`: why the caller stopped the
         crawl, if it did."""
         self.recording.close()
+        assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         cpu_seconds = time.process_time() - self._started
-
-        def count(key: str) -> int:
-            value = stats.get(key, 0)
-            return value if isinstance(value, int) else 0
-
         if failure is None and stats.get("finish_reason") == "closespider_timeout":
             failure = "the crawl ran past crawl.timeout_minutes and was stopped"
+        left = stats.get(LEFT_STAT, 0)
         run = self.recording.recorder.finish(
-            requests=count("downloader/request_count"),
-            not_modified=count("korus/not_modified"),
-            fetch_failures=count("korus/fetch_failures"),
-            landings=count("korus/landings"),
-            landings_failed=count("korus/landings_failed"),
+            **crawl_counts(self.crawler.stats),
             cpu_seconds=cpu_seconds,
             interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
             failure=failure,
+            note=f"{left} requests left for the next poll: the time budget (crawl.timeout_minutes) was spent"
+            if left else None,
         )
         log.info(
             "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d "

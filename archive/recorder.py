@@ -222,7 +222,8 @@ class RunRecorder:
         note: str | None = None,
     ) -> CrawlRun:
         """Ends the run, its last phase with it. `interrupted`: stopped before its end; `failure`: stopped for this
-        reason (a timeout); either drops the changes held in the last phase. `note`: said of a run that succeeded."""
+        reason (a timeout); either drops the changes held in the last phase. `note`: what to say of a run that did
+        not fail."""
         totals = self._totals(requests, not_modified, fetch_failures, refused, landings, landings_failed)
         self._end_phase(totals, record=not interrupted and failure is None)
         findings = list(self._findings.values())
@@ -239,7 +240,7 @@ class RunRecorder:
             if failure is not None:
                 run.status, run.message = RunStatus.FAILED, f"{failure}; held changes dropped"
             elif interrupted:
-                run.status, run.message = RunStatus.INTERRUPTED, "stopped before the end; held changes dropped"
+                run.status, run.message = RunStatus.INTERRUPTED, note or "stopped before the end; held changes dropped"
             elif findings:
                 run.status, run.message = RunStatus.FAILED, "; ".join(finding.message for finding in findings)
             else:

@@ -60,14 +60,16 @@ class ArchiveCrawl:
         cpu_seconds = time.process_time() - self._started
         if failure is None and stats.get("finish_reason") == "closespider_timeout":
             failure = "the crawl ran past crawl.timeout_minutes and was stopped"
-        left = stats.get(LEFT_STAT, 0)
+        interrupted = stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE)
+        note = None
+        if left := stats.get(LEFT_STAT, 0):
+            note = f"{left} requests left for the next poll: the time budget (crawl.timeout_minutes) was spent"
+            if self.recording.plan.baseline:
+                # Not a finished baseline: the statements it did not reach must not be announced as new.
+                interrupted, note = True, f"{note}; the baseline goes on in the next poll"
         run = self.recording.recorder.finish(
-            **crawl_counts(self.crawler.stats),
-            cpu_seconds=cpu_seconds,
-            interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
-            failure=failure,
-            note=f"{left} requests left for the next poll: the time budget (crawl.timeout_minutes) was spent"
-            if left else None,
+            **crawl_counts(self.crawler.stats), cpu_seconds=cpu_seconds, interrupted=interrupted, failure=failure,
+            note=note,
         )
         log.info(
             "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d "

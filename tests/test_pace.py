@@ -20,9 +20,9 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 def test_the_fastest_spacing_keeps_any_second_to_the_cap() -> None:
-    # Eleven starts span ten spacings: more than a second, so no sliding second holds eleven.
-    assert 10 * POLICY.fastest_interval > 1.0
-    assert POLICY.fastest_interval < 0.11
+    # Eleven starts span ten spacings: more than a second, with room for a request delayed on its way.
+    assert 10 * POLICY.fastest_interval >= 1.2
+    assert POLICY.fastest_interval < 0.13
 
 
 def test_quick_answers_of_any_kind_bring_the_pace_to_the_cap() -> None:

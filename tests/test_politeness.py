@@ -248,6 +248,27 @@ def test_a_full_re_check_cut_by_its_time_budget_goes_on_in_the_next_polls(korus_
     assert not last_run(db).full  # the full re-check is complete: routine polls again
 
 
+def test_a_baseline_cut_by_its_time_budget_goes_on_as_a_baseline(korus_watch: KorusWatch, site: MirrorSite,
+                                                                   db: Database) -> None:
+    # Every statement page 1 s, two at a time: the baseline needs 20 s, its poll's budget is 7.5 s.
+    korus_watch.env.update(KORUS_WATCH_CRAWL__TIMEOUT_MINUTES="0.25", KORUS_WATCH_CRAWL__CONCURRENT_REQUESTS="2")
+    for statement in site.statements:
+        site.hang(statement.path, 1)
+    result = korus_watch.run("crawl", check=False)
+    assert result.returncode == 1
+    first = last_run(db)
+    assert first.status == RunStatus.INTERRUPTED and first.baseline and first.message
+    assert "the baseline goes on" in first.message and 0 < first.new < len(site.statements)
+
+    for statement in site.statements:
+        site.clear_override(statement.path)
+    korus_watch.run("crawl")
+    second = last_run(db)
+    # Still a baseline: the statements the first part did not reach are archived, not announced as new.
+    assert second.baseline and second.status == RunStatus.SUCCEEDED
+    assert first.new + second.new == len(site.statements) and events(db) == []
+
+
 # -- an unreachable site ----------------------------------------------------------------------------
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Until the site has answered once in a poll, a request gets at most FIRST_CONTACT_SECONDS (DNS, connection and
 answer together), and the first one that cannot reach the site is the verdict: it is not retried, and every request
-after it fails at once with the same error, without touching the network. The spider then sees every landing page
+after it fails at once (NotTried, naming that error) without touching the network. The spider then sees every landing page
 fail and closes the poll as unreachable: about FIRST_CONTACT_SECONDS after its start, where three attempts at each
 of robots.txt and three landings, one after another, took 71 s. Once the site has answered, its requests get the
 configured timeout and retries, so a site that stumbles mid-poll is retried as before."""

@@ -5,7 +5,7 @@ would flood the channels with false events. A run that trips the guard records o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from archive.models import HealthKind
 
@@ -28,6 +28,8 @@ class RunCounts:
     requests: int
     not_modified: int
     fetch_failures: int
+    # Answers refusing a request for now: 429, 503 (crawler.pace).
+    refused: int
     landings: int
     landings_failed: int
     # Statement pages read, confirmed unchanged by a 304, and fetched but unreadable.
@@ -37,6 +39,14 @@ class RunCounts:
     # Known statements re-checked and found unchanged, and the changes to known statements held for the verdict.
     unchanged: int
     held_changes: int
+
+    @classmethod
+    def zero(cls) -> RunCounts:
+        return cls(**{f.name: 0 for f in fields(cls)})
+
+    def since(self, earlier: RunCounts) -> RunCounts:
+        """What was counted after `earlier`, of the same run: one phase's counts from two running totals."""
+        return RunCounts(**{f.name: getattr(self, f.name) - getattr(earlier, f.name) for f in fields(self)})
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,13 @@ def judge(counts: RunCounts, policy: GuardPolicy) -> list[Finding]:
             f"{counts.held_changes} of {checked_known} re-checked statements changed at once; "
             "no change events were recorded for them",
         ))
-    if counts.requests and counts.fetch_failures and not reached_site:
+    if counts.requests and counts.refused and not reached_site:
+        findings.append(Finding(
+            HealthKind.RATE_LIMITED,
+            f"the site is rate limiting: {counts.refused} answers were 429 or 503 (come back later), no page was "
+            "served",
+        ))
+    elif counts.requests and counts.fetch_failures and not reached_site:
         findings.append(Finding(
             HealthKind.UNREACHABLE,
             f"the site could not be reached: {counts.fetch_failures} requests failed, none was answered",

@@ -83,6 +83,8 @@ class HealthKind(enum.StrEnum):
     MASS_CHANGE = "mass_change"
     # No request was answered at all.
     UNREACHABLE = "unreachable"
+    # The site answered, but only to refuse for now (429, 503): it is rate limiting or shedding load.
+    RATE_LIMITED = "rate_limited"
     # The archive refused writes for a lasting reason (the disk full, the database read-only): the crawl stopped.
     ARCHIVE_UNWRITABLE = "archive_unwritable"
 
@@ -179,6 +181,9 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None]
     status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.RUNNING)
     full: Mapped[bool] = mapped_column(default=False)
+    # A full run's full re-check began then: at its own start, or at that of the run whose re-check it continues
+    # (one cut short by its time budget). It is complete once every statement was checked since (archive.planning).
+    full_since: Mapped[datetime | None]
     # A baseline run fills an empty archive without announcing every old statement as new.
     baseline: Mapped[bool] = mapped_column(default=False)
     requests: Mapped[int] = mapped_column(default=0)

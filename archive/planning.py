@@ -4,6 +4,7 @@ validators for conditional requests, and which statements are due for re-verific
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from math import ceil
 from urllib.parse import urlsplit
 
@@ -70,7 +71,9 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
         # a maintenance page at every landing, the archive unwritable) leaves the next one a baseline.
         initialised = session.scalar(select(CrawlRun.id).where(CrawlRun.status == RunStatus.SUCCEEDED).limit(1))
         baseline = initialised is None
-        run = CrawlRun(started_at=now, full=full or baseline, baseline=baseline)
+        # A full re-check asked for (or a baseline) begins now; one cut short by an earlier run's time budget goes on.
+        full_since = now if full or baseline else unfinished_full_recheck(session)
+        run = CrawlRun(started_at=now, full=full_since is not None, baseline=baseline, full_since=full_since)
         session.add(run)
         session.flush()
 
@@ -87,7 +90,8 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
         # Only the columns the plan keeps, as plain rows: loading whole ORM objects was a good part of planning.
         target = select(Statement.id, Statement.url, Statement.section)
         pending_removal = target.where(Statement.status == StatementStatus.ACTIVE, Statement.missing_checks > 0)
-        oldest_checked = target.order_by(Statement.last_checked_at, Statement.id).limit(quota)
+        due = target if full_since is None else target.where(Statement.last_checked_at < full_since)
+        oldest_checked = due.order_by(Statement.last_checked_at, Statement.id).limit(quota)
         revisit: dict[int, RevisitTarget] = {}
         for statement in [*session.execute(pending_removal), *session.execute(oldest_checked)]:
             revisit.setdefault(statement.id, RevisitTarget(url_path(statement.url), statement.section))
@@ -112,6 +116,18 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
             revisit=list(revisit.values()),
             validators=validators,
         )
+
+
+def unfinished_full_recheck(session: Session) -> datetime | None:
+    """When the newest full re-check began, if a statement has not been checked since: it was cut short (a poll's
+    time budget, a stop) and the next poll goes on with it, from the statements checked longest ago."""
+    began = session.scalar(
+        select(CrawlRun.full_since).where(CrawlRun.full_since.is_not(None)).order_by(CrawlRun.id.desc()).limit(1)
+    )
+    if began is None:
+        return None
+    oldest_check = session.scalar(select(func.min(Statement.last_checked_at)))
+    return began if oldest_check is not None and oldest_check < began else None
 
 
 def load_identities(session: Session) -> tuple[dict[str, int], dict[int, int]]:

@@ -1,13 +1,15 @@
 """Turns one crawl's findings into archive rows and change events, each in its own unit of work.
 
 New statements are stored as they arrive. Changes to known statements (edits, missing pages,
-restorations) are held until the run ends, so that the redesign guard can judge the run as a
-whole and record one health problem instead of a flood of events."""
+restorations) are held until the phase of the run that found them ends, so that the redesign guard
+can judge the phase as a whole and record one health problem instead of a flood of events. A run
+has one phase, or two (crawler.phases): the new statements first, then the re-checks; the first
+phase's changes are committed when it ends, not when the re-checks do."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -83,10 +85,17 @@ class RunRecorder:
     pages_read: int = 0
     statements_not_modified: int = 0
     extraction_failures: int = 0
-    # One change per statement and run, whichever of its URLs was read first: a statement listed under
+    # One change per statement and phase, whichever of its URLs was read first: a statement listed under
     # two URLs must not count two missing checks in one run.
     _held: dict[int, _HeldChange] = field(default_factory=dict)
     _present: set[int] = field(default_factory=set)
+    # The changes recorded as events so far, and the health problems found so far, one per kind.
+    _recorded: dict[EventKind, int] = field(
+        default_factory=lambda: {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
+    )
+    _findings: dict[HealthKind, Finding] = field(default_factory=dict)
+    # The run's counts when the current phase began.
+    _phase_start: RunCounts = field(default_factory=RunCounts.zero)
 
     # -- what the crawler reports --------------------------------------------------------------
 
@@ -161,7 +170,7 @@ class RunRecorder:
         with self.db.sessions.begin() as session:
             self._problem(session, problem)
             statement_id = self.plan.statement_by_key.get(url_key(problem.url))
-            if statement_id is not None:
+            if statement_id is not None and problem.checked:
                 # A failed check still moves the statement to the back of the re-verification rotation, so that
                 # pages that always fail cannot hold up the rest of the archive.
                 self._set_statement(session, statement_id, last_checked_at=utcnow())
@@ -176,7 +185,16 @@ class RunRecorder:
         if held is not None and held.gone_status is not None:
             del self._held[statement_id]
 
-    # -- the end of the run --------------------------------------------------------------------
+    # -- the end of a phase, and of the run -----------------------------------------------------
+
+    def close_phase(
+        self, *, requests: int, not_modified: int, fetch_failures: int, landings: int, landings_failed: int,
+        refused: int = 0,
+    ) -> None:
+        """Ends the run's current phase (the crawler's counts are the run's so far): judged by its own pages, its
+        held changes become events, committed now, unless it tripped the guard."""
+        totals = self._totals(requests, not_modified, fetch_failures, refused, landings, landings_failed)
+        self._end_phase(totals, record=True)
 
     def finish(
         self,
@@ -187,53 +205,69 @@ class RunRecorder:
         landings: int,
         landings_failed: int,
         cpu_seconds: float,
+        refused: int = 0,
         interrupted: bool = False,
         failure: str | None = None,
+        note: str | None = None,
         unwritable: str | None = None,
     ) -> CrawlRun:
-        """Ends the run. `interrupted`: stopped before its end; `failure`: stopped for this reason (a timeout);
-        `unwritable`: stopped because the archive refused writes, for this reason (a health problem)."""
-        counts = {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
-        findings = [] if unwritable is None else [Finding(
-            HealthKind.ARCHIVE_UNWRITABLE,
-            f"the archive could not be written ({unwritable}): the crawl stopped, and what it could not store is "
-            "read again by the next crawl",
-        )]
-        findings += judge(
-            RunCounts(
-                requests=requests, not_modified=not_modified, fetch_failures=fetch_failures, landings=landings,
-                landings_failed=landings_failed, pages_read=self.pages_read,
-                statements_not_modified=self.statements_not_modified, extraction_failures=self.extraction_failures,
-                unchanged=self.unchanged, held_changes=len(self._held),
-            ),
-            self.guard,
-        )
+        """Ends the run, its last phase with it. `interrupted`: stopped before its end; `failure`: stopped for this
+        reason (a timeout); either drops the changes held in the last phase. `note`: what to say of a run that did
+        not fail. `unwritable`: stopped because the archive refused writes, for this reason (a health problem)."""
+        totals = self._totals(requests, not_modified, fetch_failures, refused, landings, landings_failed)
+        self._end_phase(totals, record=not interrupted and failure is None and unwritable is None)
+        findings = list(self._findings.values())
+        if unwritable is not None:
+            findings.insert(0, Finding(
+                HealthKind.ARCHIVE_UNWRITABLE,
+                f"the archive could not be written ({unwritable}): the crawl stopped, and what it could not store "
+                "is read again by the next crawl",
+            ))
         with self.db.sessions.begin() as session:
-            if not findings and not interrupted and failure is None:
-                for change in self._held.values():
-                    kind = self._apply(session, change)
-                    if kind is not None:
-                        counts[kind] += 1
             run = session.get_one(CrawlRun, self.plan.run_id)
             run.finished_at = utcnow()
             run.requests, run.not_modified, run.cpu_seconds = requests, not_modified, cpu_seconds
             run.new, run.unchanged, run.errors = self.new, self.unchanged, self.errors
             run.edited, run.removed, run.restored = (
-                counts[EventKind.EDITED],
-                counts[EventKind.REMOVED],
-                counts[EventKind.RESTORED],
+                self._recorded[EventKind.EDITED],
+                self._recorded[EventKind.REMOVED],
+                self._recorded[EventKind.RESTORED],
             )
             if failure is not None:
                 run.status, run.message = RunStatus.FAILED, f"{failure}; held changes dropped"
             elif interrupted and unwritable is None:
-                run.status, run.message = RunStatus.INTERRUPTED, "stopped before the end; held changes dropped"
+                run.status, run.message = RunStatus.INTERRUPTED, note or "stopped before the end; held changes dropped"
             elif findings:
                 run.status, run.message = RunStatus.FAILED, "; ".join(finding.message for finding in findings)
             else:
-                run.status = RunStatus.SUCCEEDED
+                run.status, run.message = RunStatus.SUCCEEDED, note
             record_findings(session, findings, run.id, self.listener,
                             resolve_others=run.status == RunStatus.SUCCEEDED)
             return run
+
+    def _totals(
+        self, requests: int, not_modified: int, fetch_failures: int, refused: int, landings: int, landings_failed: int
+    ) -> RunCounts:
+        return RunCounts(
+            requests=requests, not_modified=not_modified, fetch_failures=fetch_failures, refused=refused,
+            landings=landings, landings_failed=landings_failed, pages_read=self.pages_read,
+            statements_not_modified=self.statements_not_modified, extraction_failures=self.extraction_failures,
+            unchanged=self.unchanged, held_changes=0,
+        )
+
+    def _end_phase(self, totals: RunCounts, *, record: bool) -> None:
+        """Judges the phase that ends at `totals`; with `record`, its held changes become events unless it tripped
+        the guard. Either way they are gone: the next phase holds its own."""
+        findings = judge(replace(totals.since(self._phase_start), held_changes=len(self._held)), self.guard)
+        self._findings.update((finding.kind, finding) for finding in findings)
+        if record and not findings and self._held:
+            with self.db.sessions.begin() as session:
+                for change in self._held.values():
+                    kind = self._apply(session, change)
+                    if kind is not None:
+                        self._recorded[kind] += 1
+        self._held.clear()
+        self._phase_start = totals
 
     # -- units of work -------------------------------------------------------------------------
 

@@ -55,3 +55,6 @@ class PageProblem:
     message: str
     # True when a page was fetched but its statement could not be read: the redesign guard counts these.
     extraction_failed: bool = False
+    # False when the site would not serve the page for now (rate limited): its statement was not checked and stays
+    # due, at the head of the re-verification rotation.
+    checked: bool = True

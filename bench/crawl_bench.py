@@ -1,6 +1,14 @@
 """Crawler benchmark: korus-watch against a plain httpx + parsel crawler, on a generated local mirror.
 
     python bench/crawl_bench.py --statements 3000 [--doc docs/benchmarks.md]
+    python bench/crawl_bench.py --defaults --statements 3000 --latency 0.15 [--doc docs/benchmarks.md]
+
+The first measures CPU: korus-watch with its pace off (crawl.autothrottle = false and no request cap worth the name)
+against the baselines, on a mirror that answers at once. The second measures korus-watch as a user gets it, with
+the product's default crawl settings (its politeness policy: crawler.pace), against a mirror that answers each
+request after `--latency` seconds: the baseline crawl, a no-change poll, a routine poll with the rotation due and
+one new statement, and `crawl --full`, each with the mirror's timed log of what the site saw (peak requests in any
+one second and in flight).
 
 Every measured run is a child process (the mirror is another one): wall time from spawn to exit, CPU
 (user + sys) and peak RSS from os.wait4, so interpreter start-up and imports are included everywhere.
@@ -20,13 +28,14 @@ import platform
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -53,6 +62,9 @@ LISTED = "ul.listing li a::attr(href), .views-row .views-field-title a::attr(hre
 CRAWL_LIBRARIES = ("scrapy.crawler", "scrapy.core.downloader.handlers.http11", "twisted.internet.asyncioreactor",
                    "sqlalchemy.orm", "pydantic_settings")
 MARKERS = ("<!-- crawl_bench results: start -->", "<!-- crawl_bench results: end -->")
+DEFAULTS_MARKERS = ("<!-- crawl_bench defaults: start -->", "<!-- crawl_bench defaults: end -->")
+# The targets of the default-settings scenario (issue 12).
+MAX_PER_SECOND, MAX_IN_FLIGHT = 10, 8
 
 
 # -- the baseline crawler, run in a child process as `crawl_bench.py --baseline URL` ----------------
@@ -164,10 +176,10 @@ class Run:
 class Mirror:
     """python -m tests.mirror in its own process, so that its CPU is not counted against the crawler."""
 
-    def __init__(self, statements: int) -> None:
+    def __init__(self, statements: int, latency: float = 0.0) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.mirror", "--fixture", "generated", "--statements", str(statements),
-             "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, text=True)
+             "--port", "0", "--latency", str(latency)], cwd=REPO, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line.startswith("MIRROR_URL="):
             self.stop()
@@ -180,12 +192,17 @@ class Mirror:
         times = self.stats.cpu_times()
         return float(times.user + times.system)
 
-    def control(self, name: str, arguments: dict[str, Any] | None = None) -> None:
-        httpx.post(f"{self.url}/_mirror/{name}", json=arguments or {}, timeout=30).raise_for_status()
+    def control(self, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/_mirror/{name}", json=arguments or {}, timeout=30).raise_for_status()
+        return dict(response.json())
 
     def requests(self) -> list[dict[str, Any]]:
         """The mirror's log of the requests it answered since the last clear_log."""
         return list(httpx.get(f"{self.url}/_mirror/requests", timeout=60).json()["requests"])
+
+    def timing(self) -> dict[str, Any]:
+        """The peaks of the requests answered since the last clear_log: requests in any one second, in flight."""
+        return dict(httpx.get(f"{self.url}/_mirror/timing", timeout=60).json())
 
     def stop(self) -> None:
         self.process.terminate()
@@ -218,8 +235,8 @@ def measure(name: str, command: list[str], env: dict[str, str], mirror: Mirror, 
     return run
 
 
-def crawl(name: str, env: dict[str, str], mirror: Mirror, scratch: Path) -> tuple[Run, dict[str, int]]:
-    run = measure(name, [KORUS_WATCH, "crawl"], env, mirror, scratch)
+def crawl(name: str, env: dict[str, str], mirror: Mirror, scratch: Path, *options: str) -> tuple[Run, dict[str, int]]:
+    run = measure(name, [KORUS_WATCH, "crawl", *options], env, mirror, scratch)
     summary = {key: int(value) for key, value in re.findall(
         r"(new|edited|removed|restored|unchanged|requests|304s|errors) (\d+)", run.stdout)}
     run.pages, run.not_modified = summary["requests"], summary["304s"]
@@ -240,10 +257,22 @@ def baseline(concurrency: int, mirror: Mirror, scratch: Path, *, scrapy: bool = 
     return run
 
 
-def crawl_env(mirror: Mirror, database: Path) -> dict[str, str]:
+def default_env(mirror: Mirror, database: Path) -> dict[str, str]:
+    """The product's default crawl settings, on this mirror and archive."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("KORUS_WATCH_")}
-    return env | {"KORUS_WATCH_CRAWL__BASE_URL": mirror.url, "KORUS_WATCH_DATABASE__URL": f"sqlite:///{database}",
-                  "KORUS_WATCH_CRAWL__AUTOTHROTTLE": "false"}
+    return env | {"KORUS_WATCH_CRAWL__BASE_URL": mirror.url, "KORUS_WATCH_DATABASE__URL": f"sqlite:///{database}"}
+
+
+def crawl_env(mirror: Mirror, database: Path) -> dict[str, str]:
+    """For CPU figures: the pace off (AutoThrottle's place), and the request cap far above what a crawl reaches."""
+    return default_env(mirror, database) | {"KORUS_WATCH_CRAWL__AUTOTHROTTLE": "false",
+                                            "KORUS_WATCH_CRAWL__MAX_REQUESTS_PER_SECOND": "100000"}
+
+
+def full_bodies_per_section(requests: list[dict[str, Any]]) -> dict[str, int]:
+    """Full-body (non-304) answers per section; robots.txt and the like under their path."""
+    return {section: 0 for section in SECTIONS} | Counter(
+        next((s for s in SECTIONS if f"/{s}" in r["path"]), r["path"]) for r in requests if r["status"] != 304)
 
 
 # -- the benchmark ----------------------------------------------------------------------------------
@@ -272,9 +301,7 @@ def benchmark(statements: int, scratch: Path) -> tuple[list[Run], int]:
 
         mirror.control("clear_log")
         poll, summary = crawl("korus-watch crawl: poll, nothing changed", env, mirror, scratch)
-        bodies = {section: 0 for section in SECTIONS} | Counter(  # robots.txt and the like under their path
-            next((s for s in SECTIONS if f"/{s}" in r["path"]), r["path"])
-            for r in mirror.requests() if r["status"] != 304)
+        bodies = full_bodies_per_section(mirror.requests())
         poll.note = f"{summary['unchanged']} statements re-checked; full-body responses: " + ", ".join(
             f"{where} {count}" for where, count in bodies.items())
         runs.append(poll)
@@ -339,27 +366,132 @@ def report(runs: list[Run], worst: int, statements: int, load: list[float]) -> s
              f"{'' if r.crawl_cpu is None else f'{r.crawl_cpu:.2f}'} | {r.rss_mb:.0f} | "
              f"{f'{r.pages / r.wall:.1f}' if r.pages else ''} | {r.mirror_cpu:.2f} | {r.note} |"
              for r in runs]
+    version = importlib.metadata.version
+    return "\n".join([
+        MARKERS[0],
+        f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} with `python bench/crawl_bench.py --statements "
+        f"{statements}` at commit {commit()}, on {machine()}, httpx {version('httpx')}, parsel "
+        f"{version('parsel')}; crawl.autothrottle off and no request cap (CPU figures); 1-minute load average "
+        f"{load[0]:.2f} before the run, {load[1]:.2f} after.",
+        "", *rows, "", *(f"- {line}" for line in targets(runs, worst)), MARKERS[1],
+    ])
+
+
+# -- at the product's defaults, against a distant site ----------------------------------------------
+
+@dataclass
+class Polite:
+    """A run at the default crawl settings, and what the site saw of it (the mirror's timed log)."""
+
+    run: Run
+    timing: dict[str, Any]
+    note: str = ""
+
+
+def polite_crawl(name: str, env: dict[str, str], mirror: Mirror, scratch: Path,
+                 *options: str) -> tuple[Polite, dict[str, int]]:
+    mirror.control("clear_log")
+    run, summary = crawl(name, env, mirror, scratch, *options)
+    return Polite(run, mirror.timing()), summary
+
+
+def archive_time(database: Path, query: str) -> float:
+    """A UTC timestamp the archive holds (SQLite keeps them without an offset), as seconds since the epoch."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        (value,) = connection.execute(query).fetchone()
+    return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
+
+
+def defaults_benchmark(statements: int, latency: float, scratch: Path) -> tuple[list[Polite], int, dict[str, float]]:
+    """The default-settings runs; the most full-body answers to one section in the no-change poll; and, for the
+    routine poll with a new statement, seconds from its process's spawn to its crawl's start, to the statement's
+    page requested and to its event stored."""
+    with contextlib.ExitStack() as cleanup:
+        mirror = Mirror(statements, latency)
+        cleanup.callback(mirror.stop)
+        database = scratch / "defaults.sqlite3"
+        env = default_env(mirror, database)
+        baseline, summary = polite_crawl("baseline crawl into an empty archive", env, mirror, scratch)
+        baseline.note = f"{summary['new']} statements archived"
+        quiet, summary = polite_crawl("routine poll, nothing changed", env, mirror, scratch)
+        bodies = full_bodies_per_section(mirror.requests())
+        quiet.note = f"{summary['unchanged']} statements re-checked; full-body answers: " + ", ".join(
+            f"{where} {count}" for where, count in bodies.items())
+
+        added = mirror.control("new_statement", {
+            "title": "USTR Announces Benchmark Talks with the Republic of Korea on the KORUS FTA",
+            "paragraphs": ["Washington, DC – USTR today announced new talks on the KORUS FTA."]})
+        spawned_at, spawned = time.time(), time.monotonic()
+        news, summary = polite_crawl("routine poll: the rotation due and one new statement", env, mirror, scratch)
+        requested = min(r["arrived"] for r in mirror.requests() if r["path"] == added["path"])
+        moments = {
+            "crawl started": archive_time(database, "SELECT max(started_at) FROM crawl_runs") - spawned_at,
+            "page requested": requested - spawned,
+            "event stored": archive_time(database, "SELECT max(detected_at) FROM change_events") - spawned_at,
+        }
+        news.note = (f"{summary['new']} new, {summary['unchanged']} re-checked; from the process's spawn: " +
+                     ", ".join(f"{what} {seconds:.1f} s" for what, seconds in moments.items()))
+
+        full, summary = polite_crawl("`crawl --full`", env, mirror, scratch, "--full")
+        full.note = f"{summary['unchanged']} statements re-checked, {summary['errors']} errors"
+        return [baseline, quiet, news, full], max(bodies[section] for section in SECTIONS), moments
+
+
+def defaults_report(runs: list[Polite], worst: int, moments: dict[str, float], statements: int, latency: float,
+                    load: list[float]) -> str:
+    baseline, quiet, news, full = runs
+
+    def met(ok: bool) -> str:
+        return "**met**" if ok else "**missed**"
+
+    rows = ["| run | wall s | requests | 304s | peak requests in 1 s | peak in flight | CPU s | notes |",
+            "|---|---:|---:|---:|---:|---:|---:|---|"]
+    rows += [f"| {p.run.name} | {p.run.wall:.1f} | {p.run.pages} | {p.run.not_modified} | "
+             f"{p.timing['peak_requests_per_second']} | {p.timing['peak_in_flight']} | {p.run.cpu:.2f} | {p.note} |"
+             for p in runs]
+    per_second = max(p.timing["peak_requests_per_second"] for p in runs)
+    in_flight = max(p.timing["peak_in_flight"] for p in runs)
+    targets = [
+        f"Baseline crawl: {baseline.run.wall / 60:.1f} min (target ≤ 10 min: {met(baseline.run.wall <= 600)}).",
+        f"Routine poll with the rotation due and one new statement: {news.run.wall:.1f} s from the process's spawn "
+        f"to its exit (target ≤ 30 s: {met(news.run.wall <= 30)}); the new statement's page was requested "
+        f"{moments['page requested']:.1f} s after the spawn (target ≤ 10 s: {met(moments['page requested'] <= 10)})"
+        f" and its event stored after {moments['event stored']:.1f} s. The instant alert, which needs `serve`, is "
+        "measured by bench/service_bench.py --defaults.",
+        f"`crawl --full`: {full.run.wall / 60:.1f} min (target ≤ 10 min: {met(full.run.wall <= 600)}).",
+        f"At most {per_second} requests in any one second (target ≤ {MAX_PER_SECOND}: "
+        f"{met(per_second <= MAX_PER_SECOND)}) and {in_flight} in flight (target ≤ {MAX_IN_FLIGHT}: "
+        f"{met(in_flight <= MAX_IN_FLIGHT)}), over all four runs.",
+        f"No-change poll: at most {worst} full-body answers per section (target ≤ 2: {met(worst <= 2)}).",
+    ]
+    return "\n".join([
+        DEFAULTS_MARKERS[0],
+        f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} with `python bench/crawl_bench.py --defaults "
+        f"--statements {statements} --latency {latency:g}` at commit {commit()}, on {machine()}; default crawl "
+        f"settings; 1-minute load average {load[0]:.2f} before the run, {load[1]:.2f} after.",
+        "", *rows, "", *(f"- {line}" for line in targets), DEFAULTS_MARKERS[1],
+    ])
+
+
+def commit() -> str:
+    described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True)
+    return described.stdout.strip() or "unknown"
+
+
+def machine() -> str:
     memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal"))
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     version = importlib.metadata.version
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True)
-    return "\n".join([
-        MARKERS[0],
-        f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} with `python bench/crawl_bench.py --statements "
-        f"{statements}` at commit {commit.stdout.strip() or 'unknown'}, on {os.cpu_count()} CPUs ({cpu}), "
-        f"{memory / 2**20:.1f} GiB memory, Python {platform.python_version()}, Scrapy {version('scrapy')}, "
-        f"httpx {version('httpx')}, parsel {version('parsel')}; 1-minute load average {load[0]:.2f} before the "
-        f"run, {load[1]:.2f} after.",
-        "", *rows, "", *(f"- {line}" for line in targets(runs, worst)), MARKERS[1],
-    ])
+    return (f"{os.cpu_count()} CPUs ({cpu}), {memory / 2**20:.1f} GiB memory, Python {platform.python_version()}, "
+            f"Scrapy {version('scrapy')}")
 
 
-def write_doc(path: Path, section: str) -> None:
+def write_doc(path: Path, section: str, markers: tuple[str, str] = MARKERS) -> None:
     """Replaces the marked results section of `path`, keeping the prose around it."""
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{MARKERS[0]}\n{MARKERS[1]}\n"
-    start, end = text.index(MARKERS[0]), text.index(MARKERS[1]) + len(MARKERS[1])
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{markers[0]}\n{markers[1]}\n"
+    start, end = text.index(markers[0]), text.index(markers[1]) + len(markers[1])
     path.write_text(text[:start] + section + text[end:])
 
 
@@ -367,6 +499,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--statements", type=int, default=3000, help="size of the generated mirror")
     parser.add_argument("--doc", type=Path, help="write the results into this Markdown file's marked section")
+    parser.add_argument("--defaults", action="store_true",
+                        help="the default-settings scenario against a distant mirror instead of the CPU runs")
+    parser.add_argument("--latency", type=float, default=0.15, help="with --defaults: the mirror's seconds an answer")
     parser.add_argument("--baseline", metavar="URL", help=argparse.SUPPRESS)  # the baseline's child process
     parser.add_argument("--scrapy-baseline", metavar="URL", help=argparse.SUPPRESS)  # the bare spider's process
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help=argparse.SUPPRESS)
@@ -388,13 +523,18 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
     try:
         load = [os.getloadavg()[0]]
-        runs, worst = benchmark(arguments.statements, scratch)
-        section = report(runs, worst, arguments.statements, [*load, os.getloadavg()[0]])
+        if arguments.defaults:
+            polite, worst, moments = defaults_benchmark(arguments.statements, arguments.latency, scratch)
+            section = defaults_report(polite, worst, moments, arguments.statements, arguments.latency,
+                                      [*load, os.getloadavg()[0]])
+        else:
+            runs, worst = benchmark(arguments.statements, scratch)
+            section = report(runs, worst, arguments.statements, [*load, os.getloadavg()[0]])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(section)
     if arguments.doc:
-        write_doc(arguments.doc, section)
+        write_doc(arguments.doc, section, DEFAULTS_MARKERS if arguments.defaults else MARKERS)
 
 
 if __name__ == "__main__":

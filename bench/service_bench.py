@@ -10,6 +10,15 @@ short `crawl.interval_minutes` and no jitter. This process only watches: it coun
 process with psutil, adds a statement to the mirror every 30 polls and times its alert. After the polls it stops
 serve with SIGTERM and runs `korus-watch crawl` no-change polls of the same archive for comparison (CPU and peak
 RSS from os.wait4, as crawl_bench.py measures them).
+
+    python bench/service_bench.py --defaults [--statements 3000] [--latency 0.15] [--doc docs/benchmarks.md]
+
+runs serve instead with the product's default crawl settings (its politeness policy) against a mirror that answers
+each request after `--latency` seconds: the baseline poll, a no-change poll, then polls that each find one new
+KORUS statement, timed from the poll's start to the statement's page requested (the mirror's timed log), to its
+event stored and to its instant alert received. Polls come every `--defaults-interval-minutes` (1) with
+crawl.full_revisit_hours scaled to match, so that each poll re-checks as many statements as a default poll every 15
+minutes with a 24-hour window does.
 """
 
 from __future__ import annotations
@@ -42,12 +51,27 @@ from typing import Any
 
 import httpx
 import psutil  # type: ignore[import-untyped]
-from crawl_bench import KORUS_WATCH, Mirror, Run, crawl, crawl_env
+from crawl_bench import (
+    KORUS_WATCH,
+    MAX_IN_FLIGHT,
+    MAX_PER_SECOND,
+    Mirror,
+    Run,
+    commit,
+    crawl,
+    crawl_env,
+    default_env,
+    full_bodies_per_section,
+    machine,
+)
 
 log = logging.getLogger("service_bench")
 
 REPO = Path(__file__).resolve().parents[1]
 MARKERS = ("<!-- service_bench results: start -->", "<!-- service_bench results: end -->")
+DEFAULTS_MARKERS = ("<!-- service_bench defaults: start -->", "<!-- service_bench defaults: end -->")
+# The product's defaults that size a poll's re-verification rotation.
+DEFAULT_INTERVAL_MINUTES, DEFAULT_REVISIT_HOURS = 15.0, 24.0
 WEBHOOK_PATH = "/slack/T0/B0/service-bench"
 KORUS_PARAGRAPH = ("The U.S.-Korea Free Trade Agreement (KORUS FTA) Joint Committee met today to review the "
                    "implementation of the agreement and trade between the United States and the Republic of Korea.")
@@ -158,6 +182,13 @@ class Archive:
                     run[key] = datetime.fromisoformat(run[key]).replace(tzinfo=UTC).timestamp()
         return runs
 
+    def newest_event_at(self) -> float | None:
+        """When the newest change event was stored (seconds since the epoch)."""
+        connection = self._connect()
+        assert connection is not None
+        (value,) = connection.execute("SELECT max(detected_at) FROM change_events").fetchone()
+        return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp() if value else None
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
@@ -257,12 +288,13 @@ def parse_metrics(text: str) -> dict[str, float]:
     return values
 
 
-def write_config(path: Path, interval: float, port: int, receiver: Receiver) -> None:
+def write_config(path: Path, interval: float, port: int, receiver: Receiver, *, polite: bool = False) -> None:
+    """serve's configuration; `polite`: the default crawl settings (else the pace off, for CPU figures)."""
     path.write_text(
         "[crawl]\n"
         f"interval_minutes = {interval}\n"
-        "autothrottle = false\n"
-        "[service]\n"
+        + ("" if polite else "autothrottle = false\nmax_requests_per_second = 100000\n")
+        + "[service]\n"
         "poll_jitter_seconds = 0\n"
         "[http]\n"
         'host = "127.0.0.1"\n'
@@ -516,10 +548,147 @@ def report(result: Result, arguments: argparse.Namespace, load: list[tuple[float
     return "\n".join(lines)
 
 
-def write_doc(path: Path, section: str) -> None:
+# -- at the product's defaults, against a distant site ----------------------------------------------
+
+@dataclass
+class Poll:
+    """One poll of serve at the default settings: its crawl run, what the site saw, and the new statement's way."""
+
+    name: str
+    run: dict[str, Any]
+    timing: dict[str, Any]
+    bodies: dict[str, int] = field(default_factory=dict)
+    requested: float | None = None  # seconds from the poll's start
+    stored: float | None = None
+    alerted: float | None = None
+
+    @property
+    def seconds(self) -> float:
+        return float(self.run["finished_at"] - self.run["started_at"])
+
+
+def defaults_benchmark(arguments: argparse.Namespace, scratch: Path) -> tuple[list[Poll], Path]:
+    """serve at the default crawl settings; its polls, the baseline first; and serve's stderr."""
+    polls: list[Poll] = []
+    # CLOCK_MONOTONIC is one clock for every process of the machine: the mirror's log converts to the epoch so.
+    epoch_offset = time.time() - time.monotonic()
+    with contextlib.ExitStack() as cleanup:
+        mirror = Mirror(arguments.statements, arguments.latency)
+        cleanup.callback(mirror.stop)
+        receiver = Receiver()
+        cleanup.callback(receiver.stop)
+        database, port = scratch / "archive.sqlite3", free_port()
+        interval = arguments.defaults_interval_minutes
+        config = scratch / "korus-watch.toml"
+        write_config(config, interval, port, receiver, polite=True)
+        env = default_env(mirror, database) | {
+            "KORUS_WATCH_CONFIG": str(config),
+            # A poll every `interval` re-checks as many statements as a default one every 15 minutes over 24 hours.
+            "KORUS_WATCH_CRAWL__FULL_REVISIT_HOURS": str(DEFAULT_REVISIT_HOURS * interval / DEFAULT_INTERVAL_MINUTES),
+        }
+        archive = Archive(database)
+        cleanup.callback(archive.close)
+        stderr_path = scratch / "serve.stderr"
+        with stderr_path.open("w") as stderr:
+            serve = subprocess.Popen([KORUS_WATCH, "serve"], cwd=REPO, env=env, stdout=stderr, stderr=stderr)
+        cleanup.callback(kill, serve)
+
+        def next_poll(name: str, added: dict[str, Any] | None = None) -> Poll:
+            done = archive.succeeded()
+            wait_until(lambda: archive.succeeded() > done, name, 30 * 60, serve, stderr_path, step=0.2)
+            run = archive.runs()[-1]
+            requests = mirror.requests()
+            poll = Poll(name, run, mirror.timing(), full_bodies_per_section(requests))
+            if added is not None:
+                title = added["title"]
+                wait_until(lambda: receiver.first_with(title, run["started_at"]) is not None, "the alert", 120,
+                           serve, stderr_path, step=0.2)
+                alert = receiver.first_with(title, run["started_at"])
+                assert alert is not None
+                arrived = min(r["arrived"] for r in requests if r["path"] == added["path"])
+                poll.requested = arrived + epoch_offset - run["started_at"]
+                stored = archive.newest_event_at()
+                poll.stored = None if stored is None else stored - run["started_at"]
+                poll.alerted = alert["received_at"] - run["started_at"]
+            mirror.control("clear_log")  # the next poll starts an interval after this one's start
+            log.info("%s: %.1f s, %d requests, peaks %s/s and %s in flight", name, poll.seconds, run["requests"],
+                     poll.timing["peak_requests_per_second"], poll.timing["peak_in_flight"])
+            return poll
+
+        log.info("serve pid %d; waiting for the baseline poll of %d statements at %.2f s a request", serve.pid,
+                 arguments.statements, arguments.latency)
+        polls.append(next_poll("baseline poll"))
+        # Overdue since the baseline's start, it began as the baseline ended, before the log was cleared.
+        next_poll("the poll after the baseline (not reported)")
+        polls.append(next_poll("routine poll, nothing changed"))
+        for number in range(1, arguments.new_statements + 1):
+            title = f"KORUS Joint Committee statement {number} of the service benchmark at its defaults"
+            added = mirror.control("new_statement", {"title": title, "paragraphs": [KORUS_PARAGRAPH]})
+            added["title"] = title
+            polls.append(next_poll(f"routine poll with new statement {number}", added))
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(60)
+    return polls, stderr_path
+
+
+def defaults_report(polls: list[Poll], arguments: argparse.Namespace, load: list[tuple[float, float, float]],
+                    stderr: Path) -> str:
+    def met(ok: bool) -> str:
+        return "**met**" if ok else "**missed**"
+
+    def seconds(value: float | None) -> str:
+        return "" if value is None else f"{value:.1f}"
+
+    rows = ["| poll | s | requests | 304s | peak requests in 1 s | peak in flight | start → new page requested s "
+            "| start → event stored s | start → alert received s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows += [f"| {p.name} | {p.seconds:.1f} | {p.run['requests']} | {p.run['not_modified']} | "
+             f"{p.timing['peak_requests_per_second']} | {p.timing['peak_in_flight']} | {seconds(p.requested)} | "
+             f"{seconds(p.stored)} | {seconds(p.alerted)} |" for p in polls]
+    baseline, quiet, *news = polls
+    routine = [quiet, *news]
+    longest = max(p.seconds for p in routine)
+    requested = max(p.requested or 0.0 for p in news)
+    alerted = max(p.alerted or 0.0 for p in news)
+    early = all(p.alerted is not None and p.alerted < p.seconds for p in news)
+    per_second = max(p.timing["peak_requests_per_second"] for p in polls)
+    in_flight = max(p.timing["peak_in_flight"] for p in polls)
+    worst = max(quiet.bodies.get(section, 0) for section in ("press-releases", "fact-sheets", "speeches-and-remarks"))
+    levels, problems = stderr_summary(stderr)
+    loads = ["/".join(f"{x:.2f}" for x in triple) for triple in load]
+    interval = arguments.defaults_interval_minutes
+    lines = [
+        DEFAULTS_MARKERS[0],
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python bench/service_bench.py --defaults --statements "
+        f"{arguments.statements} --latency {arguments.latency:g}` at commit {commit()}, on {machine()}; default "
+        f"crawl settings but polls every {interval:g} min with crawl.full_revisit_hours "
+        f"{DEFAULT_REVISIT_HOURS * interval / DEFAULT_INTERVAL_MINUTES:g} (the rotation of a 15-minute poll over 24 "
+        f"hours); load averages (1/5/15 min) {loads[0]} before the run, {loads[1]} after. Times are from the poll's "
+        "start (`crawl_runs.started_at`).",
+        "",
+        *rows,
+        "",
+        f"- Routine poll: at most {longest:.1f} s (target ≤ 30 s: {met(longest <= 30)}).",
+        f"- New statement's page requested at most {requested:.1f} s after its poll's start (target ≤ 10 s: "
+        f"{met(requested <= 10)}); its instant alert received at most {alerted:.1f} s after (target ≤ 20 s: "
+        f"{met(alerted <= 20)}); {'each' if early else 'not each'} before its poll ended.",
+        f"- Baseline poll inside serve: {baseline.seconds / 60:.1f} min (target ≤ 10 min: "
+        f"{met(baseline.seconds <= 600)}).",
+        f"- At most {per_second} requests in any one second (target ≤ {MAX_PER_SECOND}: "
+        f"{met(per_second <= MAX_PER_SECOND)}) and {in_flight} in flight (target ≤ {MAX_IN_FLIGHT}: "
+        f"{met(in_flight <= MAX_IN_FLIGHT)}), over every poll.",
+        f"- No-change poll: at most {worst} full-body answers per section (target ≤ 2: {met(worst <= 2)}).",
+        f"- serve's stderr: {sum(levels.values())} lines ({', '.join(f'{k} {v}' for k, v in levels.most_common())})"
+        + (": " + "; ".join(f"`{p}`" for p in problems) if problems else ", no warnings or errors") + ".",
+        DEFAULTS_MARKERS[1],
+    ]
+    return "\n".join(lines)
+
+
+def write_doc(path: Path, section: str, markers: tuple[str, str] = MARKERS) -> None:
     """Replaces the marked results section of `path`, keeping everything around it (read right before writing)."""
     text = path.read_text()
-    start, end = text.index(MARKERS[0]), text.index(MARKERS[1]) + len(MARKERS[1])
+    start, end = text.index(markers[0]), text.index(markers[1]) + len(markers[1])
     path.write_text(text[:start] + section + text[end:])
 
 
@@ -535,6 +704,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seeds when in the poll cycle statements are added")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (archive, serve's stderr)")
     parser.add_argument("--doc", type=Path, help="write the results into this Markdown file's marked section")
+    parser.add_argument("--defaults", action="store_true",
+                        help="serve at the default crawl settings against a distant mirror instead of the 300 polls")
+    parser.add_argument("--latency", type=float, default=0.15, help="with --defaults: the mirror's seconds an answer")
+    parser.add_argument("--defaults-interval-minutes", type=float, default=1.0, help="with --defaults: the polls' "
+                        "interval")
+    parser.add_argument("--new-statements", type=int, default=3, help="with --defaults: polls with a new statement")
     parser.add_argument("--receiver", action="store_true", help=argparse.SUPPRESS)  # the receiver's child process
     arguments = parser.parse_args()
     if arguments.receiver:
@@ -546,9 +721,14 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="service-bench-"))
     try:
         load = [os.getloadavg()]
-        result = benchmark(arguments, scratch)
-        load.append(os.getloadavg())
-        section = report(result, arguments, load)
+        if arguments.defaults:
+            polls, stderr = defaults_benchmark(arguments, scratch)
+            load.append(os.getloadavg())
+            section = defaults_report(polls, arguments, load, stderr)
+        else:
+            result = benchmark(arguments, scratch)
+            load.append(os.getloadavg())
+            section = report(result, arguments, load)
     finally:
         if arguments.keep:
             log.info("scratch directory kept: %s", scratch)
@@ -556,7 +736,7 @@ def main() -> None:
             shutil.rmtree(scratch, ignore_errors=True)
     print(section)
     if arguments.doc:
-        write_doc(arguments.doc, section)
+        write_doc(arguments.doc, section, DEFAULTS_MARKERS if arguments.defaults else MARKERS)
 
 
 if __name__ == "__main__":

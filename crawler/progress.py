@@ -9,6 +9,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+from crawler.reachability import FAILED_ATTEMPTS_STAT
+
 log = logging.getLogger("crawler.progress")
 
 INTERVAL_SECONDS = 10.0
@@ -37,8 +39,9 @@ class ProgressLog:
 
     def report(self) -> None:
         value = self.stats.get_value
+        # Failures as they happen, retried or not yet (crawler.reachability), not only the requests given up.
         log.info(
-            "crawl progress: %d requests, %d not modified, %d records, %d fetch failures, %.0f s",
-            value("downloader/request_count", 0), value("korus/not_modified", 0),
-            value("item_scraped_count", 0), value("korus/fetch_failures", 0), time.monotonic() - self.started,
+            "crawl progress: %d requests, %d not modified, %d records, %d fetch failures (%d given up), %.0f s",
+            value("downloader/request_count", 0), value("korus/not_modified", 0), value("item_scraped_count", 0),
+            value(FAILED_ATTEMPTS_STAT, 0), value("korus/fetch_failures", 0), time.monotonic() - self.started,
         )

@@ -7,8 +7,10 @@ time, as the recorder expects. Scrapy's components find it through their crawler
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 from scrapy.crawler import Crawler
@@ -18,11 +20,15 @@ from archive.recorder import RunRecorder
 
 _SETTING = "KORUS_WATCH_RECORDING"
 Result = TypeVar("Result")
+log = logging.getLogger(__name__)
 
 
 class Recording:
-    def __init__(self, recorder: RunRecorder) -> None:
+    def __init__(self, recorder: RunRecorder, on_phase_committed: Callable[[], object] | None = None) -> None:
+        """`on_phase_committed`: called on the event loop once a phase's changes are committed (the service starts
+        a delivery pass, so that their alerts need not wait for the rest of the poll)."""
         self.recorder = recorder
+        self.on_phase_committed = on_phase_committed
         # Why the archive stopped taking writes, once it has: the crawl stops, and the run is recorded as failed.
         self.unwritable: str | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
@@ -43,6 +49,20 @@ class Recording:
 
     async def call(self, function: Callable[..., Result], *args: object) -> Result:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    def close_phase(self, counts: dict[str, int]) -> None:
+        """Closes the run's current phase (RunRecorder.close_phase) after the calls already made, without waiting."""
+        done = asyncio.get_running_loop().run_in_executor(self._thread, partial(self.recorder.close_phase, **counts))
+        done.add_done_callback(self._phase_closed)
+
+    def _phase_closed(self, done: asyncio.Future[None]) -> None:
+        if done.cancelled():
+            return
+        if (error := done.exception()) is not None:
+            log.error("could not close the crawl's first phase: %s: %s", type(error).__name__, error)
+            return
+        if self.on_phase_committed is not None:
+            self.on_phase_committed()
 
     def close(self) -> None:
         """Waits for the calls in progress; the crawl has ended, so no more come."""

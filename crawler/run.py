@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 # Scrapy would import its HTTP download handler only when the engine starts, deep inside the reactor, where the
@@ -19,8 +20,11 @@ from archive.lock import crawl_lock
 from archive.models import CrawlRun
 from archive.recorder import RunRecorder
 from archive.relevance import Topic
+from crawler.log_filters import quiet_scrapy_tracebacks
+from crawler.phases import crawl_counts
 from crawler.planning import prepare_recorder
 from crawler.recording import Recording
+from crawler.scheduling import LEFT_STAT
 from crawler.settings import CrawlSettings, scrapy_settings
 from crawler.spiders.press_office import SITE_UNREACHABLE, PressOfficeSpider
 
@@ -29,14 +33,19 @@ log = logging.getLogger(__name__)
 
 class ArchiveCrawl:
     """One planned crawl of the press office into the archive, on a Scrapy runner: the CLI's process of its own, or
-    the service's runner in its long-running reactor. `start` crawls; `finish` records the summary."""
+    the service's runner in its long-running reactor. `start` crawls; `finish` records the summary.
+    `on_phase_committed`: called on the event loop when the first phase's changes are committed (crawler.phases)."""
 
-    def __init__(self, recorder: RunRecorder, crawl: CrawlSettings, runner: AsyncCrawlerRunner) -> None:
+    def __init__(
+        self, recorder: RunRecorder, crawl: CrawlSettings, runner: AsyncCrawlerRunner,
+        on_phase_committed: Callable[[], object] | None = None,
+    ) -> None:
         self.settings = crawl
         self.runner = runner
         # The process's CPU, not the event loop thread's: the archive's writes run on a thread of their own.
         self._started = time.process_time()
-        self.recording = Recording(recorder)
+        self.recording = Recording(recorder, on_phase_committed)
+        quiet_scrapy_tracebacks()
         self.crawler = runner.create_crawler(PressOfficeSpider)
         self.recording.attach(self.crawler)
 
@@ -49,6 +58,7 @@ class ArchiveCrawl:
         """Ends the run (database work: off the event loop in the service); `failure`: why the caller stopped the
         crawl, if it did."""
         self.recording.close()
+        assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         cpu_seconds = time.process_time() - self._started
         if failure is None and stats.get("finish_reason") == "closespider_timeout":
@@ -78,22 +88,17 @@ class ArchiveCrawl:
         return run
 
     def _record(self, stats: dict[str, Any], cpu_seconds: float, failure: str | None) -> CrawlRun:
-        def count(key: str) -> int:
-            value = stats.get(key, 0)
-            return value if isinstance(value, int) else 0
-
+        interrupted = stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE)
+        note = None
+        if left := stats.get(LEFT_STAT, 0):
+            note = f"{left} requests left for the next poll: the time budget (crawl.timeout_minutes) was spent"
+            if self.recording.plan.baseline:
+                # Not a finished baseline: the statements it did not reach must not be announced as new.
+                interrupted, note = True, f"{note}; the baseline goes on in the next poll"
         return self.recording.recorder.finish(
-            requests=count("downloader/request_count"),
-            not_modified=count("korus/not_modified"),
-            fetch_failures=count("korus/fetch_failures"),
-            landings=count("korus/landings"),
-            landings_failed=count("korus/landings_failed"),
-            cpu_seconds=cpu_seconds,
-            interrupted=stats.get("finish_reason") not in ("finished", SITE_UNREACHABLE),
-            failure=failure,
-            unwritable=self.recording.unwritable,
+            **crawl_counts(self.crawler.stats), cpu_seconds=cpu_seconds, interrupted=interrupted, failure=failure,
+            note=note, unwritable=self.recording.unwritable,
         )
-
 
 def run_crawl(
     db: Database, crawl: CrawlSettings, topics: list[Topic], listener: ChangeListener, *, full: bool = False

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from archive.product import USER_AGENT
 from archive.settings import Section
+from crawler.pace import Politeness
 
 DEFAULT_SECTIONS = ("press-releases", "fact-sheets", "speeches-and-remarks")
 
@@ -17,7 +18,10 @@ class CrawlSettings(Section):
     # Press-office section names (".../press-office/<name>") or root-relative paths of other listings.
     sections: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTIONS), min_length=1)
     user_agent: str = USER_AGENT
+    # The politeness policy (crawler.pace): at most this many requests in flight and this many a second; with
+    # autothrottle, slower when the site's latency rises.
     concurrent_requests: int = Field(default=8, ge=1, le=64)
+    max_requests_per_second: float = Field(default=10.0, gt=0)
     autothrottle: bool = True
     obey_robots_txt: bool = True
     verify_tls: bool = True
@@ -25,7 +29,8 @@ class CrawlSettings(Section):
     retry_times: int = Field(default=2, ge=0)
     max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024)
     interval_minutes: float = Field(default=15.0, gt=0)
-    # A poll that runs longer is stopped and recorded as failed.
+    # A poll stops starting requests in time to end within this, leaving the rest for the next poll; one still
+    # running then is stopped and recorded as failed.
     timeout_minutes: float = Field(default=30.0, gt=0)
     full_revisit_hours: float = Field(default=24.0, gt=0)
     removal_confirmations: int = Field(default=2, ge=1)
@@ -42,21 +47,38 @@ class CrawlSettings(Section):
         return value.rstrip("/")
 
 
+def time_budget_seconds(crawl: CrawlSettings) -> float:
+    """How long a poll may go on starting requests: what is in flight then must still end (within a request's
+    timeout) and the run be recorded before crawl.timeout_minutes."""
+    limit = crawl.timeout_minutes * 60
+    return max(limit / 2, limit - crawl.timeout_seconds - 30)
+
+
 def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
+    politeness = Politeness(crawl.concurrent_requests, crawl.max_requests_per_second, adaptive=crawl.autothrottle)
     return {
         "BOT_NAME": "korus-watch",
         "USER_AGENT": crawl.user_agent,
         "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
+        # One site, one downloader slot: its concurrency is the cap on requests in flight, and its delay, which
+        # crawler.politeness keeps at the policy's spacing, the cap on requests a second. No jitter: a random
+        # delay below the spacing would break the cap.
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests,
-        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": max(1.0, crawl.concurrent_requests / 2),
+        "DOWNLOAD_DELAY": politeness.fastest_interval,
+        "DOWNLOAD_DELAY_JITTER": 0,
+        "KORUS_WATCH_POLITENESS": politeness,
+        "SCHEDULER": "crawler.scheduling.PollScheduler",
+        "KORUS_WATCH_TIME_BUDGET": time_budget_seconds(crawl),
         "DOWNLOAD_TIMEOUT": crawl.timeout_seconds,
-        # The spider is closed cleanly at this age, and its run recorded as failed (crawler.run.ArchiveCrawl.finish).
+        # The backstop for a crawl that does not end within its time budget: the spider is closed at this age, and
+        # its run recorded as failed (crawler.run.ArchiveCrawl.finish).
         "CLOSESPIDER_TIMEOUT": crawl.timeout_minutes * 60,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": crawl.max_page_bytes // 2,
         "RETRY_TIMES": crawl.retry_times,
+        # The spider records each request given up as one line (archive.recorder); Scrapy's own line would repeat it.
+        "RETRY_GIVE_UP_LOG_LEVEL": "DEBUG",
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,
         # Never on in a service, should the extensions below ever list them again: a telnet console, and a local
@@ -83,6 +105,9 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
             "scrapy.downloadermiddlewares.stats.DownloaderStats": 850,  # downloader/request_count
         },
         "DOWNLOADER_MIDDLEWARES": {
+            # Both see answers and failures before RetryMiddleware (550) retries them.
+            "crawler.politeness.PolitenessMiddleware": 560,
+            "crawler.reachability.ReachabilityMiddleware": 570,
             "crawler.middlewares.RedirectGuardMiddleware": 650,
             "crawler.middlewares.ConditionalRequestMiddleware": 950,
         },
@@ -97,15 +122,14 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         # Each callback yields a handful of records, stored one after another by a synchronous pipeline.
         "CONCURRENT_ITEMS": 1,
         "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},
-        # Of Scrapy's extensions only the core stats (finish_reason), CloseSpider (CLOSESPIDER_TIMEOUT) and
-        # AutoThrottle are used; the others are off by default or keep stats nobody reads, and the remote
-        # control's module alone imports aiohttp.
+        # Of Scrapy's extensions only the core stats (finish_reason) and CloseSpider (CLOSESPIDER_TIMEOUT) are
+        # used; the others are off by default or keep stats nobody reads, and the remote control's module alone
+        # imports aiohttp. AutoThrottle's place is taken by crawler.politeness (why: there).
         "EXTENSIONS_BASE": {
             "scrapy.extensions.corestats.CoreStats": 0,
             "scrapy.extensions.closespider.CloseSpider": 0,
-            "scrapy.extensions.throttle.AutoThrottle": 0,
         },
-        "EXTENSIONS": {"crawler.progress.ProgressLog": 500},
+        "EXTENSIONS": {"crawler.progress.ProgressLog": 500, "crawler.phases.Phases": 500},
         # korus-watch configures logging itself and logs what matters (see korus_watch.cli).
         "LOG_ENABLED": False,
         "LOG_INSTALL_ROOT_HANDLER": False,

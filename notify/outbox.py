@@ -13,8 +13,9 @@ from archive.writer import RecordedEvent
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.settings import ChannelSettings, NotifierSettings
 
-# A problem that outlasts one poll only when the site cannot be reached at all; the others are alerted at once.
-_DELAYED_KINDS = frozenset({HealthKind.UNREACHABLE})
+# A problem that outlasts one poll only when the site cannot be reached at all or refuses every request for now; the
+# others are alerted at once.
+_DELAYED_KINDS = frozenset({HealthKind.UNREACHABLE, HealthKind.RATE_LIMITED})
 
 
 def new_key() -> str:

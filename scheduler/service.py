@@ -336,7 +336,9 @@ class Service:
                 )
                 if recorder is None:
                     return
-                crawl = ArchiveCrawl(recorder, self.crawl, self.runner)
+                # The first phase's alerts (new statements) go out while the re-checks go on.
+                crawl = ArchiveCrawl(recorder, self.crawl, self.runner,
+                                     on_phase_committed=lambda: self._track(self.deliver()))
                 self._crawler = crawl.crawler
                 try:
                     failure = await self._await_crawl(crawl.crawler, crawl.start())

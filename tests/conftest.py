@@ -80,7 +80,9 @@ def korus_watch(tmp_path: Path, database_url: str, mirror: MirrorServer) -> Koru
     config = tmp_path / "korus-watch.toml"
     config.write_text(
         "[crawl]\n"
+        # Fast: the politeness policy's pace is off here (tests/test_politeness.py turns it on).
         "autothrottle = false\n"
+        "max_requests_per_second = 1000\n"
         "timeout_seconds = 5\n"
         "retry_times = 1\n"
         "guard_min_pages = 5\n",

@@ -160,8 +160,11 @@ def test_killed_crawl_loses_nothing_and_the_next_run_finishes_the_baseline(
 
 
 def test_a_second_crawl_of_the_same_archive_is_refused(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:
-    site.hang(site.statements[-1].path, 8, times=1)
-    first = subprocess.Popen([sys.executable, "-m", "korus_watch", "crawl"], env=korus_watch.env,
+    # The first crawl waits out a 15 s answer, time enough for a second process to start on a busy machine (new
+    # statements are read first, so the hung page comes early in the crawl and a timeout would end it soon after).
+    site.hang(site.statements[-1].path, 15, times=1)
+    first = subprocess.Popen([sys.executable, "-m", "korus_watch", "crawl"],
+                             env={**korus_watch.env, "KORUS_WATCH_CRAWL__TIMEOUT_SECONDS": "30"},
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30

@@ -1,4 +1,7 @@
-"""The USTR press office: section landings, their pages and year/month archives, and statements."""
+"""The USTR press office: section landings, their pages and year/month archives, and statements.
+
+A poll has two phases (crawler.phases): first the landings and listings and the statements they name that are not
+archived yet, newest news first; then `second_phase`, the re-checks of statements already archived."""
 
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ from twisted.python.failure import Failure
 from archive.planning import CrawlPlan
 from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
 from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
+from crawler.politeness import RateLimited
+from crawler.reachability import NotTried
 from crawler.text import MONTHS, normalise_space, parse_date, read_body
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"
@@ -40,6 +45,8 @@ _BODY = (
     "article.node--type-general div.field--type-text-with-summary"
 )
 _LISTED_LINKS = "ul.listing li, .view-content .views-row"
+# Request priorities: a statement not archived yet as soon as a listing names it, then the listings that may name more.
+_NEW_STATEMENT, _LISTING = 20, 10
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class PressOfficeSpider(scrapy.Spider):
         self.sections = sections
         self.allowed_domains = [urlsplit(base_url).hostname or ""]
         self.unreachable_landings = 0
+        # Known statements the listings named for a re-check, kept for the second phase.
+        self.rechecks: list[scrapy.Request] = []
 
     def section_path(self, section: str) -> str:
         return section if section.startswith("/") else f"{PRESS_OFFICE}/{section}"
@@ -69,6 +78,10 @@ class PressOfficeSpider(scrapy.Spider):
             landing = self._listing(self.base_url + self.section_path(section), section, first_page=True)
             landing.meta["landing"] = True
             yield landing
+
+    def second_phase(self) -> Iterator[scrapy.Request]:
+        """The re-checks: what the listings named, then the plan's re-verification rotation."""
+        yield from self.rechecks
         for target in self.plan.revisit:
             yield self._statement(self.base_url + target.path, target.section)
 
@@ -81,15 +94,16 @@ class PressOfficeSpider(scrapy.Spider):
             url,
             callback=self.parse_listing,
             errback=self.fetch_failed,
-            priority=10,
+            priority=_LISTING,
             meta={"section": section, "listing": True, "first_page": first_page, "older_siblings": older_siblings},
         )
 
-    def _statement(self, url: str, section: str) -> scrapy.Request:
+    def _statement(self, url: str, section: str, priority: int = 0) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_statement,
             errback=self.fetch_failed,
+            priority=priority,
             meta={"section": section, "handle_httpstatus_list": [304, *_GONE]},
         )
 
@@ -120,8 +134,12 @@ class PressOfficeSpider(scrapy.Spider):
         full, first_page = self.plan.full, response.meta["first_page"]
         unknown = [url for url in statements if not self.plan.is_known(url)]
         for url in statements:
-            if full or first_page or url in unknown or self.plan.needs_recheck(url):
-                yield self._statement(url, section)
+            if url in unknown:
+                yield self._statement(url, section, priority=_NEW_STATEMENT)
+            # A full crawl re-checks every known statement by the plan's rotation, which knows those already
+            # re-checked by an earlier part of it; a routine poll re-checks those on a first listing page too.
+            elif (first_page and not full) or self.plan.needs_recheck(url):
+                self.rechecks.append(self._statement(url, section))
 
         # A routine poll reads back only until it reaches statements it already knows.
         if next_page and statements and (full or unknown):
@@ -255,7 +273,7 @@ class PressOfficeSpider(scrapy.Spider):
         kind = failure_kind(failure.value)
         # Recorded under the URL the site linked to, not where its redirects led.
         url = request.meta.get("redirect_urls", [request.url])[0]
-        yield PageProblem(url, kind, str(failure.value) or kind)
+        yield PageProblem(url, kind, str(failure.value) or kind, checked=kind != RATE_LIMITED)
         if not request.meta.get("landing"):
             return
         self.crawler.stats.inc_value("korus/landings_failed")
@@ -266,7 +284,9 @@ class PressOfficeSpider(scrapy.Spider):
                 raise CloseSpider(SITE_UNREACHABLE)
 
 
+RATE_LIMITED = "rate_limited"
 _FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (RateLimited, RATE_LIMITED),
     (OffHostRedirect, "off_host_redirect"),
     (RedirectLoop, "redirect_loop"),
     (DownloadTimeoutError, "timeout"),
@@ -284,8 +304,10 @@ _IGNORED_REQUEST_KINDS = {
 
 def failure_kind(error: BaseException) -> str:
     """A short, stable name for why a request failed, for the crawl run's error records."""
+    if isinstance(error, NotTried):
+        return failure_kind(error.cause)
     if isinstance(error, HttpError):
-        return f"http_{error.response.status}"
+        return RATE_LIMITED if error.response.status == 429 else f"http_{error.response.status}"
     for error_type, kind in _FAILURE_KINDS:
         if isinstance(error, error_type):
             return kind

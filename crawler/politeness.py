@@ -1,0 +1,91 @@
+"""Politeness toward the site, in Scrapy: the pace of requests, and what a refusal (429, 503) does. The policy itself,
+with its reasons, is crawler.pace.
+
+Why not Scrapy's AutoThrottle, configured or subclassed: it starts every crawl at AUTOTHROTTLE_START_DELAY and never
+lowers the delay on an answer whose status is not 200, so a poll of 304s stays at its start delay (measured: 0.32
+requests a second where the site could take 10); it knows no Retry-After; and a subclass would override three of
+its private methods. Its one idea, the spacing that follows the site's latency, is crawler.pace's, applied here to
+the downloader's slot for the site as AutoThrottle applies it."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawler.pace import REFUSALS, Politeness, retry_after_seconds
+from crawler.scheduling import PollScheduler
+
+
+class RateLimited(IgnoreRequest):
+    """The site refused a request and asked for a wait that does not fit in this poll: its work is left for the next
+    one."""
+
+    def __init__(self, response: Response, wait: float) -> None:
+        super().__init__(f"answered {response.status}; the site asked for a {wait:.0f} s wait, past this poll's "
+                         "time budget: left for the next poll")
+        self.response = response
+
+
+def is_refusal(response: Response) -> bool:
+    return response.status in REFUSALS
+
+
+class PolitenessMiddleware:
+    """Keeps the site's downloader slot at the policy's spacing, and turns a refusal into a wait for the whole site
+    (PollScheduler.hold_until) after which RetryMiddleware's retry goes out, or, when the wait would not end within
+    the poll's time budget, into RateLimited for the spider to record."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.policy: Politeness = crawler.settings["KORUS_WATCH_POLITENESS"]
+        self.interval = self.policy.fastest_interval
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PolitenessMiddleware:
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.request_reached_downloader, signal=signals.request_reached_downloader)
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
+
+    # -- the pace ------------------------------------------------------------------------------
+
+    def request_reached_downloader(self, request: Request) -> None:
+        # Also after Scrapy dropped an idle slot and made a new one with the default delay.
+        self._apply(request)
+
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        if is_refusal(response):
+            self.interval = self.policy.after_refusal(self.interval)
+        else:
+            latency = request.meta.get("download_latency")
+            if latency is not None:
+                self.interval = self.policy.after_answer(self.interval, latency, response.status)
+        self._apply(request)
+
+    def _apply(self, request: Request) -> None:
+        assert self.crawler.engine is not None
+        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot", ""))
+        if slot is not None:
+            slot.delay = self.interval
+
+    # -- refusals ------------------------------------------------------------------------------
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not is_refusal(response):
+            return response
+        self.stats.inc_value("korus/refused")
+        header = response.headers.get(b"Retry-After")
+        retry_after = retry_after_seconds(header.decode("latin-1") if header else None, datetime.now(UTC))
+        wait = self.policy.wait_after_refusal(retry_after)
+        assert self.crawler.engine is not None
+        scheduler = self.crawler.engine.scheduler
+        assert isinstance(scheduler, PollScheduler)
+        if not scheduler.hold_until(time.monotonic() + wait):
+            raise RateLimited(response, wait)
+        return response  # RetryMiddleware queues its retry, which the scheduler holds until the wait is over

@@ -75,14 +75,16 @@ class KorusWatch:
         return result
 
 
+# Fast: the politeness policy's pace is off in tests that are not about it (tests/test_politeness.py turns it on).
+PACE_OFF = "autothrottle = false\nmax_requests_per_second = 1000\n"
+
+
 @pytest.fixture
 def korus_watch(tmp_path: Path, database_url: str, mirror: MirrorServer) -> KorusWatch:
     config = tmp_path / "korus-watch.toml"
     config.write_text(
         "[crawl]\n"
-        # Fast: the politeness policy's pace is off here (tests/test_politeness.py turns it on).
-        "autothrottle = false\n"
-        "max_requests_per_second = 1000\n"
+        f"{PACE_OFF}"
         "timeout_seconds = 5\n"
         "retry_times = 1\n"
         "guard_min_pages = 5\n",

@@ -22,7 +22,7 @@ from archive.db import Database
 from archive.identity import url_key
 from archive.models import Statement, StatementUrl
 from korus_watch import app as composition
-from tests.conftest import POSTGRES_ADMIN_URL, KorusWatch
+from tests.conftest import PACE_OFF, POSTGRES_ADMIN_URL, KorusWatch
 from tests.mirror import MirrorServer, MirrorSite, MirrorStatement, korus_site
 from tests.mirror.fixtures import IPEF_PATH, SEED_EDIT, SEED_PATH
 from tests.notify_support import settings_from
@@ -95,7 +95,7 @@ def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest
 
 def korus_watch_for(tmp: Path, database_url: str, mirror: MirrorServer) -> KorusWatch:
     config = tmp / "korus-watch.toml"
-    config.write_text("[crawl]\nautothrottle = false\ntimeout_seconds = 5\nretry_times = 1\n" + CHANNELS,
+    config.write_text(f"[crawl]\n{PACE_OFF}timeout_seconds = 5\nretry_times = 1\n" + CHANNELS,
                       encoding="utf-8")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("KORUS_WATCH_")},

@@ -402,10 +402,11 @@ def test_request_rate_of_a_sequential_client(site: MirrorSite, client: httpx.Cli
             client.get(mirror.url(fixtures.SEED_PATH))
         log = mirror.request_log
         assert log.peak_in_flight() == 1
-        assert log.peak_requests_per_second() in (6, 7)  # one every 0.15 s and a bit
+        # One every 0.15 s and a bit: never more than the latency allows, fewer only when the machine is loaded.
+        assert 4 <= log.peak_requests_per_second() <= 7
         summary = log.summary()
         assert summary["requests"] == 12 and summary["peak_in_flight"] == 1
-        assert 12 * LATENCY <= summary["seconds"] < 12 * LATENCY + 1
+        assert 12 * LATENCY <= summary["seconds"] < 12 * LATENCY + 3
         log.clear()
         assert log.summary()["requests"] == 0 and log.peak_in_flight() == 0
 

@@ -1,11 +1,13 @@
 """A real browser on the web app: Debian's Chromium, driven headless by Playwright, through the timeline, a search,
-a diff and an event page, with no console error and no request to another host. Its SQLite run writes the
-screenshots in docs/ that the README shows."""
+a diff and an event page, with no console error and no request to another host. Its SQLite run takes screenshots:
+into docs/, for the README, when KORUS_WATCH_SCREENSHOTS=docs; into the test's temporary folder otherwise, so that a
+test run leaves the checkout as it was."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,7 +20,6 @@ from tests.web.conftest import HOSTILE_TITLE, BuiltArchive
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = REPO / "docs"
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +55,20 @@ class Watched:
             self.foreign.append(request.url)
 
 
-def shot(page: Page, name: str, backend: str) -> None:
-    """The SQLite run writes the screenshots (one set is enough; both backends render the same pages)."""
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    return REPO / "docs" if os.environ.get("KORUS_WATCH_SCREENSHOTS") == "docs" else tmp_path
+
+
+def shot(page: Page, folder: Path, name: str, backend: str) -> None:
+    """The SQLite run takes the screenshots (one set is enough; both backends render the same pages)."""
     if backend == "sqlite":
-        page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+        page.screenshot(path=str(folder / name), full_page=False)
+        assert (folder / name).stat().st_size > 0
 
 
 def test_timeline_search_diff_and_event_in_chromium(
-    browser: BrowserContext, web_url: str, built: BuiltArchive, module_database_url: str
+    browser: BrowserContext, web_url: str, built: BuiltArchive, module_database_url: str, screenshots: Path
 ) -> None:
     assert os.access(CHROMIUM, os.X_OK), "Debian's chromium is installed by .ci/run"
     backend = "sqlite" if module_database_url.startswith("sqlite") else "postgresql"
@@ -75,7 +82,7 @@ def test_timeline_search_diff_and_event_in_chromium(
     assert page.evaluate("() => document.querySelectorAll('main script, main img').length") == 0
     stylesheet_applied = page.evaluate("() => getComputedStyle(document.querySelector('header.site')).display")
     assert stylesheet_applied == "flex"
-    shot(page, "web-timeline.png", backend)
+    shot(page, screenshots, "web-timeline.png", backend)
 
     page.fill("header.site input[name=q]", '"free trade" korus')
     page.click("header.site button[type=submit]")
@@ -91,12 +98,12 @@ def test_timeline_search_diff_and_event_in_chromium(
     statement_id = built.statement_id(built.edited)
     page.goto(f"{web_url}/statements/{statement_id}")
     assert page.locator("section.text mark").count() > 0
-    shot(page, "web-statement.png", backend)
+    shot(page, screenshots, "web-statement.png", backend)
     page.click("text=diff with 1")
     page.wait_for_url(f"**/statements/{statement_id}/diff?*")
     assert page.locator(".inline del").inner_text() == SEED_EDIT[0]
     assert page.locator(".inline ins").inner_text() == SEED_EDIT[1]
-    shot(page, "web-diff.png", backend)
+    shot(page, screenshots, "web-diff.png", backend)
 
     page.goto(web_url + "/")
     page.locator("li.event", has=page.locator(".kind-edited")).locator("a.title").click()

@@ -12,7 +12,6 @@ from archive.db import Database
 from archive.models import CrawlRun
 from archive.queries import archive_status, recent_runs
 from korus_watch.settings import Settings
-from notify.channels import channel_overview
 from notify.deliveries import list_deliveries, queue_counts
 from notify.outbox import Outbox
 from scheduler.job_runs import job_schedule
@@ -91,6 +90,9 @@ def serve_web(db: Database, settings: Settings) -> None:
 def status_source(db: Database, settings: Settings) -> Callable[[], dict[str, Any]]:
     """The web app's /status: crawl runs, health problems, the delivery queue and dead letters, the channels (secrets
     masked) and each job's next run, each from the package that owns it."""
+    # Imported here: the channels' formats bring httpx and Jinja2, which a crawl started from the CLI never needs.
+    from notify.channels import channel_overview
+
     channels = [
         {key: row[key] for key in ("name", "type", "mode", "target", "problem")}
         for row in channel_overview(settings.notifier())

@@ -1,5 +1,5 @@
-"""`korus-watch serve` as a real process for the tests: started with a test's configuration, its log collected, its
-health endpoint and metrics read."""
+"""`korus-watch serve` (or `korus-watch web`) as a real process for the tests: started with a test's configuration,
+its log collected, its health endpoint and metrics read."""
 
 from __future__ import annotations
 
@@ -25,20 +25,35 @@ def free_port() -> int:
 
 @dataclass
 class Serve:
-    """One `korus-watch serve` process, its log lines collected as they come."""
+    """One `korus-watch serve` process (or `web`: `command="web"`), its log lines collected as they come."""
 
     korus_watch: KorusWatch
     port: int = field(default_factory=free_port)
+    command: str = "serve"
+    started_at: float = 0.0  # time.monotonic() when it was spawned
     lines: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
 
     def start(self) -> Serve:
         env = {**self.korus_watch.env, "KORUS_WATCH_HTTP__PORT": str(self.port)}
-        self.process = subprocess.Popen([sys.executable, "-m", "korus_watch", "serve"], cwd=REPO, env=env,
+        self.started_at = time.monotonic()
+        self.process = subprocess.Popen([sys.executable, "-m", "korus_watch", self.command], cwd=REPO, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read, daemon=True).start()
-        self.wait_until(lambda: self.health() is not None, "the health endpoint to answer")
+        self.wait_until(self.listening, "the HTTP port to answer")
         return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def listening(self) -> bool:
+        """Whether the port answers HTTP (`serve` at /healthz; `web`, which has no /healthz, with its 404)."""
+        try:
+            httpx.get(f"{self.url}/healthz", timeout=2)
+        except httpx.TransportError:
+            return False
+        return True
 
     def _read(self) -> None:
         assert self.process is not None and self.process.stderr is not None
@@ -62,7 +77,7 @@ class Serve:
                 return
             assert self.process is not None
             if self.process.poll() is not None:
-                raise AssertionError(f"serve exited {self.process.returncode} waiting for {what}:\n" + self.log())
+                raise AssertionError(f"{self.command} exited {self.process.returncode} waiting for {what}:\n" + self.log())
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {what}:\n" + self.log())
 

@@ -95,8 +95,9 @@ def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest
 
 def korus_watch_for(tmp: Path, database_url: str, mirror: MirrorServer) -> KorusWatch:
     config = tmp / "korus-watch.toml"
-    config.write_text("[crawl]\nautothrottle = false\ntimeout_seconds = 5\nretry_times = 1\n" + CHANNELS,
-                      encoding="utf-8")
+    # Fast: the politeness policy's pace is off here, as in tests/conftest.py (tests/test_politeness.py turns it on).
+    config.write_text("[crawl]\nautothrottle = false\nmax_requests_per_second = 1000\ntimeout_seconds = 5\n"
+                      "retry_times = 1\n" + CHANNELS, encoding="utf-8")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("KORUS_WATCH_")},
         "KORUS_WATCH_CONFIG": str(config),

@@ -25,7 +25,7 @@ from tests.conftest import KorusWatch
 from tests.mirror.fixtures import SEED_EDIT
 from tests.notify_support import channel_toml, settings_from
 from tests.servers import WebhookReceiver
-from tests.serving import Serve, free_port
+from tests.serving import Serve
 from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive
 from web.middleware import CONTENT_SECURITY_POLICY
 
@@ -240,15 +240,15 @@ def test_web_crawls_and_sends_nothing_and_stops_cleanly_on_sigterm(
 def test_serve_alerts_link_to_the_event_page_on_its_own_port(built: BuiltArchive, receiver: WebhookReceiver,
                                                              tmp_path_factory: pytest.TempPathFactory) -> None:
     """Runs after `web`'s tests: the poll it makes adds to the shared archive."""
-    port = free_port()
-    public_url = f"http://127.0.0.1:{port}"
     korus_watch = configured(built, tmp_path_factory.mktemp("serve"), CRAWL.format(interval=0.05)
                              + "[service]\npoll_jitter_seconds = 0\ndelivery_sweep_seconds = 1\n"
                              "shutdown_grace_seconds = 10\n[notify]\ntimeout_seconds = 2\nbackoff_seconds = 0.5\n"
-                             f'[http]\npublic_url = "{public_url}"\n' + ingest_channel(receiver, SERVE_INBOX))
+                             + ingest_channel(receiver, SERVE_INBOX))
     title = "KORUS Joint Committee meets on automobile tariffs, seen by the service"
-    service = Serve(korus_watch, port=port).start()
+    service = Serve(korus_watch, public_url=True)  # http.public_url: http://127.0.0.1:{its port}
     try:
+        service.start()
+        public_url = service.url
         built.site.new_statement(title=title, paragraphs=[
             "The U.S.-Korea Free Trade Agreement (KORUS FTA) Joint Committee met on tariffs."])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Iterator
 
 import uvicorn
@@ -20,6 +21,21 @@ class _LoopServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+class _OwnServer(uvicorn.Server):
+    """A uvicorn server with a process of its own (`korus-watch web`): SIGINT and SIGTERM stop it as they stop
+    uvicorn's, and the process then exits 0, as `serve` does. (uvicorn raises the signal again once it has stopped, so
+    that the process ends killed by it: status -15, 143 in a shell, after a clean stop.)"""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
@@ -60,6 +76,6 @@ class WebServer:
 
 
 def run(app: ASGIApp, host: str, port: int) -> None:
-    """Serves `app` until SIGINT or SIGTERM, in a loop of its own (`korus-watch web`)."""
+    """Serves `app` until SIGINT or SIGTERM, in a loop of its own (`korus-watch web`), and returns."""
     log.info("web app at http://%s:%d/", host, port)
-    uvicorn.Server(_config(app, host, port)).run()
+    _OwnServer(_config(app, host, port)).run()

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from archive.models import CrawlRun
 from notify.models import Delivery
-from tests.conftest import KorusWatch
+from tests.conftest import PACE_OFF, KorusWatch
 from tests.mirror.fixtures import SEED_EDIT
 from tests.notify_support import channel_toml, settings_from
 from tests.servers import WebhookReceiver
@@ -34,8 +34,7 @@ ESCAPED_TITLE = str(escape(HOSTILE_TITLE))
 HTML, JSON, ATOM, CSS = "text/html", "application/json", "application/atom+xml", "text/css"
 WEB_INBOX, SERVE_INBOX = "/generic/web", "/generic/serve"
 # Fast crawls (the politeness pace off) and, for `web`, a poll due every second if it ever scheduled one.
-CRAWL = ("[crawl]\nautothrottle = false\nmax_requests_per_second = 1000\ntimeout_seconds = 5\nretry_times = 1\n"
-         "interval_minutes = {interval}\n")
+CRAWL = "[crawl]\n" + PACE_OFF + "timeout_seconds = 5\nretry_times = 1\ninterval_minutes = {interval}\n"
 
 
 def ingest_channel(receiver: WebhookReceiver, path: str) -> str:

@@ -25,8 +25,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """An empty archive: a SQLite file, or a schema of its own on the PostgreSQL server."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    else:
+        yield from postgres_schema_url("t")
+
+
+def postgres_schema_url(prefix: str) -> Iterator[str]:
+    """The URL of a schema of its own on the PostgreSQL server, dropped with all it holds afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
     try:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -124,3 +124,19 @@ class Serve:
 
     def log(self) -> str:
         return "\n".join(self.lines[-60:])
+
+
+def serve_starter(korus_watch: KorusWatch) -> Iterator[Callable[[], Serve]]:
+    """The body of a fixture: a function that starts `serve` with this configuration, as often as a test calls it;
+    what still runs when the test ends is killed."""
+    started: list[Serve] = []
+
+    def start() -> Serve:
+        started.append(Serve(korus_watch).start())
+        return started[-1]
+
+    yield start
+    for instance in started:
+        if instance.process is not None and instance.process.poll() is None:
+            instance.process.kill()
+            instance.process.wait()

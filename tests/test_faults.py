@@ -27,7 +27,7 @@ from tests.mirror import MirrorServer, MirrorSite, generated_site
 from tests.notify_support import channel_toml
 from tests.pgcluster import PostgresCluster
 from tests.servers import Reply, WebhookReceiver
-from tests.serving import Serve
+from tests.serving import Serve, serve_starter
 
 small_disk = diskfull.small_disk
 private_postgres = pgcluster.private_postgres
@@ -168,17 +168,7 @@ def served_on_private_postgres(private_postgres: PostgresCluster, mirror: Mirror
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("KORUS_WATCH_")},
            "KORUS_WATCH_CONFIG": str(config), "KORUS_WATCH_DATABASE__URL": private_postgres.url,
            "KORUS_WATCH_CRAWL__BASE_URL": mirror.base_url}
-    started: list[Serve] = []
-
-    def start() -> Serve:
-        started.append(Serve(KorusWatch(config=config, env=env)).start())
-        return started[-1]
-
-    yield start
-    for instance in started:
-        if instance.process is not None and instance.process.poll() is None:
-            instance.process.kill()
-            instance.process.wait()
+    yield from serve_starter(KorusWatch(config=config, env=env))
 
 
 def posted(receiver: WebhookReceiver, path: str) -> list[object]:

@@ -18,7 +18,7 @@ from tests.conftest import KorusWatch
 from tests.mirror import MirrorServer, MirrorSite
 from tests.notify_support import channel_toml
 from tests.servers import Reply, WebhookReceiver
-from tests.serving import Serve
+from tests.serving import Serve, serve_starter
 
 SECRET_PATH = "/slack/T0/B0/service-secret-part"
 INTERVAL_SECONDS = 3.0
@@ -46,17 +46,7 @@ def service_config(korus_watch: KorusWatch, receiver: WebhookReceiver) -> KorusW
 
 @pytest.fixture
 def serve(service_config: KorusWatch) -> Iterator[Callable[[], Serve]]:
-    started: list[Serve] = []
-
-    def start() -> Serve:
-        started.append(Serve(service_config).start())
-        return started[-1]
-
-    yield start
-    for instance in started:
-        if instance.process is not None and instance.process.poll() is None:
-            instance.process.kill()
-            instance.process.wait()
+    yield from serve_starter(service_config)
 
 
 def runs(db: Database) -> list[CrawlRun]:

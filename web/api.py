@@ -31,7 +31,7 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "A parameter is not valid; `detail` says which and why."},
     401: {"model": Problem, "description": "Credentials are needed (`http.auth`)."},
 }
-_UNKNOWN = {404: {"model": Problem, "description": "No such item in the archive."}}
+_UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such item in the archive."}}
 
 
 def api_router(db: Database, status: StatusSource) -> APIRouter:

@@ -4,6 +4,8 @@ page elsewhere; an unexpected error is logged and answered 500 without details."
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,8 +20,8 @@ from web.search import BadSearch
 log = logging.getLogger(__name__)
 
 
-def _location(error: dict[str, object]) -> str:
-    place = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]  # type: ignore[union-attr]
+def _location(error: Mapping[str, Any]) -> str:
+    place = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
     return f"parameter {'.'.join(place)!r}" if place else "the request"
 
 
@@ -28,7 +30,7 @@ def validation_message(error: RequestValidationError) -> str:
 
 
 def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
-    def answer(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    def answer(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
         if request.url.path.startswith(("/api/", "/feeds/")):
             return JSONResponse({"detail": detail}, status_code=status, headers=headers)
         return templates.TemplateResponse(

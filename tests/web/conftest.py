@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import select
 from starlette.types import ASGIApp
@@ -22,7 +20,7 @@ from archive.db import Database
 from archive.identity import url_key
 from archive.models import Statement, StatementUrl
 from korus_watch import app as composition
-from tests.conftest import PACE_OFF, POSTGRES_ADMIN_URL, KorusWatch
+from tests.conftest import PACE_OFF, KorusWatch, postgres_schema_url
 from tests.mirror import MirrorServer, MirrorSite, MirrorStatement, korus_site
 from tests.mirror.fixtures import IPEF_PATH, SEED_EDIT, SEED_PATH
 from tests.notify_support import settings_from
@@ -73,24 +71,13 @@ class BuiltArchive:
         return found
 
 
-def _postgres_schema_url() -> Iterator[str]:
-    schema = f"w_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Like tests.conftest.database_url, for an archive that a whole module reads."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('archive') / 'archive.sqlite3'}"
     else:
-        yield from _postgres_schema_url()
+        yield from postgres_schema_url("w")
 
 
 def korus_watch_for(tmp: Path, database_url: str, mirror: MirrorServer) -> KorusWatch:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from archive.db import Database
-from archive.models import ChangeEvent, CrawlRun, EventKind, Statement
+from archive.models import ChangeEvent, CrawlRun, EventKind, HealthProblem, Statement
 from notify.models import Delivery
 from tests import diskfull, pgcluster
 from tests.conftest import PACE_OFF, KorusWatch
@@ -99,8 +99,10 @@ def test_baselines_killed_at_several_points_leave_an_archive_that_announces_the_
 
 def health_deliveries(db: Database) -> list[tuple[str, bool]]:
     with db.sessions() as session:
-        rows = session.scalars(select(Delivery).where(Delivery.health_problem_id.is_not(None)).order_by(Delivery.id))
-        return [(delivery.health_problem.kind.value, delivery.health_resolved) for delivery in rows]
+        rows = session.execute(
+            select(HealthProblem.kind, Delivery.health_resolved).join(Delivery.health_problem).order_by(Delivery.id)
+        )
+        return [(kind.value, resolved) for kind, resolved in rows]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # a SQLite file on a disk that fills

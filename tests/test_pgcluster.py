@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -22,7 +23,7 @@ SHARED_PORT = 5432
 
 
 def test_a_crash_is_an_outage_and_a_start_brings_the_data_back(
-    private_postgres: PostgresCluster, record_property: pytest.RecordProperty,
+    private_postgres: PostgresCluster, record_property: Callable[[str, object], None],
 ) -> None:
     cluster = private_postgres
     assert cluster.running and cluster.port != SHARED_PORT

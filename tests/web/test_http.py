@@ -27,7 +27,7 @@ def client(web_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def ok_html(client: httpx.Client, path: str, **params: object) -> str:
+def ok_html(client: httpx.Client, path: str, **params: str | int) -> str:
     # httpx replaces a URL's own query with `params` when given any, even empty ones.
     response = client.get(path, params=params) if params else client.get(path)
     assert response.status_code == 200, (path, response.status_code, response.text[:500])

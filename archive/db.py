@@ -118,7 +118,7 @@ def _check_sqlite_file(database: str) -> None:
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        # SQLAlchemy, not the driver, starts transactions (see _begin_immediate).
+        # SQLAlchemy, not the driver, starts transactions (see _begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -104,6 +104,8 @@ def enum_column(cls: type[enum.StrEnum], length: int = 16) -> Enum:
 
 class Statement(Base):
     __tablename__ = "statements"
+    # The archive page lists statements newest first; without this every page sorts the whole table.
+    __table_args__ = (Index("ix_statements_published_on_id", "published_on", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The Drupal node id is the most stable identity; statements without one are known by their URLs.
@@ -264,11 +266,12 @@ class HealthProblem(Base):
 statement_search = Table(
     "statement_search",
     Base.metadata,
-    Column("statement_id", Integer, ForeignKey("statements.id"), primary_key=True),
-    Column("version_id", Integer, nullable=False),
+    Column("statement_id", Integer, ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True),
+    Column("version_id", Integer, nullable=False, unique=True),
     # PostgreSQL's tsvector, used only through its operators: no type object needed (importing PostgreSQL's dialect
     # for it cost every command a tenth of a second at start).
-    Column("document", NullType()),
+    Column("document", NullType(), nullable=False),
+    Index("ix_statement_search_document", "document", postgresql_using="gin"),
 )
 # SQLite's FTS5 table over each statement's current title and body: its rowid is the statement id.
 statement_fts = Table(

@@ -1,4 +1,4 @@
-"""Read-side questions about the archive, answered as plain data for the CLI."""
+"""Read-side questions about the archive, answered as plain data for the CLI, the web app and the service's health."""
 
 from __future__ import annotations
 

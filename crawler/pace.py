@@ -14,8 +14,6 @@ crawler.politeness (the pace and the refusals) and crawler.scheduling (the waits
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 # Starts are spaced a fifth more than 1 / max_requests_per_second: the site counts arrivals in any sliding second, and
 # a request delayed on its way (a busy event loop writes it late, a new connection) must not bring one more into it.
@@ -62,20 +60,3 @@ class Politeness:
 
     def _bounded(self, interval: float) -> float:
         return min(max(interval, self.fastest_interval), max(SLOWEST_INTERVAL_SECONDS, self.fastest_interval))
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """A Retry-After header's wait in seconds: delay-seconds or an HTTP-date (RFC 9110); None if absent or
-    unreadable, never negative."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are GMT; an obsolete form without a zone is read as such
-        when = when.replace(tzinfo=now.tzinfo)
-    return max(0.0, (when - now).total_seconds())

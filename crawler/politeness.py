@@ -17,7 +17,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from crawler.pace import REFUSALS, Politeness, retry_after_seconds
+from archive.retry_after import retry_after_seconds
+from crawler.pace import REFUSALS, Politeness
 from crawler.scheduling import PollScheduler
 
 

@@ -59,7 +59,10 @@ class Recording:
         if done.cancelled():
             return
         if (error := done.exception()) is not None:
-            log.error("could not close the crawl's first phase: %s: %s", type(error).__name__, error)
+            # Its changes stay held (RunRecorder._end_phase clears them only once committed): the run's end records
+            # them, and a database that stays unwritable stops the crawl at its next write (crawler.pipelines).
+            log.error("could not close the crawl's first phase, its changes wait for the run's end: %s", error,
+                      exc_info=error)
             return
         if self.on_phase_committed is not None:
             self.on_phase_committed()

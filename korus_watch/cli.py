@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable, Collection
 from datetime import date, datetime
@@ -23,8 +22,6 @@ from korus_watch import app as composition
 from korus_watch.columns import columns
 from korus_watch.logs import configure_logging
 from korus_watch.settings import CONFIG_ENV, ConfigError, Settings, load_settings
-
-log = logging.getLogger("korus_watch")
 
 
 def _json_default(value: Any) -> str:
@@ -179,7 +176,7 @@ def crawl(app: App, full: bool) -> None:
     )
     if run.message:
         click.echo(run.message, err=True)
-    if run.status.value != "succeeded":
+    if run.status is not RunStatus.SUCCEEDED:
         sys.exit(1)
 
 

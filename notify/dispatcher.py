@@ -175,7 +175,12 @@ class Dispatcher:
                 self._sole_sender.enter_context(job_lock(
                     self.db.engine, "deliver", JobInProgress("another korus-watch process is sending from this archive")
                 ))
-                self._take_back_abandoned()
+                try:
+                    self._take_back_abandoned()
+                except BaseException:
+                    # Kept, the lock would refuse this process's own next pass until a restart.
+                    self._sole_sender.close()
+                    raise
             self._passes += 1
         try:
             yield

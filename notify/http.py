@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 
 import httpx
 
 from archive.product import USER_AGENT
+from archive.retry_after import retry_after_seconds
 from notify.errors import DeliveryError
 
 # Worth another attempt: the server is busy, limiting us, or briefly broken (any 5xx but "not implemented" and
@@ -17,19 +17,6 @@ _FINAL_5XX = {501, 505}
 # Of the answer, what is read off the wire, and what is kept for the delivery log and errors.
 _ANSWER_BYTES = 4096
 _ANSWER_CHARS = 200
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """The Retry-After header in seconds: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.replace(".", "", 1).isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 def _start_of_body(response: httpx.Response) -> str:
@@ -75,5 +62,5 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], w
         raise DeliveryError(f"{where}: redirected ({answer}); webhook URLs must be final", temporary=False)
     status = response.status_code
     temporary = status in _TEMPORARY_4XX or (status >= 500 and status not in _FINAL_5XX)
-    raise DeliveryError(f"{where}: {answer}", temporary=temporary,
-                        retry_after=retry_after_seconds(response.headers.get("Retry-After")) if temporary else None)
+    retry_after = retry_after_seconds(response.headers.get("Retry-After"), datetime.now(UTC)) if temporary else None
+    raise DeliveryError(f"{where}: {answer}", temporary=temporary, retry_after=retry_after)

@@ -178,7 +178,12 @@ class Service:
     async def _refresh_health(self) -> None:
         while True:
             await asyncio.sleep(HEALTH_REFRESH_SECONDS)
-            await asyncio.to_thread(self.health.refresh)
+            try:
+                await asyncio.to_thread(self.health.refresh)
+            except Exception:
+                # A fault of one read, not of the database (HealthSource.refresh judges that): the next refresh may
+                # succeed, and /healthz must not be left with figures that never change again.
+                log.exception("the health figures could not be refreshed")
 
     async def _lead_or_stand_by(self) -> None:
         check = self.settings.leader_check_seconds
@@ -223,6 +228,7 @@ class Service:
         grace = self.settings.shutdown_grace_seconds
         if self.scheduler.running:
             self.scheduler.pause()  # no new jobs; shutting the scheduler down now would cancel the running ones
+        self.health.scheduler_running = False
         self.dispatcher.stop()
         if self._crawler is not None:
             log.info("stopping the running crawl at a clean point")
@@ -240,6 +246,7 @@ class Service:
         task = asyncio.ensure_future(work)
         self._active.add(task)
         task.add_done_callback(self._active.discard)
+        task.add_done_callback(_log_failure)
 
     # -- the schedule -------------------------------------------------------------------------------
 
@@ -320,6 +327,7 @@ class Service:
 
     async def _poll(self) -> None:
         from archive.lock import CrawlInProgress, crawl_lock
+        from archive.models import RunStatus
         from crawler.planning import prepare_recorder
         from crawler.run import ArchiveCrawl
 
@@ -354,7 +362,7 @@ class Service:
         if run is None:
             return
         self.metrics.record_run(run)
-        if run.status.value == "succeeded" and run.finished_at is not None:
+        if run.status is RunStatus.SUCCEEDED and run.finished_at is not None:
             self.health.poll_succeeded(run.finished_at)
         # A crawl's plan (the archive's identities and page validators, megabytes for a large archive) sits in
         # reference cycles with Scrapy's crawler objects: collected now, before the next poll builds another, the
@@ -482,3 +490,10 @@ class Service:
             yield
         finally:
             self._active.discard(task)
+
+
+def _log_failure(task: asyncio.Future[Any]) -> None:
+    """Work started beside the jobs (a delivery pass after a poll, a crawl's stop) is awaited by no one: its error
+    is logged here, or it would be lost."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("background work failed: %s", error, exc_info=error)

@@ -19,10 +19,10 @@ from pydantic import SecretStr
 from sqlalchemy import update
 
 from archive.db import Database
+from archive.retry_after import retry_after_seconds
 from korus_watch.settings import Settings
 from notify.channels import build_channels
 from notify.dispatcher import Dispatcher
-from notify.http import retry_after_seconds
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from tests.notify_support import (
     KORUS_PARAGRAPH,
@@ -493,12 +493,12 @@ def test_a_template_that_fails_on_some_content_dead_letters_with_its_cause(db: D
     ("3", 3.0), ("0.5", 0.5), ("  120 ", 120.0), ("soon", None), ("", None), (None, None),
 ])
 def test_retry_after_in_seconds(header: str | None, expected: float | None) -> None:
-    assert retry_after_seconds(header) == expected
+    assert retry_after_seconds(header, datetime.now(UTC)) == expected
 
 
 def test_retry_after_as_an_http_date_and_capped(db: Database, receiver: WebhookReceiver) -> None:
     in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
-    assert 55 <= (retry_after_seconds(in_a_minute) or 0) <= 61
+    assert 55 <= (retry_after_seconds(in_a_minute, datetime.now(UTC)) or 0) <= 61
     config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack"), events=["new"]),
                       notify="max_backoff_seconds = 30\n")
     with_events(db, config)

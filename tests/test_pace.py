@@ -7,12 +7,12 @@ from email.utils import format_datetime
 
 import pytest
 
+from archive.retry_after import retry_after_seconds
 from crawler.pace import (
     DEFAULT_WAIT_SECONDS,
     MAX_WAIT_SECONDS,
     SLOWEST_INTERVAL_SECONDS,
     Politeness,
-    retry_after_seconds,
 )
 
 POLICY = Politeness(concurrent_requests=8, max_requests_per_second=10, adaptive=True)

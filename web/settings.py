@@ -34,7 +34,7 @@ Auth = Annotated[NoAuth | TokenAuth | BasicAuth, Field(discriminator="mode")]
 
 
 class HttpSettings(_Section):
-    """`korus-watch serve` and `korus-watch web` serve the read side (and /healthz, /metrics) here."""
+    """`korus-watch serve` and `korus-watch web` serve the read side here (`serve` also /healthz and /metrics)."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8787, ge=0, le=65535)

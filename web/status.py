@@ -74,7 +74,7 @@ class StatusReport(Model):
     crawl_runs: list[CrawlRunStatus] = Field(description="The most recent first.")
     last_success_at: datetime | None
     health_problems: list[HealthProblemStatus] = Field(description="Open problems, oldest first.")
-    delivery_queue: dict[str, int] = Field(description="Deliveries by state: held, pending, sending, failed.")
+    delivery_queue: dict[str, int] = Field(description="Deliveries by state: held, pending, sending, failed, unknown.")
     dead_letters: list[DeadLetter]
     channels: list[ChannelStatus]
     jobs: list[JobStatus]

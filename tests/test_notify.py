@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from archive.db import Database
 from archive.retry_after import retry_after_seconds
@@ -742,3 +743,25 @@ def test_without_a_public_url_messages_link_to_the_site_only(db: Database, recei
     Dispatcher(db, config.notifier()).deliver()
     assert all("/events/" not in r.body.decode() for r in receiver.requests())
     assert all(r.json["events"][0]["page_url"] is None for r in receiver.requests("/generic"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the sender lock of one process is SQLite's
+def test_a_failed_take_back_leaves_the_sender_lock_to_the_next_pass(
+    db: Database, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack"), events=["new"]))
+    with_events(db, config)
+    dispatcher = Dispatcher(db, config.notifier())
+    take_back = dispatcher._take_back_abandoned
+
+    def fails_once() -> None:
+        monkeypatch.setattr(dispatcher, "_take_back_abandoned", take_back)
+        raise OperationalError("UPDATE deliveries", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(dispatcher, "_take_back_abandoned", fails_once)
+    with pytest.raises(OperationalError):
+        dispatcher.deliver()
+    # The same process's next pass takes the lock again: it was not kept by the pass that failed.
+    assert dispatcher.deliver().sent == 1
+    assert len(receiver.requests("/slack")) == 1
+    dispatcher.close()

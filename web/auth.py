@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import secrets
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.settings import Auth, BasicAuth, TokenAuth
@@ -55,7 +55,7 @@ class RequireAuth:
         offered = [authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else "",
                    from_query, cookie.value if cookie else ""]
         if not any(value and _same(value, token) for value in offered):
-            return await _refuse(send, b'Bearer realm="korus-watch"')
+            return await _refuse(scope, receive, send, 'Bearer realm="korus-watch"')
         scope.setdefault("state", {})["feed_token"] = token
 
         async def remember(message: Message) -> None:
@@ -74,14 +74,11 @@ class RequireAuth:
             user, password = "", ""
         if not (authorization.startswith("Basic ") and _same(user, auth.username)
                 and _same(password, auth.password.get_secret_value())):
-            return await _refuse(send, b'Basic realm="korus-watch", charset="UTF-8"')
+            return await _refuse(scope, receive, send, 'Basic realm="korus-watch", charset="UTF-8"')
         await self.app(scope, receive, send)
 
 
-async def _refuse(send: Send, challenge: bytes) -> None:
-    body = json.dumps({"detail": "this korus-watch needs credentials (see http.auth)"}).encode()
-    await send({"type": "http.response.start", "status": 401, "headers": [
-        (b"www-authenticate", challenge), (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]})
-    await send({"type": "http.response.body", "body": body})
+async def _refuse(scope: Scope, receive: Receive, send: Send, challenge: str) -> None:
+    refusal = JSONResponse({"detail": "this korus-watch needs credentials (see http.auth)"}, status_code=401,
+                           headers={"WWW-Authenticate": challenge})
+    await refusal(scope, receive, send)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No inline script or style, nothing from another host, no framing, forms only to this server.
@@ -49,13 +49,9 @@ class ReadOnly:
         if method == "GET":
             return await self.app(scope, receive, send)
         if method != "HEAD":
-            body = json.dumps({"detail": f"{method} is not allowed: this server is read-only (GET and HEAD)"})
-            await send({"type": "http.response.start", "status": 405, "headers": [
-                (b"allow", b"GET, HEAD"), (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ]})
-            await send({"type": "http.response.body", "body": body.encode()})
-            return
+            refusal = JSONResponse({"detail": f"{method} is not allowed: this server is read-only (GET and HEAD)"},
+                                   status_code=405, headers={"Allow": "GET, HEAD"})
+            return await refusal(scope, receive, send)
 
         async def without_body(message: Message) -> None:
             if message["type"] == "http.response.body":

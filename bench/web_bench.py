@@ -8,9 +8,10 @@ for 60 s while a crawl runs, the server's RSS, and the crawl's duration against 
 Every party is a process of its own: the server is `korus-watch web` over the generated archive; the load is wrk
 (`apt-get install wrk`), one wrk process per kind of page, each with its share of the clients and a Lua script
 that picks its paths (a random statement, a random two-word search); the crawl is `korus-watch crawl` of the tests'
-generated mirror (`python -m tests.mirror`), at the product's default crawl settings against a mirror answering
-after --latency seconds, into an archive of its own on the same backend, so that the crawl with the load and the
-one without do the same work. An unreported crawl first renders every mirror page once.
+generated mirror (`python -m tests.mirror`) into an archive of its own on the same backend, so that the crawl with
+the load and the one without do the same work. Two crawls, each alone and then under a load window of its own: at
+the product's default crawl settings against a mirror answering after --latency seconds, and with the pace off
+against a mirror answering at once. An unreported crawl first renders every mirror page once.
 
 The archive is generated with bulk INSERTs (the search triggers index it as the crawler's writes would), not
 crawled. Each statement has three versions of 4 to 10 paragraphs from a 38-word vocabulary: every search matches
@@ -153,10 +154,11 @@ def generate(db: Database, statements: int, versions: int, events: int, seed: in
 @contextmanager
 def schema_or_file(backend: str, tmp: Path, name: str) -> Iterator[str]:
     """An empty archive URL: a file in `tmp`, or a PostgreSQL schema of its own, dropped afterwards."""
+    unique = f"{name}_{uuid.uuid4().hex[:8]}"
     if backend == "sqlite":
-        yield f"sqlite:///{tmp / f'{name}.sqlite3'}"
+        yield f"sqlite:///{tmp / f'{unique}.sqlite3'}"
         return
-    schema = f"web_bench_{name}_{uuid.uuid4().hex[:8]}"
+    schema = f"web_bench_{unique}"
     with psycopg.connect(POSTGRES, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
     try:
@@ -320,9 +322,28 @@ class Mirror:
             self.process.wait()
 
 
-def crawl(mirror: Mirror, url: str, scratch: Path) -> tuple[float, str]:
-    """`korus-watch crawl` at the default crawl settings into the (empty) archive at `url`: wall seconds, summary."""
-    env = clean_env(crawl__base_url=mirror.url, database__url=url)
+@dataclass(frozen=True)
+class CrawlScenario:
+    name: str
+    statements: int
+    latency: float
+    settings: dict[str, str]
+
+
+def scenarios(args: argparse.Namespace) -> list[CrawlScenario]:
+    """The product's default crawl settings against a site with a distant server's answer time (the pace decides
+    the crawl's duration), and the pace off against a mirror answering at once (the crawl is CPU-bound, the
+    worst case for sharing two cores with the web server)."""
+    return [
+        CrawlScenario("defaults", args.crawl_statements, args.latency, {}),
+        CrawlScenario("pace off", args.fast_crawl_statements, 0.0,
+                      {"crawl__autothrottle": "false", "crawl__max_requests_per_second": "100000"}),
+    ]
+
+
+def crawl(scenario: CrawlScenario, mirror: Mirror, url: str, scratch: Path) -> tuple[float, str]:
+    """`korus-watch crawl` into the (empty) archive at `url`: wall seconds, and its summary line."""
+    env = clean_env(crawl__base_url=mirror.url, database__url=url, **scenario.settings)
     started = time.monotonic()
     done = subprocess.run([KORUS_WATCH, "crawl"], cwd=REPO, env=env, capture_output=True, text=True)
     wall = time.monotonic() - started
@@ -353,18 +374,59 @@ def peak_rss(process: psutil.Process) -> Iterator[list[float]]:
 
 
 @dataclass
-class Result:
-    backend: str
-    generated: str
-    single: dict[str, float]
-    load: dict[str, Load]
-    seconds: float
-    rss_idle: float
+class Loaded:
+    """One load window: the figures per kind of page, the server's peak RSS, and the crawl that ran in it."""
+
+    scenario: CrawlScenario
+    pages: dict[str, Load]
     rss_peak: float
     crawl_alone: float
     crawl_loaded: float
-    crawl_summary: str
     crawl_in_load: bool
+
+    @property
+    def requests(self) -> int:
+        return sum(figures.requests for figures in self.pages.values())
+
+    @property
+    def errors(self) -> int:
+        return sum(figures.errors for figures in self.pages.values())
+
+
+@dataclass
+class Result:
+    backend: str
+    single: dict[str, float]
+    rss_idle: float
+    windows: list[Loaded]
+
+
+def under_load(backend: str, scenario: CrawlScenario, base: str, server: psutil.Process, args: argparse.Namespace,
+               scratch: Path) -> Loaded:
+    """The crawl alone, then the same crawl under the load of `args.clients` clients for `args.seconds`."""
+    mirror = Mirror(scenario.statements, scenario.latency)
+    try:
+        with schema_or_file(backend, scratch, "warmup") as crawl_url:
+            crawl(scenario, mirror, crawl_url, scratch)  # renders every mirror page once: no measured crawl pays
+        with schema_or_file(backend, scratch, "alone") as crawl_url:
+            crawl_alone, summary = crawl(scenario, mirror, crawl_url, scratch)
+        print(f"[{backend}] crawl ({scenario.name}) without the load: {crawl_alone:.1f} s ({summary})", flush=True)
+        with (schema_or_file(backend, scratch, "loaded") as crawl_url, peak_rss(server) as peak,
+              wrk_load(base, args.statements, args.clients, args.seconds, scratch) as pages):
+            load_started = time.monotonic()
+            time.sleep(args.ramp)  # every client connected and busy before the crawl starts
+            crawl_loaded, _ = crawl(scenario, mirror, crawl_url, scratch)
+            in_load = time.monotonic() - load_started <= args.seconds
+    finally:
+        mirror.stop()
+    window = Loaded(scenario, pages, peak[0], crawl_alone, crawl_loaded, in_load)
+    print(f"[{backend}] crawl ({scenario.name}) under the load: {crawl_loaded:.1f} s "
+          f"({crawl_loaded / crawl_alone:.2f}x){'' if in_load else ', finished after the load ended'}", flush=True)
+    print(f"[{backend}] {args.clients} clients for {args.seconds:.0f} s: {window.requests} requests "
+          f"({window.requests / args.seconds:.0f}/s), {window.errors} errors; p95 under load (ms): "
+          + ", ".join(f"{k} {v.p95:.0f}" for k, v in pages.items()) + f"; server peak RSS {peak[0]:.0f} MiB",
+          flush=True)
+    return window
 
 
 def run(backend: str, args: argparse.Namespace) -> Result:
@@ -375,40 +437,15 @@ def run(backend: str, args: argparse.Namespace) -> Result:
         start = time.perf_counter()
         generate(db, args.statements, args.versions, args.events)
         db.dispose()
-        generated = (f"{args.statements} statements, {args.versions} versions, {args.events} events generated in "
-                     f"{time.perf_counter() - start:.0f} s")
-        print(f"[{backend}] {generated}", flush=True)
+        print(f"[{backend}] {args.statements} statements, {args.versions} versions, {args.events} events generated "
+              f"in {time.perf_counter() - start:.0f} s", flush=True)
         base, server = stack.enter_context(web_server(url, scratch))
         single = one_client(base, args.statements, args.samples)
-        print(f"[{backend}] p95 with one client (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in single.items()),
-              flush=True)
         rss_idle = server.memory_info().rss / 2**20
-
-        mirror = Mirror(args.crawl_statements, args.latency)
-        stack.callback(mirror.stop)
-        with schema_or_file(backend, scratch, "warmup") as crawl_url:
-            crawl(mirror, crawl_url, scratch)  # renders every mirror page once: neither measured crawl pays for it
-        with schema_or_file(backend, scratch, "alone") as crawl_url:
-            crawl_alone, summary = crawl(mirror, crawl_url, scratch)
-        print(f"[{backend}] crawl without the load: {crawl_alone:.1f} s ({summary})", flush=True)
-
-        with (schema_or_file(backend, scratch, "loaded") as crawl_url, peak_rss(server) as peak,
-              wrk_load(base, args.statements, args.clients, args.seconds, scratch) as load):
-            load_started = time.monotonic()
-            time.sleep(args.ramp)  # every client connected and busy before the crawl starts
-            crawl_loaded, _ = crawl(mirror, crawl_url, scratch)
-            in_load = time.monotonic() - load_started <= args.seconds
-        print(f"[{backend}] crawl under the load: {crawl_loaded:.1f} s "
-              f"({crawl_loaded / crawl_alone:.2f}x){'' if in_load else ', finished after the load ended'}", flush=True)
-        requests = sum(figures.requests for figures in load.values())
-        errors = sum(figures.errors for figures in load.values())
-        print(f"[{backend}] {args.clients} clients for {args.seconds:.0f} s: {requests} requests "
-              f"({requests / args.seconds:.0f}/s), {errors} errors; p95 under load (ms): "
-              + ", ".join(f"{k} {v.p95:.0f}" for k, v in load.items()), flush=True)
-        print(f"[{backend}] server RSS: {rss_idle:.0f} MiB after the one-client run, peak {peak[0]:.0f} MiB under "
-              "the load", flush=True)
-        return Result(backend, generated, single, load, args.seconds, rss_idle, peak[0], crawl_alone, crawl_loaded,
-                      summary, in_load)
+        print(f"[{backend}] p95 with one client (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in single.items())
+              + f"; server RSS {rss_idle:.0f} MiB", flush=True)
+        windows = [under_load(backend, scenario, base, server, args, scratch) for scenario in scenarios(args)]
+        return Result(backend, single, rss_idle, windows)
 
 
 def machine() -> str:
@@ -422,28 +459,31 @@ def machine() -> str:
             f"SQLite {__import__('sqlite3').sqlite_version}, commit {commit.stdout.strip() or 'unknown'}")
 
 
-def markdown(results: list[Result]) -> str:
+def markdown(results: list[Result], seconds: float) -> str:
     """The figures as docs/benchmarks.md shows them, each against its target."""
     def mark(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
-    lines = ["| backend | page | p95, one client (ms) | target | p95 under load (ms) | requests under load | errors |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    names = [window.scenario.name for window in results[0].windows]
+    lines = ["| backend | page | p95, one client (ms) | target | "
+             + " | ".join(f"p95 under load, crawl {name} (ms)" for name in names) + " |",
+             "|---|---|---:|---|" + "---:|" * len(names)]
     for result in results:
         for kind in KINDS:
             target = TARGET_SEARCH if kind == "search" else TARGET_PAGE
-            single, loaded = result.single[kind], result.load[kind]
+            single = result.single[kind]
             lines.append(f"| {result.backend} | {kind} | {single:.1f} | ≤ {target:.0f}: {mark(single <= target)} | "
-                         f"{loaded.p95:.0f} | {loaded.requests} | {loaded.errors} |")
-    lines += ["", "| backend | requests/s under load | errors | server RSS idle / peak (MiB) | crawl alone (s) | "
-              "crawl under load (s) | ratio | target ≤ 1.10 |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+                         + " | ".join(f"{window.pages[kind].p95:.0f}" for window in result.windows) + " |")
+    lines += ["", "| backend | crawl | requests/s under load | errors | server RSS idle / peak (MiB) | "
+              "crawl alone (s) | crawl under load (s) | ratio (target ≤ 1.10) |", "|---|---|---:|---:|---:|---:|---:|---|"]
     for result in results:
-        requests = sum(figures.requests for figures in result.load.values())
-        errors = sum(figures.errors for figures in result.load.values())
-        ratio = result.crawl_loaded / result.crawl_alone
-        lines.append(f"| {result.backend} | {requests / result.seconds:.0f} | {errors} | {result.rss_idle:.0f} / "
-                     f"{result.rss_peak:.0f} | {result.crawl_alone:.1f} | {result.crawl_loaded:.1f} | {ratio:.2f} | "
-                     f"{mark(ratio <= TARGET_CRAWL)}{'' if result.crawl_in_load else ' (outlasted the load)'} |")
+        for window in result.windows:
+            ratio = window.crawl_loaded / window.crawl_alone
+            lines.append(
+                f"| {result.backend} | {window.scenario.name} ({window.scenario.statements} statements) | "
+                f"{window.requests / seconds:.0f} | {window.errors} | {result.rss_idle:.0f} / {window.rss_peak:.0f} | "
+                f"{window.crawl_alone:.1f} | {window.crawl_loaded:.1f} | {ratio:.2f}: {mark(ratio <= TARGET_CRAWL)}"
+                f"{'' if window.crawl_in_load else ' (outlasted the load)'} |")
     return "\n".join(lines)
 
 
@@ -457,8 +497,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds of load before the crawl starts")
-    parser.add_argument("--crawl-statements", type=int, default=200, help="statements on the crawled mirror")
-    parser.add_argument("--latency", type=float, default=0.15, help="the mirror's answer time, in seconds")
+    parser.add_argument("--crawl-statements", type=int, default=200,
+                        help="statements on the mirror crawled at the default settings")
+    parser.add_argument("--latency", type=float, default=0.15, help="that mirror's answer time, in seconds")
+    parser.add_argument("--fast-crawl-statements", type=int, default=1000,
+                        help="statements on the mirror crawled with the pace off")
     parser.add_argument("--doc", action="store_true", help="also print the figures as a Markdown block")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -467,7 +510,7 @@ def main() -> None:
     results = [run(backend, args) for backend in (("sqlite", "postgresql") if args.backend == "both"
                                                   else (args.backend,))]
     if args.doc:
-        print("\n" + markdown(results))
+        print("\n" + markdown(results, args.seconds))
 
 
 if __name__ == "__main__":

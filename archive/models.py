@@ -260,7 +260,7 @@ class HealthProblem(Base):
     resolved_at: Mapped[datetime | None]
 
 
-# The search index of migration 0005, written by the database's own triggers on `versions` (never by the application),
+# The search index of migrations 0005 and 0007, written by the database's own triggers on `versions` (never by the application),
 # declared here for the web app's queries.
 # One row per statement naming its current version; on PostgreSQL also its weighted tsvector.
 statement_search = Table(
@@ -271,9 +271,11 @@ statement_search = Table(
     # PostgreSQL's tsvector, used only through its operators: no type object needed (importing PostgreSQL's dialect
     # for it cost every command a tenth of a second at start).
     Column("document", NullType(), nullable=False),
+    # SQLite's only: the row of statement_fts that indexes the statement (migration 0007).
+    Column("fts_rowid", Integer),
     Index("ix_statement_search_document", "document", postgresql_using="gin"),
 )
-# SQLite's FTS5 table over each statement's current title and body: its rowid is the statement id.
+# SQLite's FTS5 table over each statement's current title and body, its rowids in newest-first order.
 statement_fts = Table(
     "statement_fts",
     Base.metadata,

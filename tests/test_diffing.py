@@ -26,3 +26,13 @@ def test_unified_diff_names_versions_and_changed_paragraph() -> None:
     assert "-At the direction of President Trump, in July 2017 Ambassador Lighthizer began talks." in text
     assert "+At the direction of President Trump, in July 2017 Ambassador Lighthizer initiated talks." in text
     assert "-Background" not in text
+
+
+def test_an_edit_in_one_paragraph_of_many_is_that_paragraph_s_words() -> None:
+    paragraphs = [f"Paragraph {n} on trade, tariffs and the market access of partner {n}." for n in range(40)]
+    edited = [*paragraphs[:20], paragraphs[20].replace("tariffs", "quotas"), *paragraphs[21:]]
+    old, new = "\n\n".join(paragraphs), "\n\n".join(edited)
+    segments = word_diff(old, new)
+    assert changed_words(segments) == (["tariffs"], ["quotas"])
+    assert "".join(s.text for s in segments if s.op != "insert") == old
+    assert "".join(s.text for s in segments if s.op != "delete") == new

@@ -15,6 +15,7 @@ from web.diffs import DiffCache, numbered_diff
 from web.facets import FacetCache
 from web.highlight import mark_terms
 from web.params import EventCursor, EventFiltersParam, FromNumber, ItemId, StatementFiltersParam, ToNumber
+from web.search import CANDIDATES
 from web.status import StatusSource, read_status
 
 FEED_FILTERS = ("topic", "kind", "section")
@@ -49,7 +50,7 @@ def page_router(
         with db.sessions() as session:
             found = statements.list_statements(session, filters, limit=ARCHIVE_PAGE, cursor=cursor)
         query = request.query_params.get("q", "")
-        return render(request, "statements.html", found=found, filters=filters, query=query)
+        return render(request, "statements.html", found=found, filters=filters, query=query, candidates=CANDIDATES)
 
     @router.get("/statements/{statement_id}")
     def statement(request: Request, statement_id: ItemId) -> Response:

@@ -12,7 +12,7 @@ from fastapi import Depends, Path, Query
 
 from archive.models import EventKind, StatementStatus
 from web.events import EventFilters
-from web.search import MAX_QUERY_LENGTH, SearchQuery
+from web.search import CANDIDATES, MAX_QUERY_LENGTH, SearchQuery
 from web.statements import StatementFilters
 
 MAX_ID = 2**31 - 1
@@ -50,7 +50,8 @@ def statement_filters(
     year: Annotated[int | None, Query(ge=1900, le=9999, description="Published in this year.")] = None,
     status: StatementStatus | None = None,
     sort: Annotated[Literal["date", "relevance"] | None, Query(
-        description="Newest first, or best match first (the default when searching)."
+        description=f"Newest first, or best match first (the default when searching): the best of the newest "
+        f"{CANDIDATES:,} matches; sort by date to page through every match."
     )] = None,
 ) -> StatementFilters:
     """Raises web.search.BadSearch for a query that cannot be searched."""

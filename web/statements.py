@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import RowMapping, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from archive.models import Statement, StatementStatus, TopicRelevance, Version, statement_search
@@ -24,7 +25,7 @@ from web.schemas import (
     VersionSummary,
     highlighted,
 )
-from web.search import SearchQuery, text_match
+from web.search import CANDIDATES, SearchQuery, TextMatch, text_match
 
 Sort = Literal["date", "relevance"]
 
@@ -82,42 +83,61 @@ def list_statements(
 ) -> StatementList:
     """A page of statements; raises cursors.BadCursor for a cursor of another list."""
     dialect = session.get_bind().dialect.name
-    query = filters.apply(
-        select(*_SUMMARY_COLUMNS).join(statement_search, statement_search.c.statement_id == Statement.id)
-    )
     match = text_match(dialect, filters.search) if filters.search else None
+    if match is not None and filters.order == "relevance":
+        return _ranked(session, filters, match, limit=limit, cursor=cursor)
+    query = filters.apply(_statements())
     if match is not None:
-        query = match.join(query).where(match.condition).add_columns(
-            match.rank.label("rank"), match.title.label("title_marked"), match.snippet.label("snippet_marked")
-        )
-    offset = 0
-    if filters.order == "relevance" and match is not None:
-        offset = cursors.decode(cursor, cursors.OffsetCursor).offset if cursor else 0
-        query = query.order_by(match.rank, Statement.id.desc()).offset(offset)
-    else:
-        if cursor:
-            query = query.where(_after(cursors.decode(cursor, cursors.DateCursor)))
-        query = query.order_by(*_NEWEST_FIRST)
-    rows = session.execute(query.limit(limit + 1)).mappings().all()
+        query = match.join(query).where(match.condition).add_columns(match.rank.label("rank"), match.key.label("key"))
+    if cursor:
+        query = query.where(_after(cursors.decode(cursor, cursors.DateCursor)))
+    rows = session.execute(query.order_by(*_NEWEST_FIRST).limit(limit + 1)).mappings().all()
     more, rows = len(rows) > limit, rows[:limit]
-    topics = relevant_topics(session, {row["version_id"] for row in rows})
-    items = [_hit(row, topics.get(row["version_id"], []), searched=match is not None) for row in rows]
+    items = _hits(session, rows, match)
     next_cursor = None
-    if more and match is not None and filters.order == "relevance":
-        next_cursor = cursors.encode(cursors.OffsetCursor(offset=offset + limit))
-    elif more:
+    if more:
         next_cursor = cursors.encode(cursors.DateCursor(published_on=items[-1].published_on, id=items[-1].id))
     return StatementList(items=items, next_cursor=next_cursor)
 
 
-def _hit(row: Any, topics: list[Any], *, searched: bool) -> StatementHit:
-    fields = {column.key: row[column.key] for column in _SUMMARY_COLUMNS if column.key != "version_id"}
-    if not searched:
-        return StatementHit(**fields, topics=topics)
-    return StatementHit(
-        **fields, topics=topics, rank=float(row["rank"]),
-        title_highlighted=highlighted(row["title_marked"]), snippet=highlighted(row["snippet_marked"]),
+def _statements() -> Select[Any]:
+    return select(*_SUMMARY_COLUMNS).join(statement_search, statement_search.c.statement_id == Statement.id)
+
+
+def _ranked(
+    session: Session, filters: StatementFilters, match: TextMatch, *, limit: int, cursor: str | None
+) -> StatementList:
+    """A page of the search's newest matches (search.CANDIDATES of them at most) by rank."""
+    offset = cursors.decode(cursor, cursors.OffsetCursor).offset if cursor else 0
+    candidates = (
+        match.join(filters.apply(_statements()))
+        .where(match.condition)
+        .add_columns(match.rank.label("rank"), match.key.label("key"))
+        .order_by(*match.newest_first)
+        .limit(CANDIDATES)
+        .subquery()
     )
+    query = select(candidates).order_by(candidates.c.rank, candidates.c.id.desc()).offset(offset).limit(limit + 1)
+    rows = session.execute(query).mappings().all()
+    more, rows = len(rows) > limit, rows[:limit]
+    next_cursor = cursors.encode(cursors.OffsetCursor(offset=offset + limit)) if more else None
+    return StatementList(items=_hits(session, rows, match), next_cursor=next_cursor)
+
+
+def _hits(session: Session, rows: Sequence[RowMapping], match: TextMatch | None) -> list[StatementHit]:
+    """The page's statements with their topics and, for a search, the matched words marked: computed for the
+    page's rows only (a snippet reads the whole text)."""
+    topics = relevant_topics(session, {row["version_id"] for row in rows})
+    marks = match.marks(session, [row["key"] for row in rows]) if match is not None and rows else {}
+    hits = []
+    for row in rows:
+        fields = {column.key: row[column.key] for column in _SUMMARY_COLUMNS if column.key != "version_id"}
+        found: dict[str, Any] = {}
+        if match is not None:
+            title, snippet = marks[row["key"]]
+            found = {"rank": float(row["rank"]), "title_highlighted": highlighted(title), "snippet": highlighted(snippet)}
+        hits.append(StatementHit(**fields, **found, topics=topics.get(row["version_id"], [])))
+    return hits
 
 
 def _version_summary(version: Version) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+import web.statements
 from archive.db import MIGRATIONS, Database
 from tests.conftest import KorusWatch
 from tests.mirror import MirrorSite
@@ -119,6 +120,14 @@ def test_filters_narrow_a_search(built: BuiltArchive, session: Session) -> None:
     assert len(relevant) < len(search(session, "korea"))
     removed_id = built.statement_id(built.removed)
     assert [h.id for h in search(session, "Indo-Pacific", status="removed")] == [removed_id]
+
+
+def test_a_broad_search_ranks_its_newest_matches(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    newest = search(session, "korus", sort="date")
+    monkeypatch.setattr(web.statements, "CANDIDATES", 3)
+    ranked = search(session, "korus")
+    assert len(newest) > 3 and {h.id for h in ranked} == {h.id for h in newest[:3]}
+    assert [h.rank for h in ranked] == sorted(h.rank for h in ranked)
 
 
 def page_through(session: Session, filters: StatementFilters, limit: int) -> list[StatementHit]:

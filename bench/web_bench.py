@@ -11,7 +11,9 @@ that picks its paths (a random statement, a random two-word search); the crawl i
 generated mirror (`python -m tests.mirror`) into an archive of its own on the same backend, so that the crawl with
 the load and the one without do the same work. Two crawls, each alone and then under a load window of its own: at
 the product's default crawl settings against a mirror answering after --latency seconds, and with the pace off
-against a mirror answering at once. An unreported crawl first renders every mirror page once.
+against a mirror answering at once; in both windows the clients send their next request as soon as the last is
+answered, which saturates the server. A third window has the clients read as people do, pausing --think-seconds on
+average between pages, during the crawl at the defaults. An unreported crawl first renders every mirror page once.
 
 The archive is generated with bulk INSERTs (the search triggers index it as the crawler's writes would), not
 crawled. Each statement has three versions of 4 to 10 paragraphs from a 38-word vocabulary: every search matches
@@ -253,6 +255,7 @@ function request()
   elseif kind == "feed" then path = "/feeds/events.atom" end
   return wrk.format("GET", path)
 end
+%(delay)s
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('WRK {"requests": %%d, "p50": %%d, "p95": %%d, "p99": %%d, "max": %%d, "status": %%d, ' ..
@@ -274,15 +277,19 @@ class Load:
 
 
 @contextmanager
-def wrk_load(base: str, statements: int, clients: int, seconds: float, scratch: Path) -> Iterator[dict[str, Load]]:
-    """`clients` connections shared among the kinds of page for `seconds`; the dict fills in when the block ends,
-    which waits for wrk."""
+def wrk_load(base: str, statements: int, clients: int, seconds: float, think: float,
+             scratch: Path) -> Iterator[dict[str, Load]]:
+    """`clients` connections shared among the kinds of page for `seconds`, each sending its next request as soon as
+    the last is answered (`think` 0) or after a pause of 0 to 2 × `think` seconds, as a reader does; the dict fills
+    in when the block ends, which waits for wrk."""
     processes: dict[str, subprocess.Popen[str]] = {}
     results: dict[str, Load] = {}
     words = ", ".join(f'"{word}"' for word in WORDS)
     for index, kind in enumerate(KINDS):
         script = scratch / f"{kind}.lua"
-        script.write_text(WRK_SCRIPT % {"kind": kind, "statements": statements, "words": words, "seed": index + 1})
+        delay = f"function delay() return math.random(0, {round(think * 2000)}) end" if think else ""
+        script.write_text(WRK_SCRIPT % {"kind": kind, "statements": statements, "words": words, "seed": index + 1,
+                                        "delay": delay})
         share = clients // len(KINDS) + (index < clients % len(KINDS))
         processes[kind] = subprocess.Popen(
             ["wrk", "-t1", f"-c{share}", f"-d{seconds:.0f}s", "--timeout", "60s", "-s", str(script), base],
@@ -378,11 +385,17 @@ class Loaded:
     """One load window: the figures per kind of page, the server's peak RSS, and the crawl that ran in it."""
 
     scenario: CrawlScenario
+    think: float  # the clients' mean pause between requests, in seconds (0: none, the server saturated)
     pages: dict[str, Load]
     rss_peak: float
     crawl_alone: float
     crawl_loaded: float
     crawl_in_load: bool
+
+    @property
+    def label(self) -> str:
+        clients = f"readers pausing ~{self.think:.0f} s" if self.think else "clients without pause"
+        return f"{clients}, crawl {self.scenario.name}"
 
     @property
     def requests(self) -> int:
@@ -401,9 +414,10 @@ class Result:
     windows: list[Loaded]
 
 
-def under_load(backend: str, scenario: CrawlScenario, base: str, server: psutil.Process, args: argparse.Namespace,
-               scratch: Path) -> Loaded:
-    """The crawl alone, then the same crawl under the load of `args.clients` clients for `args.seconds`."""
+def under_load(backend: str, scenario: CrawlScenario, think: float, base: str, server: psutil.Process,
+               args: argparse.Namespace, scratch: Path) -> Loaded:
+    """The crawl alone, then the same crawl under the load of `args.clients` clients for `args.seconds`, pausing
+    `think` seconds on average between requests."""
     mirror = Mirror(scenario.statements, scenario.latency)
     try:
         with schema_or_file(backend, scratch, "warmup") as crawl_url:
@@ -412,17 +426,18 @@ def under_load(backend: str, scenario: CrawlScenario, base: str, server: psutil.
             crawl_alone, summary = crawl(scenario, mirror, crawl_url, scratch)
         print(f"[{backend}] crawl ({scenario.name}) without the load: {crawl_alone:.1f} s ({summary})", flush=True)
         with (schema_or_file(backend, scratch, "loaded") as crawl_url, peak_rss(server) as peak,
-              wrk_load(base, args.statements, args.clients, args.seconds, scratch) as pages):
+              wrk_load(base, args.statements, args.clients, args.seconds, think, scratch) as pages):
             load_started = time.monotonic()
             time.sleep(args.ramp)  # every client connected and busy before the crawl starts
             crawl_loaded, _ = crawl(scenario, mirror, crawl_url, scratch)
             in_load = time.monotonic() - load_started <= args.seconds
     finally:
         mirror.stop()
-    window = Loaded(scenario, pages, peak[0], crawl_alone, crawl_loaded, in_load)
-    print(f"[{backend}] crawl ({scenario.name}) under the load: {crawl_loaded:.1f} s "
+    window = Loaded(scenario, think, pages, peak[0], crawl_alone, crawl_loaded, in_load)
+    print(f"[{backend}] crawl ({scenario.name}) under the load ({window.label}): {crawl_loaded:.1f} s "
           f"({crawl_loaded / crawl_alone:.2f}x){'' if in_load else ', finished after the load ended'}", flush=True)
-    print(f"[{backend}] {args.clients} clients for {args.seconds:.0f} s: {window.requests} requests "
+    print(f"[{backend}] {args.clients} {window.label.split(',')[0]} for {args.seconds:.0f} s: {window.requests} "
+          f"requests "
           f"({window.requests / args.seconds:.0f}/s), {window.errors} errors; p95 under load (ms): "
           + ", ".join(f"{k} {v.p95:.0f}" for k, v in pages.items()) + f"; server peak RSS {peak[0]:.0f} MiB",
           flush=True)
@@ -444,7 +459,12 @@ def run(backend: str, args: argparse.Namespace) -> Result:
         rss_idle = server.memory_info().rss / 2**20
         print(f"[{backend}] p95 with one client (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in single.items())
               + f"; server RSS {rss_idle:.0f} MiB", flush=True)
-        windows = [under_load(backend, scenario, base, server, args, scratch) for scenario in scenarios(args)]
+        # The server saturated by clients that never pause, during each crawl; then readers, who pause between
+        # pages as people do, during the crawl at the defaults.
+        loads = [(scenario, 0.0) for scenario in scenarios(args)]
+        if args.think_seconds:
+            loads.append((scenarios(args)[0], args.think_seconds))
+        windows = [under_load(backend, scenario, think, base, server, args, scratch) for scenario, think in loads]
         return Result(backend, single, rss_idle, windows)
 
 
@@ -464,9 +484,9 @@ def markdown(results: list[Result], seconds: float) -> str:
     def mark(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
-    names = [window.scenario.name for window in results[0].windows]
+    names = [window.label for window in results[0].windows]
     lines = ["| backend | page | p95, one client (ms) | target | "
-             + " | ".join(f"p95 under load, crawl {name} (ms)" for name in names) + " |",
+             + " | ".join(f"p95 under load: {name} (ms)" for name in names) + " |",
              "|---|---|---:|---|" + "---:|" * len(names)]
     for result in results:
         for kind in KINDS:
@@ -474,13 +494,13 @@ def markdown(results: list[Result], seconds: float) -> str:
             single = result.single[kind]
             lines.append(f"| {result.backend} | {kind} | {single:.1f} | ≤ {target:.0f}: {mark(single <= target)} | "
                          + " | ".join(f"{window.pages[kind].p95:.0f}" for window in result.windows) + " |")
-    lines += ["", "| backend | crawl | requests/s under load | errors | server RSS idle / peak (MiB) | "
+    lines += ["", "| backend | load and crawl | requests/s under load | errors | server RSS idle / peak (MiB) | "
               "crawl alone (s) | crawl under load (s) | ratio (target ≤ 1.10) |", "|---|---|---:|---:|---:|---:|---:|---|"]
     for result in results:
         for window in result.windows:
             ratio = window.crawl_loaded / window.crawl_alone
             lines.append(
-                f"| {result.backend} | {window.scenario.name} ({window.scenario.statements} statements) | "
+                f"| {result.backend} | {window.label} ({window.scenario.statements} statements) | "
                 f"{window.requests / seconds:.0f} | {window.errors} | {result.rss_idle:.0f} / {window.rss_peak:.0f} | "
                 f"{window.crawl_alone:.1f} | {window.crawl_loaded:.1f} | {ratio:.2f}: {mark(ratio <= TARGET_CRAWL)}"
                 f"{'' if window.crawl_in_load else ' (outlasted the load)'} |")
@@ -502,6 +522,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.15, help="that mirror's answer time, in seconds")
     parser.add_argument("--fast-crawl-statements", type=int, default=1000,
                         help="statements on the mirror crawled with the pace off")
+    parser.add_argument("--think-seconds", type=float, default=5.0,
+                        help="a last load window of readers pausing this long on average between pages (0: none)")
     parser.add_argument("--doc", action="store_true", help="also print the figures as a Markdown block")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

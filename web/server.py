@@ -38,10 +38,16 @@ class _OwnServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+# How long an idle connection stays open: nginx's default, where uvicorn's is 5 s. A reader who opens a page every
+# few seconds keeps one connection, and a reverse proxy that reuses its connections (its idle timeout below this
+# one) never sends a request on a connection this server is closing.
+KEEP_ALIVE_SECONDS = 75
+
+
 def _config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
     # log_config=None: the host process has configured logging already; uvicorn's own would replace it.
     return uvicorn.Config(app, host=host, port=port, lifespan="off", log_config=None, access_log=False,
-                          proxy_headers=False, server_header=False)
+                          proxy_headers=False, server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 class WebServer:

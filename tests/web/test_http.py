@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -328,3 +330,16 @@ def test_settings_refuse_unknown_keys_and_weak_secrets() -> None:
         with pytest.raises(ValueError):
             HttpSettings.model_validate(bad)
     assert HttpSettings().model_dump()["auth"] == {"mode": "none"}
+
+
+@pytest.mark.parametrize("module_database_url", ["sqlite"], indirect=True)  # the server's, not the archive's
+def test_a_reader_pausing_longer_than_uvicorns_default_keeps_the_connection(web_url: str) -> None:
+    host, port = urlsplit(web_url).hostname, urlsplit(web_url).port
+    assert host is not None and port is not None
+    with socket.create_connection((host, port), timeout=10) as connection, connection.makefile("rb") as answers:
+        for pause in (0, 6):  # uvicorn's own keep-alive would have closed the connection after 5 s
+            time.sleep(pause)
+            connection.sendall(f"HEAD / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            assert answers.readline().startswith(b"HTTP/1.1 200"), f"no answer after a {pause} s pause"
+            while answers.readline() not in (b"\r\n", b""):
+                pass

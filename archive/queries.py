@@ -136,6 +136,7 @@ class VersionDiff:
     new: Version
     title_changed: bool
     date_changed: bool
+    title_segments: list[Segment]
     body_segments: list[Segment]
     unified: str
 
@@ -147,7 +148,7 @@ class VersionDiff:
             "to": version_data(self.new),
             "title_changed": self.title_changed,
             "date_changed": self.date_changed,
-            "title_segments": [s.__dict__ for s in word_diff(self.old.title, self.new.title)],
+            "title_segments": [s.__dict__ for s in self.title_segments],
             "body_segments": [s.__dict__ for s in self.body_segments],
             "unified": self.unified,
         }
@@ -161,6 +162,7 @@ def diff_versions(old: Version, new: Version, url: str) -> VersionDiff:
         new=new,
         title_changed=old.title != new.title,
         date_changed=old.published_on != new.published_on,
+        title_segments=word_diff(old.title, new.title),
         body_segments=word_diff(old.body_text, new.body_text),
         unified=unified_diff(
             f"{old.title}\n{old.published_text or ''}\n\n{old.body_text}",

@@ -11,9 +11,8 @@ from collections import OrderedDict
 
 from sqlalchemy.orm import Session
 
-from archive.diffing import word_diff
 from archive.queries import VersionDiff, statement_diff
-from web.schemas import Diff, Segment, VersionSummary
+from web.schemas import Diff, EventSummary, Segment, VersionSummary
 
 # Unchanged stretches longer than this many characters keep only their ends in an excerpt.
 EXCERPT_CONTEXT = 200
@@ -27,7 +26,7 @@ def as_model(diff: VersionDiff) -> Diff:
         to_version=VersionSummary.model_validate(diff.new, from_attributes=True),
         title_changed=diff.title_changed,
         date_changed=diff.date_changed,
-        title_segments=[Segment(op=s.op, text=s.text) for s in word_diff(diff.old.title, diff.new.title)],
+        title_segments=[Segment(op=s.op, text=s.text) for s in diff.title_segments],
         body_segments=[Segment(op=s.op, text=s.text) for s in diff.body_segments],
         unified=diff.unified,
     )
@@ -59,6 +58,12 @@ class DiffCache:
         self.size = size
         self._diffs: OrderedDict[tuple[int, int, int], Diff] = OrderedDict()
         self._lock = threading.Lock()
+
+    def of_event(self, session: Session, event: EventSummary) -> Diff | None:
+        """An edit's diff; None for an event about one version (a new, removed or restored statement)."""
+        if event.from_version and event.to_version and event.from_version != event.to_version:
+            return self.get(session, event.statement_id, event.from_version, event.to_version)
+        return None
 
     def get(self, session: Session, statement_id: int, from_number: int, to_number: int) -> Diff:
         key = (statement_id, from_number, to_number)

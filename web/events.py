@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from archive.models import ChangeEvent, EventKind, Statement, TopicRelevance, Version
+from archive.models import ChangeEvent, EventKind, Statement, Version
 from archive.queries import NotFound, day_start
-from web.relevance import relevant_topics
+from web.relevance import relevant_to, relevant_topics
 from web.schemas import EventSummary
 
 # The version an event is about: the new one, or the last one of a removal.
@@ -28,13 +28,7 @@ class EventFilters:
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.topic is not None:
-            query = query.where(
-                exists().where(
-                    TopicRelevance.version_id == _DESCRIBED_VERSION,
-                    TopicRelevance.topic == self.topic,
-                    TopicRelevance.relevant.is_(True),
-                )
-            )
+            query = query.where(relevant_to(self.topic, _DESCRIBED_VERSION))
         if self.kind is not None:
             query = query.where(ChangeEvent.kind == self.kind)
         if self.section is not None:

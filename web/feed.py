@@ -35,12 +35,10 @@ def feed_router(db: Database, env: Environment, diffs: DiffCache, http: HttpSett
     feed_template, entry_template = env.get_template("feed.xml"), env.get_template("feed_entry.html")
 
     def content(session: Session, event: EventSummary) -> str:
-        if event.from_version and event.to_version and event.from_version != event.to_version:
-            diff = diffs.get(session, event.statement_id, event.from_version, event.to_version)
+        diff = diffs.of_event(session, event)
+        if diff is not None:
             return entry_template.render(event=event, diff=diff, segments=excerpt(diff.body_segments), opening=None)
-        number = event.to_version or event.from_version
-        assert number is not None, "every change event has a version"
-        paragraphs = get_version(session, event.statement_id, number).body_text.split("\n\n")[:2]
+        paragraphs = get_version(session, event.statement_id, event.described_version).body_text.split("\n\n")[:2]
         return entry_template.render(event=event, diff=None, segments=None, opening=paragraphs)
 
     @router.get("/feeds/events.atom", name="feed")

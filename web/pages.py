@@ -81,11 +81,8 @@ def page_router(
     def event(request: Request, event_id: ItemId) -> Response:
         with db.sessions() as session:
             found = events.get_event(session, event_id)
-            change = (diffs.get(session, found.statement_id, found.from_version, found.to_version)
-                      if found.from_version and found.to_version and found.from_version != found.to_version else None)
-            number = found.to_version or found.from_version
-            assert number is not None, "every change event has a version"
-            version = statements.get_version(session, found.statement_id, number)
+            change = diffs.of_event(session, found)
+            version = statements.get_version(session, found.statement_id, found.described_version)
         return render(request, "event.html", event=found, diff=change, version=version)
 
     @router.get("/status")

@@ -1,11 +1,12 @@
-"""The topics a set of versions is relevant to, read in one query for a whole page of statements or events."""
+"""Relevance as the listings read it: the topics a set of versions is relevant to, read in one query for a whole page
+of statements or events, and the filter for one topic."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Exists, exists, select
 from sqlalchemy.orm import Session
 
 from archive.models import TopicRelevance
@@ -24,3 +25,10 @@ def relevant_topics(session: Session, version_ids: Collection[int]) -> dict[int,
     for row in rows:
         topics[row.version_id].append(TopicMatch(topic=row.topic, score=row.score, matched_terms=row.matched_terms))
     return topics
+
+
+def relevant_to(topic: str, version_id: ColumnElement[int]) -> Exists:
+    """Whether the version named by `version_id` (a column of the listing's query) is relevant to `topic`."""
+    return exists().where(
+        TopicRelevance.version_id == version_id, TopicRelevance.topic == topic, TopicRelevance.relevant.is_(True)
+    )

@@ -101,6 +101,13 @@ class EventSummary(Model):
     to_version: int | None
     topics: list[TopicMatch] = Field(description="Topics of the version the event is about (the last, for a removal).")
 
+    @property
+    def described_version(self) -> int:
+        """The number of the version the event is about: the new one, or the last one of a removal."""
+        number = self.to_version or self.from_version
+        assert number is not None, "every change event has a version"
+        return number
+
 
 class EventList(Model):
     items: list[EventSummary]

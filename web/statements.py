@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import RowMapping, Select, and_, exists, or_, select
+from sqlalchemy import RowMapping, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from archive.models import Statement, StatementStatus, TopicRelevance, Version, statement_search
+from archive.models import Statement, StatementStatus, Version, statement_search
 from archive.queries import NotFound
 from web import cursors
 from web.events import statement_events
-from web.relevance import relevant_topics
+from web.relevance import relevant_to, relevant_topics
 from web.schemas import (
     StatementDetail,
     StatementHit,
@@ -51,13 +51,7 @@ class StatementFilters:
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.topic is not None:
-            query = query.where(
-                exists().where(
-                    TopicRelevance.version_id == statement_search.c.version_id,
-                    TopicRelevance.topic == self.topic,
-                    TopicRelevance.relevant.is_(True),
-                )
-            )
+            query = query.where(relevant_to(self.topic, statement_search.c.version_id))
         if self.section is not None:
             query = query.where(Statement.section == self.section)
         if self.year is not None:

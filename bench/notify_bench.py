@@ -762,7 +762,7 @@ def benchmark(archives: Archives, scratch: Path, repeat: int) -> tuple[list[Row]
         notes.append(f"DIGESTS NOT RECEIVED ONCE EACH: {[len(messages) for messages in arrived]} copies.")
     else:
         notes[0] += f" The SMTP server received each digest once ({arrived[0][0]['bytes'] / 1e6:.2f} MB)."
-    statuses = defaultdict(int)
+    statuses: defaultdict[tuple[str, int], int] = defaultdict(int)
     for request in received["webhook"]:
         statuses[(request["path"], request["status"])] += 1
     unexpected = {f"{path} {status}": count for (path, status), count in statuses.items() if status != 200}

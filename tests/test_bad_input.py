@@ -88,7 +88,7 @@ def test_bad_pages_are_recorded_and_known_statements_survive(
     with db.sessions() as session:
         def latest(path: str) -> Version:
             return session.scalars(select(Version).where(Version.statement_id == archived(db, site.statement(path)).id)
-                                   .order_by(Version.number.desc())).first()
+                                   .order_by(Version.number.desc()).limit(1)).one()
 
         assert latest(malformed.path).title == "USTR Statement on KORUS talks"
         assert latest(malformed.path).body_text.startswith("Washington, DC – The KORUS FTA Joint Committee met.")

@@ -49,7 +49,7 @@ def events(db: Database) -> list[tuple[str, str]]:
 
 def last_run(db: Database) -> CrawlRun:
     with db.sessions() as session:
-        return session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
+        return session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).one()
 
 
 def baseline(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
@@ -53,7 +54,10 @@ def test_fixture_paths_are_served_statements(site: MirrorSite) -> None:
 
 
 def test_landing_paginates_newest_first(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
-    url, hrefs, dates, pages_seen = mirror.url(LANDING), [], [], 0
+    url: str | None = mirror.url(LANDING)
+    hrefs: list[str] = []
+    dates: list[str] = []
+    pages_seen = 0
     first = page(client, mirror, LANDING)
     assert first.css("li.pager__item--last a::attr(href)").get() == "?page=3"
     while url:
@@ -77,7 +81,7 @@ def test_listing_style_landing(site: MirrorSite, mirror: MirrorServer, client: h
     speeches = page(client, mirror, f"{OFFICE}/speeches-and-remarks")
     assert speeches.css(".views-row").getall() == []
     first_item = speeches.css("ul.listing li")[0]
-    assert first_item.xpath("text()").get().strip() == "09/03/2025" and first_item.css("a::attr(href)").get()
+    assert (first_item.xpath("text()").get() or "").strip() == "09/03/2025" and first_item.css("a::attr(href)").get()
     site.set_landing_style("press-releases", "listing")
     assert len(page(client, mirror, LANDING).css("ul.listing li a")) == 10
 
@@ -89,7 +93,7 @@ def test_year_and_month_pages(mirror: MirrorServer, client: httpx.Client) -> Non
     assert year.css("ul.listing").getall() == []
     month = page(client, mirror, f"{LANDING}/2019/january")
     items = month.css("ul.listing li")
-    dates = [datetime.strptime(item.xpath("text()").get().strip(), "%m/%d/%Y") for item in items]
+    dates = [datetime.strptime((item.xpath("text()").get() or "").strip(), "%m/%d/%Y") for item in items]
     assert dates == sorted(dates, reverse=True)
     assert f"{LANDING}/2019/january/ustr-statement-eu%E2%80%99s-consultation" in items.css("a::attr(href)").getall()
     assert len(page(client, mirror, f"{OFFICE}/fact-sheets/2014/march").css("ul.listing li")) == 1
@@ -102,7 +106,7 @@ def test_d7_statement_pages(mirror: MirrorServer, client: httpx.Client) -> None:
     )
     assert seed.css("#main-content .content p::text").get() == "02/01/2018"
     body = seed.css("div.field-name-body div.field-items div.field-item.even")
-    assert "initiated" in body.get() and body.css("p strong::text").get() == "Background:"
+    assert "initiated" in (body.get() or "") and body.css("p strong::text").get() == "Background:"
     assert body.css("p::text").getall()[-1] == "###"
     assert seed.css('link[rel="shortlink"]::attr(href)').get() == f"/node/{fixtures.SEED_NODE_ID}"
     inside = page(client, mirror, fixtures.BANNER_INSIDE_PATH).css("div.field-item.even")
@@ -118,8 +122,8 @@ def test_d8_statement_page(mirror: MirrorServer, client: httpx.Client) -> None:
     d8 = page(client, mirror, fixtures.D8_PATH).css("article.node--type-general")
     assert d8.css(".title-underline + *::text").get() == "September 03, 2025"
     body = d8.css("div.field--name-body.field--type-text-with-summary")
-    assert body.css("p::text").get().startswith("Washington, DC –")
-    korean = page(client, mirror, fixtures.KOREAN_TEXT_PATH).css(".field--name-body").get()
+    assert (body.css("p::text").get() or "").startswith("Washington, DC –")
+    korean = page(client, mirror, fixtures.KOREAN_TEXT_PATH).css(".field--name-body").get() or ""
     assert "한·미 자유무역협정" in korean and "산업통상자원부" in korean
     speech = page(client, mirror, fixtures.AS_PREPARED_PATH)
     assert speech.css(".title-underline + *::text").get() == "As Prepared for Delivery on September 3, 2025"
@@ -151,7 +155,7 @@ def test_conditional_requests(mirror: MirrorServer, client: httpx.Client) -> Non
     assert client.get(url, headers={"If-Modified-Since": "garbage"}).status_code == 200
     assert [r.status for r in mirror.requests] == [200, 200, 304, 304, 200, 200]
     assert mirror.requests[2].if_none_match == first.headers["ETag"]
-    assert mirror.requests[0].user_agent.startswith("python-httpx")
+    assert (mirror.requests[0].user_agent or "").startswith("python-httpx")
 
 
 def test_stop_hangs_up_and_restart_keeps_the_port(site: MirrorSite) -> None:
@@ -391,7 +395,7 @@ def test_a_burst_of_connections_is_queued_not_refused(site: MirrorSite) -> None:
         answers = []
         for connection in connections:
             with connection:
-                answers.append(b"".join(iter(lambda c=connection: c.recv(65536), b"")))
+                answers.append(b"".join(iter(partial(connection.recv, 65536), b"")))
         assert all(answer.startswith(b"HTTP/1.1 200 OK") for answer in answers)
         assert mirror.request_log.peak_in_flight() >= 16  # 256 on an idle machine, ~50 on one loaded 4 times over
 
@@ -406,7 +410,8 @@ def test_request_rate_of_a_sequential_client(site: MirrorSite, client: httpx.Cli
         assert 4 <= log.peak_requests_per_second() <= 7
         summary = log.summary()
         assert summary["requests"] == 12 and summary["peak_in_flight"] == 1
-        assert 12 * LATENCY <= summary["seconds"] < 12 * LATENCY + 3
+        seconds = summary["seconds"]
+        assert seconds is not None and 12 * LATENCY <= seconds < 12 * LATENCY + 3
         log.clear()
         assert log.summary()["requests"] == 0 and log.peak_in_flight() == 0
 

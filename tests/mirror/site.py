@@ -273,10 +273,11 @@ class MirrorSite:
         return moved
 
     @_mutation
-    def replace_node(self, path: str, **fields: object) -> MirrorStatement:
+    def replace_node(self, path: str, **fields: Any) -> MirrorStatement:
         """Deletes the statement at `path` and publishes a new node under the alias it freed."""
         current = self._live.pop(self.statement(path).path)
         replacement = dataclasses.replace(current, node_id=max(self._node_ids, default=10_000) + 1, **fields)
+        assert replacement.node_id is not None
         self._node_ids.add(replacement.node_id)
         self._live[replacement.path] = replacement
         return replacement

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from crawl_bench import Mirror
 
 
 def child_cpu() -> float:
@@ -58,24 +58,20 @@ def main() -> None:
     arguments = parser.parse_args()
     checkouts = {name: Path(path).resolve() for name, path in (item.split("=", 1) for item in arguments.checkouts)}
 
-    mirror = subprocess.Popen([sys.executable, "-m", "tests.mirror", "--fixture", "generated",
-                               "--statements", str(arguments.statements)], cwd=REPO, stdout=subprocess.PIPE, text=True)
-    assert mirror.stdout is not None
-    base_url = mirror.stdout.readline().strip().removeprefix("MIRROR_URL=")
+    mirror = Mirror(arguments.statements)
     runs: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in checkouts}
     try:
         for round_number in range(arguments.rounds):
             order = list(checkouts) if round_number % 2 == 0 else list(checkouts)[::-1]
             for name in order:
                 with tempfile.TemporaryDirectory() as folder:
-                    backfill = crawl(checkouts[name], Path(folder), base_url)
-                    poll = crawl(checkouts[name], Path(folder), base_url)
+                    backfill = crawl(checkouts[name], Path(folder), mirror.url)
+                    poll = crawl(checkouts[name], Path(folder), mirror.url)
                 runs[name].append((*backfill, *poll))
                 print(f"{name}: backfill CPU {backfill[0]:.2f} s (crawl's own {backfill[1]:.2f} s), "
                       f"no-change poll CPU {poll[0]:.2f} s (crawl's own {poll[1]:.2f} s)", flush=True)
     finally:
-        mirror.terminate()
-        mirror.wait()
+        mirror.stop()
 
     print(f"\n{arguments.statements} statements, {arguments.rounds} rounds; means (s):")
     print("| checkout | backfill CPU | backfill, crawl's own | no-change poll CPU | poll, crawl's own |")

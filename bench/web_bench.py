@@ -52,11 +52,12 @@ from sqlalchemy import insert
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from crawl_bench import KORUS_WATCH, Mirror  # noqa: E402
+
 from archive.db import Database  # noqa: E402
 from archive.models import ChangeEvent, CrawlRun, EventKind, RunStatus, Statement, TopicRelevance, Version  # noqa: E402
 
 log = logging.getLogger("web_bench")
-KORUS_WATCH = str(Path(sys.executable).with_name("korus-watch"))
 POSTGRES = os.environ.get("KORUS_WATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 WORDS = ("trade agreement tariff steel aluminum automobile market access Korea KORUS committee negotiation "
          "ambassador partner economic framework investment labor environment digital services agriculture rice "
@@ -305,28 +306,6 @@ def wrk_load(base: str, statements: int, clients: int, seconds: float, think: fl
             figures = json.loads(found[1])
             results[kind] = Load(figures["requests"], figures["p50"] / 1000, figures["p95"] / 1000,
                                  figures["p99"] / 1000, figures["status"] + figures["socket"] + figures["timeout"])
-
-
-class Mirror:
-    """The tests' generated press office in a process of its own."""
-
-    def __init__(self, statements: int, latency: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.mirror", "--fixture", "generated", "--statements", str(statements),
-             "--port", "0", "--latency", str(latency)], cwd=REPO, stdout=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline() if self.process.stdout else ""
-        if not line.startswith("MIRROR_URL="):
-            self.stop()
-            raise RuntimeError(f"the mirror did not start: {line!r}")
-        self.url = line.strip().removeprefix("MIRROR_URL=")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 @dataclass(frozen=True)

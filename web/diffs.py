@@ -6,12 +6,10 @@ of its newest events on every fetch, and a word diff of a long statement costs m
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from sqlalchemy.orm import Session
 
 from archive.queries import VersionDiff, statement_diff
+from web.lru import Lru
 from web.schemas import Diff, EventSummary, Segment, VersionSummary
 
 # Unchanged stretches longer than this many characters keep only their ends in an excerpt.
@@ -55,9 +53,7 @@ class DiffCache:
     """The diffs of version pairs, least recently used dropped first; safe to share between worker threads."""
 
     def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._diffs: OrderedDict[tuple[int, int, int], Diff] = OrderedDict()
-        self._lock = threading.Lock()
+        self._diffs: Lru[tuple[int, int, int], Diff] = Lru(size)
 
     def of_event(self, session: Session, event: EventSummary) -> Diff | None:
         """An edit's diff; None for an event about one version (a new, removed or restored statement)."""
@@ -66,14 +62,5 @@ class DiffCache:
         return None
 
     def get(self, session: Session, statement_id: int, from_number: int, to_number: int) -> Diff:
-        key = (statement_id, from_number, to_number)
-        with self._lock:
-            if key in self._diffs:
-                self._diffs.move_to_end(key)
-                return self._diffs[key]
-        diff = numbered_diff(session, statement_id, from_number, to_number)
-        with self._lock:
-            self._diffs[key] = diff
-            if len(self._diffs) > self.size:
-                self._diffs.popitem(last=False)
-        return diff
+        return self._diffs.get((statement_id, from_number, to_number),
+                               lambda: numbered_diff(session, statement_id, from_number, to_number))

@@ -17,12 +17,15 @@ from archive.db import Database
 from web import events
 from web.diffs import DiffCache, excerpt
 from web.links import event_url
+from web.lru import Lru
 from web.params import EventFiltersParam
 from web.schemas import EventSummary
 from web.settings import HttpSettings
 from web.statements import get_version
 
 FEED_SIZE = 50
+# Entries kept rendered: the newest of a few filtered feeds.
+ENTRIES_KEPT = 1000
 # Entry ids never change (a feed reader shows an entry again under a new id): a tag URI whose authority is the
 # configured public host (else the host asked for) and whose date is fixed.
 TAG_DATE = "2026"
@@ -33,8 +36,14 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 def feed_router(db: Database, env: Environment, diffs: DiffCache, http: HttpSettings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     feed_template, entry_template = env.get_template("feed.xml"), env.get_template("feed_entry.html")
+    # An entry is rendered once, not on every fetch of every feed reader: it is keyed by all it shows of the event
+    # (a later edit of the statement's title or address changes the key), and its diff never changes.
+    entries: Lru[str, str] = Lru(ENTRIES_KEPT)
 
     def content(session: Session, event: EventSummary) -> str:
+        return entries.get(event.model_dump_json(), lambda: render_entry(session, event))
+
+    def render_entry(session: Session, event: EventSummary) -> str:
         diff = diffs.of_event(session, event)
         if diff is not None:
             return entry_template.render(event=event, diff=diff, segments=excerpt(diff.body_segments), opening=None)

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 import feedparser
 import httpx
 import pytest
+from sqlalchemy import update
 
-from archive.models import EventKind
+from archive.models import EventKind, Statement
 from tests.mirror.fixtures import SEED_EDIT
 from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive, serving, status_source
 from web.app import create_app
@@ -179,6 +180,26 @@ def test_the_feed_validates_with_stable_ids_links_and_diffs(client: httpx.Client
     assert [e.id for e in again.entries] == [e.id for e in feed.entries]
     only_edits = feedparser.parse(client.get("/feeds/events.atom", params={"kind": "edited"}).content)
     assert [e.id for e in only_edits.entries] == [edited.id]
+
+
+def test_a_feed_entry_shows_what_its_statement_is_now_called(client: httpx.Client, built: BuiltArchive) -> None:
+    """Entries are kept rendered between fetches; one whose statement was renamed since is rendered again."""
+    ids = event_ids(client)
+    statement_id = built.statement_id(built.edited)
+
+    def edited_entry() -> str:
+        feed = feedparser.parse(client.get("/feeds/events.atom").content)
+        return str(next(e for e in feed.entries if e.id.endswith(f"/event/{ids['edited']}")).content[0].value)
+
+    assert built.edited.title in edited_entry()
+    try:
+        with built.db.sessions.begin() as session:
+            session.execute(update(Statement).where(Statement.id == statement_id).values(title="Renamed statement"))
+        assert "Renamed statement" in edited_entry() and built.edited.title not in edited_entry()
+    finally:
+        with built.db.sessions.begin() as session:
+            session.execute(update(Statement).where(Statement.id == statement_id).values(title=built.edited.title))
+    assert built.edited.title in edited_entry()
 
 
 def test_the_api_answers_statements_versions_diffs_and_events(client: httpx.Client, built: BuiltArchive) -> None:

@@ -471,8 +471,12 @@ def markdown(results: list[Result], seconds: float) -> str:
         for kind in KINDS:
             target = TARGET_SEARCH if kind == "search" else TARGET_PAGE
             single = result.single[kind]
+            # Against the target where the clients read as people do; saturated, the p95 is the queue's.
+            loaded = [f"{window.pages[kind].p95:.0f}"
+                      + (f": {mark(window.pages[kind].p95 <= target)}" if window.think else "")
+                      for window in result.windows]
             lines.append(f"| {result.backend} | {kind} | {single:.1f} | ≤ {target:.0f}: {mark(single <= target)} | "
-                         + " | ".join(f"{window.pages[kind].p95:.0f}" for window in result.windows) + " |")
+                         + " | ".join(loaded) + " |")
     lines += ["", "| backend | load and crawl | requests/s under load | errors | server RSS idle / peak (MiB) | "
               "crawl alone (s) | crawl under load (s) | ratio (target ≤ 1.10) |", "|---|---|---:|---:|---:|---:|---:|---|"]
     for result in results:

@@ -80,9 +80,7 @@ def list_statements(
     match = text_match(dialect, filters.search) if filters.search else None
     if match is not None and filters.order == "relevance":
         return _ranked(session, filters, match, limit=limit, cursor=cursor)
-    query = filters.apply(_statements())
-    if match is not None:
-        query = match.join(query).where(match.condition).add_columns(match.rank.label("rank"), match.key.label("key"))
+    query = filters.apply(_statements()) if match is None else _matching(filters, match)
     if cursor:
         query = query.where(_after(cursors.decode(cursor, cursors.DateCursor)))
     rows = session.execute(query.order_by(*_NEWEST_FIRST).limit(limit + 1)).mappings().all()
@@ -98,19 +96,18 @@ def _statements() -> Select[Any]:
     return select(*_SUMMARY_COLUMNS).join(statement_search, statement_search.c.statement_id == Statement.id)
 
 
+def _matching(filters: StatementFilters, match: TextMatch) -> Select[Any]:
+    """The filtered statements the search matches, with their rank and the key that names each for `match.marks`."""
+    query = match.join(filters.apply(_statements()))
+    return query.where(match.condition).add_columns(match.rank.label("rank"), match.key.label("key"))
+
+
 def _ranked(
     session: Session, filters: StatementFilters, match: TextMatch, *, limit: int, cursor: str | None
 ) -> StatementList:
     """A page of the search's newest matches (search.CANDIDATES of them at most) by rank."""
     offset = cursors.decode(cursor, cursors.OffsetCursor).offset if cursor else 0
-    candidates = (
-        match.join(filters.apply(_statements()))
-        .where(match.condition)
-        .add_columns(match.rank.label("rank"), match.key.label("key"))
-        .order_by(*match.newest_first)
-        .limit(CANDIDATES)
-        .subquery()
-    )
+    candidates = _matching(filters, match).order_by(*match.newest_first).limit(CANDIDATES).subquery()
     query = select(candidates).order_by(candidates.c.rank, candidates.c.id.desc()).offset(offset).limit(limit + 1)
     rows = session.execute(query).mappings().all()
     more, rows = len(rows) > limit, rows[:limit]

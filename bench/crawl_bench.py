@@ -174,11 +174,11 @@ class Run:
 
 
 class Mirror:
-    """python -m tests.mirror in its own process, so that its CPU is not counted against the crawler."""
+    """python -m testkit.mirror in its own process, so that its CPU is not counted against the crawler."""
 
     def __init__(self, statements: int, latency: float = 0.0) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.mirror", "--fixture", "generated", "--statements", str(statements),
+            [sys.executable, "-m", "testkit.mirror", "--fixture", "generated", "--statements", str(statements),
              "--port", "0", "--latency", str(latency)], cwd=REPO, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line.startswith("MIRROR_URL="):

@@ -3,7 +3,7 @@ smtplib and httpx.
 
     python bench/notify_bench.py [--database-url postgresql://postgres@127.0.0.1:5432/test] [--doc docs/benchmarks.md]
 
-The SMTP server and the webhook receiver (tests.servers, real loopback servers) run in a child process of their
+The SMTP server and the webhook receiver (testkit.servers, real loopback servers) run in a child process of their
 own, `notify_bench.py --servers FILE`, so that they do not compete for the GIL with the code measured; on stdin EOF
 or SIGTERM it writes what it received (Message-ID or Idempotency-Key, size, time.time() of receipt) to FILE.
 The notifier runs in this process, on a fresh archive per scenario: a SQLite file in a temp dir, or with
@@ -50,7 +50,7 @@ from sqlalchemy import select
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # tests.notify_support and tests.servers are not installed with the package
+    sys.path.insert(0, str(REPO))  # testkit.notify_support and testkit.servers are not installed with the package
 
 from archive.db import Database  # noqa: E402
 from archive.models import ChangeEvent, Statement  # noqa: E402
@@ -60,7 +60,7 @@ from korus_watch.settings import Settings  # noqa: E402
 from notify.dispatcher import DeliveryReport, Dispatcher  # noqa: E402
 from notify.formats import Format  # noqa: E402
 from notify.models import Delivery, DeliveryKind, DeliveryStatus  # noqa: E402
-from tests.notify_support import SITE, Press, channel_toml, seed_statement, settings_from, statement  # noqa: E402
+from testkit.notify_support import SITE, Press, channel_toml, seed_statement, settings_from, statement  # noqa: E402
 
 log = logging.getLogger("notify_bench")
 
@@ -142,7 +142,7 @@ def korus_statements(prefix: str, count: int) -> list[FetchedStatement]:
 # -- the servers' child process, run as `notify_bench.py --servers FILE` ---------------------------
 
 def serve(out: Path) -> None:
-    from tests.servers import SmtpServer, WebhookReceiver, validate_slack
+    from testkit.servers import SmtpServer, WebhookReceiver, validate_slack
 
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -2,7 +2,7 @@
 
     python bench/service_bench.py [--statements 3000] [--polls 300] [--doc docs/benchmarks.md]
 
-The mirror (python -m tests.mirror) and the webhook receiver (tests.servers.WebhookReceiver, run as
+The mirror (python -m testkit.mirror) and the webhook receiver (testkit.servers.WebhookReceiver, run as
 `service_bench.py --receiver`, which prints each request it gets as a JSON line) are child processes of their own;
 `korus-watch serve` is a third, with a fresh SQLite archive, a Slack instant channel pointing at the receiver, a
 short `crawl.interval_minutes` and no jitter. This process only watches: it counts finished polls in the archive
@@ -82,10 +82,10 @@ RUN_COLUMNS = ("id", "status", "baseline", "full", "started_at", "finished_at", 
 # -- the webhook receiver's child process, run as `service_bench.py --receiver` ---------------------
 
 def run_receiver() -> None:
-    """Serves tests.servers.WebhookReceiver until stdin closes; prints RECEIVER_URL=..., then a JSON line per POST."""
+    """Serves testkit.servers.WebhookReceiver until stdin closes; prints RECEIVER_URL=..., then a JSON line per POST."""
     if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))  # tests.servers is not installed with the package
-    from tests.servers import WebhookReceiver
+        sys.path.insert(0, str(REPO))  # testkit.servers is not installed with the package
+    from testkit.servers import WebhookReceiver
 
     with WebhookReceiver() as receiver:
         print(f"RECEIVER_URL={receiver.url('')}", flush=True)

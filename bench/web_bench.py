@@ -8,7 +8,7 @@ for 60 s while a crawl runs, the server's RSS, and the crawl's duration against 
 Every party is a process of its own: the server is `korus-watch web` over the generated archive; the load is wrk
 (`apt-get install wrk`), one wrk process per kind of page, each with its share of the clients and a Lua script
 that picks its paths (a random statement, a random two-word search); the crawl is `korus-watch crawl` of the tests'
-generated mirror (`python -m tests.mirror`) into an archive of its own on the same backend, so that the crawl with
+generated mirror (`python -m testkit.mirror`) into an archive of its own on the same backend, so that the crawl with
 the load and the one without do the same work. Two crawls, each alone and then under a load window of its own: at
 the product's default crawl settings against a mirror answering after --latency seconds, and with the pace off
 against a mirror answering at once; in both windows the clients send their next request as soon as the last is

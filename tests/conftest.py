@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from archive.db import Database
-from tests.mirror import MirrorServer, MirrorSite, korus_site
+from testkit.mirror import MirrorServer, MirrorSite, korus_site
 
 POSTGRES_ADMIN_URL = os.environ.get("KORUS_WATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]

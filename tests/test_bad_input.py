@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 
 from archive.db import Database
 from archive.models import CrawlError, CrawlRun, Statement, StatementStatus, TopicRelevance, Version
-from tests.conftest import KorusWatch
-from tests.mirror import MirrorServer, MirrorSite
-from tests.mirror.fixtures import (
+from testkit.mirror import MirrorServer, MirrorSite
+from testkit.mirror.fixtures import (
     IPEF_PATH,
     KOREAN_TEXT_PATH,
     NORTH_KOREA_PATH,
     SEED_PATH,
 )
+from tests.conftest import KorusWatch
 from tests.test_crawl import archived, baseline, events, last_run
 
 _OFFICE = "/about-us/policy-offices/press-office"

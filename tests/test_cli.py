@@ -14,9 +14,9 @@ import pytest
 from archive.db import Database
 from archive.models import CrawlRun, RunStatus, utcnow
 from archive.product import VERSION
+from testkit.mirror import MirrorServer, MirrorSite
+from testkit.notify_support import channel_toml
 from tests.conftest import REPO, KorusWatch
-from tests.mirror import MirrorServer, MirrorSite
-from tests.notify_support import channel_toml
 from tests.test_crawl import SEED_SLUG, by_slug
 
 

@@ -21,8 +21,8 @@ from archive.models import (
     StatementUrl,
     Version,
 )
+from testkit.mirror import MirrorServer, MirrorSite, MirrorStatement
 from tests.conftest import KorusWatch
-from tests.mirror import MirrorServer, MirrorSite, MirrorStatement
 
 SEED_SLUG = "statement-conclusion-us-korea-korus-0"
 

@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 from archive.db import Database
 from archive.models import ChangeEvent, CrawlRun, EventKind, HealthProblem, Statement
 from notify.models import Delivery
+from testkit.mirror import MirrorServer, MirrorSite, generated_site
+from testkit.notify_support import channel_toml
+from testkit.servers import Reply, WebhookReceiver
 from tests import diskfull, pgcluster
 from tests.conftest import PACE_OFF, KorusWatch
 from tests.diskfull import TmpfsDisk
-from tests.mirror import MirrorServer, MirrorSite, generated_site
-from tests.notify_support import channel_toml
 from tests.pgcluster import PostgresCluster
-from tests.servers import Reply, WebhookReceiver
 from tests.serving import Serve, serve_starter
 
 small_disk = diskfull.small_disk

@@ -11,7 +11,7 @@ from archive.models import ChangeEvent, CrawlRun, Version, utcnow
 from notify.dispatcher import Dispatcher
 from notify.models import Delivery, DeliveryStatus
 from scheduler.housekeeping import prune
-from tests.notify_support import Press, channel_toml, seed_statement, settings_from, statement
+from testkit.notify_support import Press, channel_toml, seed_statement, settings_from, statement
 
 
 def count(db: Database, column: object) -> int:

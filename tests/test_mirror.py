@@ -21,9 +21,9 @@ import httpx
 import pytest
 from parsel import Selector
 
-from tests.mirror import MirrorServer, MirrorSite, Overload, RateLimit, fixtures, generated_site, timing
-from tests.mirror.overload import Refusal
-from tests.mirror.pages import ARCHIVE_BANNER
+from testkit.mirror import MirrorServer, MirrorSite, Overload, RateLimit, fixtures, generated_site, timing
+from testkit.mirror.overload import Refusal
+from testkit.mirror.pages import ARCHIVE_BANNER
 
 OFFICE = "/about-us/policy-offices/press-office"
 LANDING = f"{OFFICE}/press-releases"
@@ -277,7 +277,7 @@ def test_generated_site_is_deterministic() -> None:
 
 
 def _start_mirror(*arguments: str) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen([sys.executable, "-m", "tests.mirror", *arguments], cwd=REPO,
+    process = subprocess.Popen([sys.executable, "-m", "testkit.mirror", *arguments], cwd=REPO,
                                stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 30)

@@ -25,7 +25,7 @@ from korus_watch.settings import Settings
 from notify.channels import build_channels
 from notify.dispatcher import Dispatcher
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
-from tests.notify_support import (
+from testkit.notify_support import (
     KORUS_PARAGRAPH,
     SITE,
     Press,
@@ -35,7 +35,7 @@ from tests.notify_support import (
     settings_from,
     statement,
 )
-from tests.servers import (
+from testkit.servers import (
     Reply,
     SmtpServer,
     WebhookReceiver,

@@ -17,9 +17,9 @@ import pytest
 
 from archive.db import Database
 from notify.models import DeliveryStatus
+from testkit.notify_support import Press, channel_toml, deliveries, seed_statement, settings_from, statement
+from testkit.servers import Reply, SmtpServer, WebhookReceiver, validate_slack
 from tests.conftest import REPO, KorusWatch
-from tests.notify_support import Press, channel_toml, deliveries, seed_statement, settings_from, statement
-from tests.servers import Reply, SmtpServer, WebhookReceiver, validate_slack
 
 SLACK_URL_SECRET_PART = "T000/B000/XXXXXXXXSECRET"
 DIGEST_SUBJECT = r"korus-watch digest \d{4}-\d\d-\d\d: 2 new"

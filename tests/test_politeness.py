@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from archive.db import Database
 from archive.models import ChangeEvent, CrawlError, CrawlRun, RunStatus, Statement
+from testkit.mirror import MirrorRequest, MirrorServer, MirrorSite
+from testkit.servers import WebhookReceiver
 from tests.conftest import REPO, KorusWatch
-from tests.mirror import MirrorRequest, MirrorServer, MirrorSite
-from tests.servers import WebhookReceiver
 from tests.test_crawl import SEED_SLUG, archived, by_slug, events, last_run
 from tests.test_service import Serve, add_korus_statement, receiver, runs, serve, service_config  # noqa: F401
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from archive.relevance import KORUS, Match, Rule, Topic, TopicScore, TopicScorer, compile_rule
-from tests.fixtures import SEED_STATEMENT
+from testkit.fixtures import SEED_STATEMENT
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from korus_watch.settings import Settings
 from notify.channels import digest_trigger
 from scheduler.job_runs import job_runs, job_schedule, record_job_run
 from scheduler.schedule import START_SPREAD_SECONDS, first_runs, wanted_jobs
-from tests.notify_support import channel_toml, settings_from
+from testkit.notify_support import channel_toml, settings_from
 
 NEW_YORK = ZoneInfo("America/New_York")
 FIRED: list[tuple[str, datetime]] = []

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import (
+from testkit.servers import (
     PayloadInvalid,
     Reply,
     SmtpServer,

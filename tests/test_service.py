@@ -14,10 +14,10 @@ from sqlalchemy import select
 from archive.db import Database
 from archive.models import CrawlRun, RunStatus, Statement
 from notify.models import Delivery, DeliveryStatus
+from testkit.mirror import MirrorServer, MirrorSite
+from testkit.notify_support import channel_toml
+from testkit.servers import Reply, WebhookReceiver
 from tests.conftest import KorusWatch
-from tests.mirror import MirrorServer, MirrorSite
-from tests.notify_support import channel_toml
-from tests.servers import Reply, WebhookReceiver
 from tests.serving import Serve, serve_starter
 
 SECRET_PATH = "/slack/T0/B0/service-secret-part"

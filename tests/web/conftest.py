@@ -20,10 +20,10 @@ from archive.db import Database
 from archive.identity import url_key
 from archive.models import Statement, StatementUrl
 from korus_watch import app as composition
+from testkit.mirror import MirrorServer, MirrorSite, MirrorStatement, korus_site
+from testkit.mirror.fixtures import IPEF_PATH, SEED_EDIT, SEED_PATH
+from testkit.notify_support import settings_from
 from tests.conftest import PACE_OFF, KorusWatch, postgres_schema_url
-from tests.mirror import MirrorServer, MirrorSite, MirrorStatement, korus_site
-from tests.mirror.fixtures import IPEF_PATH, SEED_EDIT, SEED_PATH
-from tests.notify_support import settings_from
 from web.app import create_app
 from web.server import WebServer
 from web.settings import HttpSettings

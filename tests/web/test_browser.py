@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, sync_playwright
 
+from testkit.mirror.fixtures import SEED_EDIT
 from tests.conftest import REPO
-from tests.mirror.fixtures import SEED_EDIT
 from tests.web.conftest import HOSTILE_TITLE, BuiltArchive
 
 CHROMIUM = "/usr/bin/chromium"

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import update
 
 from archive.models import EventKind, Statement
-from tests.mirror.fixtures import SEED_EDIT
+from testkit.mirror.fixtures import SEED_EDIT
 from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive, serving, status_source
 from web.app import create_app
 from web.links import event_url

@@ -21,10 +21,10 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from archive.models import CrawlRun
 from notify.models import Delivery
+from testkit.mirror.fixtures import SEED_EDIT
+from testkit.notify_support import channel_toml, settings_from
+from testkit.servers import WebhookReceiver
 from tests.conftest import PACE_OFF, KorusWatch
-from tests.mirror.fixtures import SEED_EDIT
-from tests.notify_support import channel_toml, settings_from
-from tests.servers import WebhookReceiver
 from tests.serving import Serve
 from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive
 from web.middleware import CONTENT_SECURITY_POLICY

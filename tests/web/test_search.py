@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 import web.statements
 from archive.db import MIGRATIONS, Database
+from testkit.mirror import MirrorSite
+from testkit.mirror.fixtures import SEED_EDIT, SEED_PATH
 from tests.conftest import KorusWatch
-from tests.mirror import MirrorSite
-from tests.mirror.fixtures import SEED_EDIT, SEED_PATH
 from tests.web.conftest import BuiltArchive
 from web.cursors import BadCursor
 from web.schemas import StatementHit

@@ -20,7 +20,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from tests.loopback import LoopbackService
+from testkit.loopback import LoopbackService
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import base64
 from datetime import date
 from typing import Any
 
-from tests.mirror.site import MirrorSite, MirrorStatement
+from testkit.mirror.site import MirrorSite, MirrorStatement
 
 # Mutations whose JSON arguments are exactly their keyword arguments.
 _PLAIN = frozenset({

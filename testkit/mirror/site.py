@@ -17,8 +17,8 @@ from time import monotonic
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from tests.mirror import pages
-from tests.mirror.overload import Overload, RateLimit, RetryAfter
+from testkit.mirror import pages
+from testkit.mirror.overload import Overload, RateLimit, RetryAfter
 
 Section = Literal["press-releases", "fact-sheets", "speeches-and-remarks"]
 Theme = Literal["d7", "d8"]

@@ -1,6 +1,6 @@
 """Real loopback servers for the notifier's tests (SMTP, chat webhooks) and checks of chat payloads."""
 
-from tests.servers.chat_schemas import (
+from testkit.servers.chat_schemas import (
     PayloadInvalid,
     discord_pings,
     signature,
@@ -11,8 +11,8 @@ from tests.servers.chat_schemas import (
     validate_teams,
     verify_signature,
 )
-from tests.servers.smtp import ReceivedMessage, SmtpServer
-from tests.servers.webhook import InvalidPayload, Reply, WebhookReceiver, WebhookRequest
+from testkit.servers.smtp import ReceivedMessage, SmtpServer
+from testkit.servers.webhook import InvalidPayload, Reply, WebhookReceiver, WebhookRequest
 
 __all__ = [
     "InvalidPayload",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from tests.mirror.site import MirrorStatement
+    from testkit.mirror.site import MirrorStatement
 
 PRESS_OFFICE = "policy-offices/press-office"
 SITE_NAME = "Office of the United States Trade Representative"

@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.loopback import LoopbackHTTPServer, LoopbackService
-from tests.servers.chat_schemas import PayloadInvalid
+from testkit.loopback import LoopbackHTTPServer, LoopbackService
+from testkit.servers.chat_schemas import PayloadInvalid
 
 log = logging.getLogger(__name__)
 

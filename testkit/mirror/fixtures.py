@@ -6,8 +6,8 @@ import dataclasses
 from datetime import date
 from typing import Any
 
-from tests.mirror.generated import generated_site
-from tests.mirror.site import MirrorSite, MirrorStatement, Section
+from testkit.mirror.generated import generated_site
+from testkit.mirror.site import MirrorSite, MirrorStatement, Section
 
 __all__ = ["korus_site", "generated_site"]
 

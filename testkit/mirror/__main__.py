@@ -1,4 +1,4 @@
-"""python -m tests.mirror: serve a fixture site in the foreground until SIGTERM or SIGINT.
+"""python -m testkit.mirror: serve a fixture site in the foreground until SIGTERM or SIGINT.
 
 Prints one line, MIRROR_URL=http://127.0.0.1:PORT, once it is listening."""
 
@@ -9,12 +9,12 @@ import logging
 import signal
 import threading
 
-from tests.mirror.fixtures import generated_site, korus_site
-from tests.mirror.server import MirrorServer
+from testkit.mirror.fixtures import generated_site, korus_site
+from testkit.mirror.server import MirrorServer
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.mirror", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m testkit.mirror", description=__doc__)
     parser.add_argument("--fixture", choices=("korus", "generated"), default="korus")
     parser.add_argument("--statements", type=int, default=3000, help="how many statements --fixture generated makes")
     parser.add_argument("--seed", type=int, default=0)

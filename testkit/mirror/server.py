@@ -15,9 +15,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from tests.loopback import LoopbackHTTPServer
-from tests.mirror import control, timing
-from tests.mirror.site import MirrorSite, Reply
+from testkit.loopback import LoopbackHTTPServer
+from testkit.mirror import control, timing
+from testkit.mirror.site import MirrorSite, Reply
 
 log = logging.getLogger(__name__)
 

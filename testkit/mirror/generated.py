@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from tests.mirror.site import MONTHS, SECTIONS, MirrorSite, MirrorStatement, slugify
+from testkit.mirror.site import MONTHS, SECTIONS, MirrorSite, MirrorStatement, slugify
 
 KORUS_SHARE = 0.04
 _FIRST_DAY, _LAST_DAY = date(2013, 1, 2), date(2026, 11, 20)

@@ -19,7 +19,7 @@ from crawler.planning import prepare_recorder
 from korus_watch.settings import Settings
 from notify.models import Delivery
 from notify.outbox import Outbox
-from tests.fixtures import SEED_STATEMENT
+from testkit.fixtures import SEED_STATEMENT
 
 SITE = "http://press.example.test"
 KORUS_PARAGRAPH = (

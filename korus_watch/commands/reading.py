@@ -1,0 +1,139 @@
+"""Reading the archive: statements, one statement, its history and diffs, change events."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from archive.diffing import Segment
+from archive.queries import list_events, list_statements, show_statement, statement_diff, statement_history
+from korus_watch.columns import columns
+from korus_watch.commands.common import (
+    App,
+    Command,
+    emit_json,
+    json_option,
+    nothing_listed,
+    parse_day,
+    topic_option,
+)
+
+
+@click.command(cls=Command)
+@topic_option("Only statements relevant to this topic (e.g. korus).")
+@click.option("--since", help="Only statements published on or after this date (YYYY-MM-DD).")
+@json_option
+@click.pass_obj
+def statements(app: App, topic: str | None, since: str | None, as_json: bool) -> None:
+    """List archived statements, newest first."""
+    rows = app.read(list_statements, topic=topic, since=parse_day(since))
+    if as_json:
+        return emit_json(rows)
+    if not rows:
+        return click.echo(nothing_listed("statements", topic and f"about {topic}",
+                                         since and f"published since {since}"))
+    table = [[str(row["id"]), str(row["published_on"] or "-"), ",".join(row["topics"]) or "-", row["status"],
+              row["title"]] for row in rows]
+    for line in columns(["ID", "PUBLISHED", "TOPICS", "STATUS", "TITLE"], table, right={0}):
+        click.echo(line)
+
+
+@click.command(cls=Command)
+@click.argument("reference")
+@json_option
+@click.pass_obj
+def show(app: App, reference: str, as_json: bool) -> None:
+    """Show a statement by archive ID or URL."""
+    data = app.read(show_statement, reference)
+    if as_json:
+        return emit_json(data)
+    click.echo(click.style(data["title"], bold=True))
+    click.echo(f"{data['published_on'] or 'no date'} · {data['section']} · {data['status']} · "
+               f"version {data['version']['number']} of {data['versions']}")
+    click.echo(data["url"])
+    for topic, match in data["topics"].items():
+        click.echo(f"relevant to {topic} (score {match['score']:g}): {', '.join(match['matched_terms'])}")
+    click.echo()
+    click.echo(data["body_text"])
+
+
+@click.command(cls=Command)
+@click.argument("reference")
+@json_option
+@click.pass_obj
+def history(app: App, reference: str, as_json: bool) -> None:
+    """The versions of a statement and the change events between them."""
+    data = app.read(statement_history, reference)
+    if as_json:
+        return emit_json(data)
+    click.echo(click.style(data["title"], bold=True))
+    for version in data["versions"]:
+        click.echo(f"version {version['number']}: seen {version['first_seen_at']:%Y-%m-%d %H:%M} to "
+                   f"{version['last_seen_at']:%Y-%m-%d %H:%M}  {version['title']}")
+    for event in data["events"]:
+        click.echo(f"event {event['id']}: {event['kind']} at {event['detected_at']:%Y-%m-%d %H:%M} "
+                   f"(version {event['from_version'] or '-'} -> {event['to_version'] or '-'})")
+
+
+def render_segments(segments: list[Segment], color: bool) -> str:
+    """Track changes: colored on a terminal, wdiff's [-deleted-] and {+inserted+} marks elsewhere."""
+    parts = []
+    for segment in segments:
+        if segment.op == "equal":
+            parts.append(segment.text)
+        elif color:
+            parts.append(click.style(segment.text, fg="red" if segment.op == "delete" else "green",
+                                     strikethrough=segment.op == "delete", underline=segment.op == "insert"))
+        else:
+            parts.append(f"[-{segment.text}-]" if segment.op == "delete" else f"{{+{segment.text}+}}")
+    return "".join(parts)
+
+
+@click.command(cls=Command)
+@click.argument("reference")
+@click.option("--from", "from_number", type=click.IntRange(min=1),
+              help="Older version number (default: the one before --to).")
+@click.option("--to", "to_number", type=click.IntRange(min=1), help="Newer version number (default: the newest).")
+@click.option("--unified", is_flag=True, help="Show a unified line diff instead of word changes.")
+@json_option
+@click.pass_obj
+def diff(app: App, reference: str, from_number: int | None, to_number: int | None, unified: bool,
+         as_json: bool) -> None:
+    """What changed between two versions of a statement."""
+    result = app.read(statement_diff, reference, from_number, to_number)
+    if as_json:
+        return emit_json(result.as_dict())
+    if result.old.number == result.new.number:
+        if from_number is None and to_number is None:
+            return click.echo(f"statement {result.statement_id} has one version: nothing to compare")
+        return click.echo(f"version {result.new.number} against itself: nothing to compare")
+    if unified:
+        return click.echo(result.unified)
+    color = sys.stdout.isatty()
+    old, new = result.old, result.new
+    click.echo(click.style(f"version {old.number} -> {new.number}: {new.title}", bold=True))
+    if result.title_changed:
+        click.echo(f"title: {old.title!r} -> {new.title!r}")
+    if result.date_changed:
+        click.echo(f"date: {old.published_on} -> {new.published_on}")
+    click.echo()
+    click.echo(render_segments(result.body_segments, color), color=color)
+
+
+@click.command(cls=Command)
+@click.option("--since", help="Only events detected on or after this date (YYYY-MM-DD).")
+@topic_option("Only events about statements relevant to this topic.")
+@json_option
+@click.pass_obj
+def events(app: App, since: str | None, topic: str | None, as_json: bool) -> None:
+    """List change events (new, edited, removed, restored), newest first, with the topics each matched."""
+    rows = app.read(list_events, since=parse_day(since), topic=topic)
+    if as_json:
+        return emit_json(rows)
+    if not rows:
+        return click.echo(nothing_listed("events", since and f"since {since}", topic and f"about {topic}"))
+    table = [[str(row["id"]), f"{row['detected_at']:%Y-%m-%d %H:%M}", row["kind"], ",".join(row["topics"]) or "-",
+              f"#{row['statement_id']}", row["title"]] for row in rows]
+    for line in columns(["ID", "DETECTED", "KIND", "TOPICS", "STATEMENT", "TITLE"], table, right={0}):
+        click.echo(line)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from archive.db import Database
 from archive.models import CrawlRun
-from archive.queries import archive_status, recent_runs
+from archive.read.runs import archive_status, recent_runs
 from korus_watch.settings import Settings
 from notify.deliveries import list_deliveries, queue_counts
 from notify.outbox import Outbox

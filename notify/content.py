@@ -9,8 +9,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
+from sqlalchemy.orm import object_session
+
 from archive.diffing import Segment, word_diff
 from archive.models import ChangeEvent, EventKind, HealthProblem, Version
+from archive.read.relevance import relevant_topics
+from archive.read.schemas import TopicMatch
 from notify.models import Delivery, DeliveryKind
 
 ContentKind = Literal["event", "digest", "summary", "health", "test"]
@@ -191,18 +195,29 @@ def opening_paragraph(body_text: str) -> str:
     return next((p.strip() for p in body_text.split("\n\n") if p.strip()), "")
 
 
-def _relevant_topics(version: Version) -> dict[str, list[str]]:
-    return {r.topic: list(r.matched_terms) for r in version.relevance if r.relevant}
-
-
 EventLink = Callable[[int], str]
 
 
-def event_item(event: ChangeEvent, event_link: EventLink | None = None) -> EventItem:
-    statement = event.statement
+def _described_version(event: ChangeEvent) -> Version:
     version = event.to_version or event.from_version
     assert version is not None, "every change event has a version"
-    topics = _relevant_topics(version)
+    return version
+
+
+def event_items(events: list[ChangeEvent], event_link: EventLink | None = None) -> list[EventItem]:
+    """The events' items, with the topics the read model finds their versions relevant to (read in one query)."""
+    if not events:
+        return []
+    session = object_session(events[0])
+    assert session is not None, "events are read inside a session"
+    topics = relevant_topics(session, {_described_version(event).id for event in events})
+    return [event_item(event, topics.get(_described_version(event).id, []), event_link) for event in events]
+
+
+def event_item(event: ChangeEvent, matches: list[TopicMatch], event_link: EventLink | None = None) -> EventItem:
+    statement = event.statement
+    version = _described_version(event)
+    topics = {match.topic: list(match.matched_terms) for match in matches}
     opening = shorten(opening_paragraph(without_bidi_controls(version.body_text)), OPENING_CHARS)
     item = EventItem(
         event_id=event.id,
@@ -252,10 +267,10 @@ def delivery_content(delivery: Delivery, site_url: str, event_link: EventLink | 
         return Content(kind="health", health=_health_note(delivery.health_problem, delivery.health_resolved), **common)
     if delivery.kind == DeliveryKind.EVENT:
         assert delivery.event is not None
-        return Content(kind="event", items=[event_item(delivery.event, event_link)], **common)
+        return Content(kind="event", items=event_items([delivery.event], event_link), **common)
     events = [item.event for item in delivery.items if item.event is not None]
     return Content(kind=delivery.kind.value, items=newest_first(events, event_link), **common)  # type: ignore[arg-type]
 
 
 def newest_first(events: list[ChangeEvent], event_link: EventLink | None = None) -> list[EventItem]:
-    return [event_item(e, event_link) for e in sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True)]
+    return event_items(sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True), event_link)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from archive.db import Database
 from archive.lock import AdvisoryLock, JobInProgress, job_lock
-from archive.models import ChangeEvent, Version, utcnow
+from archive.models import ChangeEvent, utcnow
 from notify.channels import Channels, build_channels
 from notify.content import Content, delivery_content, newest_first
 from notify.errors import DeliveryError
@@ -93,10 +93,11 @@ def lock_channel(session: Session, channel: str) -> None:
 
 
 # What a message says about an event: its statement, and both versions with their topics.
+# What a message shows of an event; its topics come from the read model (notify.content.event_items).
 _EVENT_CONTENT = (
     joinedload(ChangeEvent.statement),
-    joinedload(ChangeEvent.to_version).selectinload(Version.relevance),
-    joinedload(ChangeEvent.from_version).selectinload(Version.relevance),
+    joinedload(ChangeEvent.to_version),
+    joinedload(ChangeEvent.from_version),
 )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from archive.db import Database, DatabaseFault, lasting_failure
 from archive.models import CrawlRun, EventKind, utcnow
-from archive.queries import last_successful_crawl, open_problem_count
+from archive.read.runs import last_successful_crawl, open_problem_count
 from notify.deliveries import counts_by_channel, last_sent_by_channel
 from notify.models import DeliveryStatus
 

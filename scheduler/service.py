@@ -387,7 +387,7 @@ class Service:
 
     def _full_crawl_due(self) -> bool:
         """Once a day a poll reads every listing page too: statements filed into old month folders turn up."""
-        from archive.queries import last_full_crawl
+        from archive.read.runs import last_full_crawl
 
         with self.db.sessions() as session:
             last_full = last_full_crawl(session)

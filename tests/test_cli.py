@@ -96,7 +96,8 @@ def test_listings_are_columns_and_bad_arguments_are_refused(korus_watch: KorusWa
     assert header.split() == ["ID", "DETECTED", "KIND", "TOPICS", "STATEMENT", "TITLE"]
     assert "edited" in row and "korus" in row and row.endswith(seed.title)
     (event,) = json.loads(korus_watch.run("events", "--json").stdout)
-    assert "korus" in event["topics"] and event["topics"]["korus"]["matched_terms"]
+    topics = {match["topic"]: match for match in event["topics"]}
+    assert "korus" in topics and topics["korus"]["matched_terms"]
     assert event["published_on"] == str(seed.published)
 
     for args, refusal in [

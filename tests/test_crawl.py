@@ -282,7 +282,7 @@ def test_cli_listings(korus_watch: KorusWatch, site: MirrorSite, db: Database) -
     korus = json.loads(korus_watch.run("statements", "--topic", "korus", "--json").stdout)
     seed = by_slug(site, SEED_SLUG)
     assert seed.title in [row["title"] for row in korus]
-    assert all("korus" in row["topics"] for row in korus)
+    assert all("korus" in [match["topic"] for match in row["topics"]] for row in korus)
     everything = json.loads(korus_watch.run("statements", "--json").stdout)
     assert len(everything) == len(site.statements) > len(korus)
     dates = [row["published_on"] for row in everything if row["published_on"]]
@@ -291,7 +291,8 @@ def test_cli_listings(korus_watch: KorusWatch, site: MirrorSite, db: Database) -
     assert recent and all(row["published_on"] >= "2026-01-01" for row in recent)
 
     shown = json.loads(korus_watch.run("show", seed.path, "--json").stdout)
-    assert shown["title"] == seed.title and shown["version"]["relevance"]["korus"]["relevant"]
+    relevance = {score["topic"]: score for score in shown["current"]["relevance"]}
+    assert shown["title"] == seed.title and relevance["korus"]["relevant"]
     assert korus_watch.run("show", "999999", check=False).returncode != 0
     status = json.loads(korus_watch.run("status", "--json").stdout)
     assert status["statements"]["active"] == len(site.statements) and status["health_problems"] == []

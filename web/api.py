@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 from archive.db import Database
-from web import events, statements
-from web.diffs import numbered_diff
+from archive.read import events, statements
+from archive.read.diffs import numbered_diff
+from archive.read.schemas import Diff, EventList, EventSummary, StatementDetail, StatementList, VersionDetail
+from web.errors import Problem
 from web.params import (
     EventCursor,
     EventFiltersParam,
@@ -22,7 +24,6 @@ from web.params import (
     ToNumber,
     VersionNumber,
 )
-from web.schemas import Diff, EventList, EventSummary, Problem, StatementDetail, StatementList, VersionDetail
 from web.status import StatusReport, StatusSource, read_status
 
 PREFIX = "/api/v1"

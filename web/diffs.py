@@ -1,4 +1,4 @@
-"""Diffs between two versions as the pages, the feed and the API show them, with a cache for the events'.
+"""Diffs for the pages and the feed: a cache of the events' diffs, and the feed's excerpts of them.
 
 Versions never change once archived, so the diff between two version numbers of a statement is computed once: the feed shows the diffs
 of its newest events on every fetch, and a word diff of a long statement costs milliseconds.
@@ -8,31 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from archive.queries import VersionDiff, statement_diff
+from archive.read.diffs import numbered_diff
+from archive.read.schemas import Diff, EventSummary, Segment
 from web.lru import Lru
-from web.schemas import Diff, EventSummary, Segment, VersionSummary
 
 # Unchanged stretches longer than this many characters keep only their ends in an excerpt.
 EXCERPT_CONTEXT = 200
-
-
-def as_model(diff: VersionDiff) -> Diff:
-    return Diff(
-        statement_id=diff.statement_id,
-        url=diff.url,
-        from_version=VersionSummary.model_validate(diff.old, from_attributes=True),
-        to_version=VersionSummary.model_validate(diff.new, from_attributes=True),
-        title_changed=diff.title_changed,
-        date_changed=diff.date_changed,
-        title_segments=[Segment(op=s.op, text=s.text) for s in diff.title_segments],
-        body_segments=[Segment(op=s.op, text=s.text) for s in diff.body_segments],
-        unified=diff.unified,
-    )
-
-
-def numbered_diff(session: Session, statement_id: int, from_number: int | None, to_number: int | None) -> Diff:
-    """The diff the diff page and the API show: by version numbers, the newest two by default."""
-    return as_model(statement_diff(session, str(statement_id), from_number, to_number))
 
 
 def excerpt(segments: list[Segment]) -> list[Segment]:

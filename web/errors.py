@@ -10,14 +10,23 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.templating import Jinja2Templates
 
-from archive.queries import NotFound
-from web.cursors import BadCursor
-from web.search import BadSearch
+from archive.read.common import NotFound
+from archive.read.cursors import BadCursor
+from archive.read.search import BadSearch
 
 log = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """Why a request was refused (400, 401, 404, 405)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detail: str
 
 
 def _location(error: Mapping[str, Any]) -> str:

@@ -14,14 +14,14 @@ from jinja2 import Environment
 from sqlalchemy.orm import Session
 
 from archive.db import Database
-from web import events
+from archive.read import events
+from archive.read.schemas import EventSummary
+from archive.read.statements import get_version
 from web.diffs import DiffCache, excerpt
 from web.links import event_url
 from web.lru import Lru
 from web.params import EventFiltersParam
-from web.schemas import EventSummary
 from web.settings import HttpSettings
-from web.statements import get_version
 
 FEED_SIZE = 50
 # Entries kept rendered: the newest of a few filtered feeds.

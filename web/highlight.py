@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from web.schemas import Piece
+from archive.read.schemas import Piece
 
 
 def mark_terms(text: str, terms: Iterable[str]) -> list[Piece]:

@@ -10,12 +10,13 @@ from starlette.templating import Jinja2Templates
 
 from archive.db import Database
 from archive.models import EventKind
-from web import events, statements
-from web.diffs import DiffCache, numbered_diff
+from archive.read import events, statements
+from archive.read.diffs import numbered_diff
+from archive.read.search import CANDIDATES
+from web.diffs import DiffCache
 from web.facets import FacetCache
 from web.highlight import mark_terms
 from web.params import EventCursor, EventFiltersParam, FromNumber, ItemId, StatementFiltersParam, ToNumber
-from web.search import CANDIDATES
 from web.status import StatusSource, read_status
 
 FEED_FILTERS = ("topic", "kind", "section")

@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Path, Query
 
 from archive.models import EventKind, StatementStatus
-from web.events import EventFilters
-from web.search import CANDIDATES, MAX_QUERY_LENGTH, SearchQuery
-from web.statements import StatementFilters
+from archive.read.events import EventFilters
+from archive.read.search import CANDIDATES, MAX_QUERY_LENGTH, SearchQuery
+from archive.read.statements import StatementFilters
 
 MAX_ID = 2**31 - 1
 
@@ -54,7 +54,7 @@ def statement_filters(
         f"{CANDIDATES:,} matches; sort by date to page through every match."
     )] = None,
 ) -> StatementFilters:
-    """Raises web.search.BadSearch for a query that cannot be searched."""
+    """Raises archive.read.search.BadSearch for a query that cannot be searched."""
     return StatementFilters(search=SearchQuery.parse(q) if q else None, topic=topic, section=section, year=year,
                             status=status, sort=sort)
 

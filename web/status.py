@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from web.schemas import Model
+from archive.read.schemas import Model
 
 
 class StatusSource(Protocol):

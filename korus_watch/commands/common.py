@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from archive.db import Database
-from archive.queries import NotFound
+from archive.read.common import NotFound
 from archive.unavailable import DatabaseUnavailable
 from korus_watch import app as composition
 from korus_watch.logs import configure_logging

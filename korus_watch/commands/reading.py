@@ -1,23 +1,35 @@
-"""Reading the archive: statements, one statement, its history and diffs, change events."""
+"""Reading the archive: statements, one statement, its history and diffs, change events. Every listing and its JSON
+come from the read model the web app and the API answer from (archive.read)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 import click
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from archive.diffing import Segment
-from archive.queries import list_events, list_statements, show_statement, statement_diff, statement_history
+from archive.read.common import find_statement
+from archive.read.diffs import numbered_diff
+from archive.read.events import EventFilters, every_event
+from archive.read.schemas import Diff, Segment, StatementDetail, TopicMatch
+from archive.read.statements import StatementFilters, every_statement, statement_detail
 from korus_watch.columns import columns
-from korus_watch.commands.common import (
-    App,
-    Command,
-    emit_json,
-    json_option,
-    nothing_listed,
-    parse_day,
-    topic_option,
-)
+from korus_watch.commands.common import App, Command, emit_json, json_option, nothing_listed, parse_day, topic_option
+
+
+def emit_models(models: Iterable[BaseModel]) -> None:
+    emit_json([model.model_dump(mode="json") for model in models])
+
+
+def topic_names(topics: list[TopicMatch]) -> str:
+    return ",".join(match.topic for match in topics) or "-"
+
+
+def _detail(session: Session, reference: str) -> StatementDetail:
+    return statement_detail(session, find_statement(session, reference).id)
 
 
 @click.command(cls=Command)
@@ -27,14 +39,15 @@ from korus_watch.commands.common import (
 @click.pass_obj
 def statements(app: App, topic: str | None, since: str | None, as_json: bool) -> None:
     """List archived statements, newest first."""
-    rows = app.read(list_statements, topic=topic, since=parse_day(since))
+    filters = StatementFilters(topic=topic, since=parse_day(since))
+    rows = app.read(lambda session: list(every_statement(session, filters)))
     if as_json:
-        return emit_json(rows)
+        return emit_models(rows)
     if not rows:
         return click.echo(nothing_listed("statements", topic and f"about {topic}",
                                          since and f"published since {since}"))
-    table = [[str(row["id"]), str(row["published_on"] or "-"), ",".join(row["topics"]) or "-", row["status"],
-              row["title"]] for row in rows]
+    table = [[str(row.id), str(row.published_on or "-"), topic_names(row.topics), row.status.value, row.title]
+             for row in rows]
     for line in columns(["ID", "PUBLISHED", "TOPICS", "STATUS", "TITLE"], table, right={0}):
         click.echo(line)
 
@@ -45,17 +58,17 @@ def statements(app: App, topic: str | None, since: str | None, as_json: bool) ->
 @click.pass_obj
 def show(app: App, reference: str, as_json: bool) -> None:
     """Show a statement by archive ID or URL."""
-    data = app.read(show_statement, reference)
+    detail: StatementDetail = app.read(_detail, reference)
     if as_json:
-        return emit_json(data)
-    click.echo(click.style(data["title"], bold=True))
-    click.echo(f"{data['published_on'] or 'no date'} · {data['section']} · {data['status']} · "
-               f"version {data['version']['number']} of {data['versions']}")
-    click.echo(data["url"])
-    for topic, match in data["topics"].items():
-        click.echo(f"relevant to {topic} (score {match['score']:g}): {', '.join(match['matched_terms'])}")
+        return emit_json(detail.model_dump(mode="json"))
+    click.echo(click.style(detail.title, bold=True))
+    click.echo(f"{detail.published_on or 'no date'} · {detail.section} · {detail.status.value} · "
+               f"version {detail.current.number} of {len(detail.versions)}")
+    click.echo(detail.url)
+    for match in detail.topics:
+        click.echo(f"relevant to {match.topic} (score {match.score:g}): {', '.join(match.matched_terms)}")
     click.echo()
-    click.echo(data["body_text"])
+    click.echo(detail.current.body_text)
 
 
 @click.command(cls=Command)
@@ -64,16 +77,16 @@ def show(app: App, reference: str, as_json: bool) -> None:
 @click.pass_obj
 def history(app: App, reference: str, as_json: bool) -> None:
     """The versions of a statement and the change events between them."""
-    data = app.read(statement_history, reference)
+    detail: StatementDetail = app.read(_detail, reference)
     if as_json:
-        return emit_json(data)
-    click.echo(click.style(data["title"], bold=True))
-    for version in data["versions"]:
-        click.echo(f"version {version['number']}: seen {version['first_seen_at']:%Y-%m-%d %H:%M} to "
-                   f"{version['last_seen_at']:%Y-%m-%d %H:%M}  {version['title']}")
-    for event in data["events"]:
-        click.echo(f"event {event['id']}: {event['kind']} at {event['detected_at']:%Y-%m-%d %H:%M} "
-                   f"(version {event['from_version'] or '-'} -> {event['to_version'] or '-'})")
+        return emit_json(detail.model_dump(mode="json", include={"id", "title", "url", "versions", "events"}))
+    click.echo(click.style(detail.title, bold=True))
+    for version in detail.versions:
+        click.echo(f"version {version.number}: seen {version.first_seen_at:%Y-%m-%d %H:%M} to "
+                   f"{version.last_seen_at:%Y-%m-%d %H:%M}  {version.title}")
+    for event in detail.events:
+        click.echo(f"event {event.id}: {event.kind.value} at {event.detected_at:%Y-%m-%d %H:%M} "
+                   f"(version {event.from_version or '-'} -> {event.to_version or '-'})")
 
 
 def render_segments(segments: list[Segment], color: bool) -> str:
@@ -101,17 +114,19 @@ def render_segments(segments: list[Segment], color: bool) -> str:
 def diff(app: App, reference: str, from_number: int | None, to_number: int | None, unified: bool,
          as_json: bool) -> None:
     """What changed between two versions of a statement."""
-    result = app.read(statement_diff, reference, from_number, to_number)
+    result: Diff = app.read(
+        lambda session: numbered_diff(session, find_statement(session, reference).id, from_number, to_number)
+    )
     if as_json:
-        return emit_json(result.as_dict())
-    if result.old.number == result.new.number:
+        return emit_json(result.model_dump(mode="json"))
+    old, new = result.from_version, result.to_version
+    if old.number == new.number:
         if from_number is None and to_number is None:
             return click.echo(f"statement {result.statement_id} has one version: nothing to compare")
-        return click.echo(f"version {result.new.number} against itself: nothing to compare")
+        return click.echo(f"version {new.number} against itself: nothing to compare")
     if unified:
         return click.echo(result.unified)
     color = sys.stdout.isatty()
-    old, new = result.old, result.new
     click.echo(click.style(f"version {old.number} -> {new.number}: {new.title}", bold=True))
     if result.title_changed:
         click.echo(f"title: {old.title!r} -> {new.title!r}")
@@ -128,12 +143,13 @@ def diff(app: App, reference: str, from_number: int | None, to_number: int | Non
 @click.pass_obj
 def events(app: App, since: str | None, topic: str | None, as_json: bool) -> None:
     """List change events (new, edited, removed, restored), newest first, with the topics each matched."""
-    rows = app.read(list_events, since=parse_day(since), topic=topic)
+    filters = EventFilters(topic=topic, start=parse_day(since))
+    rows: list[Any] = app.read(lambda session: list(every_event(session, filters)))
     if as_json:
-        return emit_json(rows)
+        return emit_models(rows)
     if not rows:
         return click.echo(nothing_listed("events", since and f"since {since}", topic and f"about {topic}"))
-    table = [[str(row["id"]), f"{row['detected_at']:%Y-%m-%d %H:%M}", row["kind"], ",".join(row["topics"]) or "-",
-              f"#{row['statement_id']}", row["title"]] for row in rows]
+    table = [[str(row.id), f"{row.detected_at:%Y-%m-%d %H:%M}", row.kind.value, topic_names(row.topics),
+              f"#{row.statement_id}", row.title] for row in rows]
     for line in columns(["ID", "DETECTED", "KIND", "TOPICS", "STATEMENT", "TITLE"], table, right={0}):
         click.echo(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import time
@@ -364,3 +365,19 @@ def test_a_reader_pausing_longer_than_uvicorns_default_keeps_the_connection(web_
             assert answers.readline().startswith(b"HTTP/1.1 200"), f"no answer after a {pause} s pause"
             while answers.readline() not in (b"\r\n", b""):
                 pass
+
+
+def test_the_command_line_and_the_api_answer_from_one_read_model(client: httpx.Client, built: BuiltArchive) -> None:
+    # The same questions asked of the CLI (its JSON) and of the API: one read model, so the same answers.
+    def cli(*args: str) -> object:
+        return json.loads(built.korus_watch.run(*args, "--json").stdout)
+
+    edited = built.statement_id(built.edited)
+    assert cli("show", str(edited)) == client.get(f"/api/v1/statements/{edited}").json()
+    assert cli("diff", str(edited)) == client.get(f"/api/v1/statements/{edited}/diff").json()
+    assert cli("statements", "--topic", "korus") == client.get(
+        "/api/v1/statements", params={"topic": "korus", "limit": 200}).json()["items"]
+    events = client.get("/api/v1/events", params={"limit": 200}).json()["items"]  # oldest first, for pollers
+    assert cli("events") == events[::-1] and {event["kind"] for event in events} == {"new", "edited", "removed"}
+    history = cli("history", str(edited))
+    assert history["versions"] == client.get(f"/api/v1/statements/{edited}").json()["versions"]

@@ -11,16 +11,16 @@ from alembic.config import Config
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-import web.statements
+import archive.read.statements
 from archive.db import MIGRATIONS, Database
+from archive.read.cursors import BadCursor
+from archive.read.schemas import StatementHit
+from archive.read.search import MAX_QUERY_LENGTH, MAX_TERMS, BadSearch, SearchQuery
+from archive.read.statements import StatementFilters, list_statements
 from testkit.mirror import MirrorSite
 from testkit.mirror.fixtures import SEED_EDIT, SEED_PATH
 from tests.conftest import KorusWatch
 from tests.web.conftest import BuiltArchive
-from web.cursors import BadCursor
-from web.schemas import StatementHit
-from web.search import MAX_QUERY_LENGTH, MAX_TERMS, BadSearch, SearchQuery
-from web.statements import StatementFilters, list_statements
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_filters_narrow_a_search(built: BuiltArchive, session: Session) -> None:
 
 def test_a_broad_search_ranks_its_newest_matches(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     newest = search(session, "korus", sort="date")
-    monkeypatch.setattr(web.statements, "CANDIDATES", 3)
+    monkeypatch.setattr(archive.read.statements, "CANDIDATES", 3)
     ranked = search(session, "korus")
     assert len(newest) > 3 and {h.id for h in ranked} == {h.id for h in newest[:3]}
     ranks = [h.rank for h in ranked]

@@ -5,7 +5,7 @@ Revises: 0006
 
 Ranking every match of a broad search (a common word matches most of the archive) costs time in proportion to the
 archive: a tenth of a second per 100,000 statements on either backend. The web app ranks the newest matches only
-(web.search.CANDIDATES), which each backend must find without reading the others.
+(archive.read.search.CANDIDATES), which each backend must find without reading the others.
 
 SQLite: FTS5 reads its matches in rowid order only, so `statement_fts` is rebuilt with a rowid that sorts by the
 current version's publication date, then by statement id (`statement_search.fts_rowid` names it, for the triggers
@@ -24,7 +24,7 @@ down_revision = '0006'
 branch_labels = None
 depends_on = None
 
-# The julian day of the publication date in the high 32 bits, the statement id in the low ones (web.search reads
+# The julian day of the publication date in the high 32 bits, the statement id in the low ones (archive.read.search reads
 # the id back with the same mask).
 _KEY = "((COALESCE(CAST(julianday(v.published_on) AS INTEGER), 0) << 32) | v.statement_id)"
 _CURRENT = (

@@ -25,7 +25,7 @@ MAX_QUERY_LENGTH = 300
 # thousand costs milliseconds. Sorted by date, every match can still be paged through.
 CANDIDATES = 1000
 MAX_TERMS = 16
-# Marks around the matched words in titles and snippets; web.schemas.highlighted splits on them.
+# Marks around the matched words in titles and snippets; archive.read.schemas.highlighted splits on them.
 HIT_START, HIT_END = "\x02", "\x03"
 
 _PHRASE = re.compile(r'"([^"]*)"?')

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -11,11 +11,11 @@ from sqlalchemy import RowMapping, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from archive.models import Statement, StatementStatus, Version, statement_search
-from archive.queries import NotFound
-from web import cursors
-from web.events import statement_events
-from web.relevance import relevant_to, relevant_topics
-from web.schemas import (
+from archive.read import cursors
+from archive.read.common import NotFound, get_statement
+from archive.read.events import statement_events
+from archive.read.relevance import relevant_to, relevant_topics
+from archive.read.schemas import (
     StatementDetail,
     StatementHit,
     StatementList,
@@ -25,7 +25,7 @@ from web.schemas import (
     VersionSummary,
     highlighted,
 )
-from web.search import CANDIDATES, SearchQuery, TextMatch, text_match
+from archive.read.search import CANDIDATES, SearchQuery, TextMatch, text_match
 
 Sort = Literal["date", "relevance"]
 
@@ -42,6 +42,7 @@ class StatementFilters:
     topic: str | None = None
     section: str | None = None
     year: int | None = None
+    since: date | None = None  # published on or after
     status: StatementStatus | None = None
     sort: Sort | None = None  # None: by relevance when searching, else by date
 
@@ -56,6 +57,8 @@ class StatementFilters:
             query = query.where(Statement.section == self.section)
         if self.year is not None:
             query = query.where(Statement.published_on.between(date(self.year, 1, 1), date(self.year, 12, 31)))
+        if self.since is not None:
+            query = query.where(Statement.published_on >= self.since)
         if self.status is not None:
             query = query.where(Statement.status == self.status)
         return query
@@ -90,6 +93,17 @@ def list_statements(
     if more:
         next_cursor = cursors.encode(cursors.DateCursor(published_on=items[-1].published_on, id=items[-1].id))
     return StatementList(items=items, next_cursor=next_cursor)
+
+
+def every_statement(session: Session, filters: StatementFilters, page_size: int = 500) -> Iterator[StatementHit]:
+    """Every statement the filters keep, in the list's order, read a page at a time."""
+    cursor = None
+    while True:
+        page = list_statements(session, filters, limit=page_size, cursor=cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def _statements() -> Select[Any]:
@@ -145,13 +159,6 @@ def version_detail(version: Version) -> VersionDetail:
             for r in sorted(version.relevance, key=lambda r: (not r.relevant, -r.score, r.topic))
         ],
     )
-
-
-def get_statement(session: Session, statement_id: int) -> Statement:
-    statement = session.get(Statement, statement_id)
-    if statement is None:
-        raise NotFound(f"no statement {statement_id} in the archive")
-    return statement
 
 
 def statement_detail(session: Session, statement_id: int) -> StatementDetail:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Exists, exists, select
 from sqlalchemy.orm import Session
 
 from archive.models import TopicRelevance
-from web.schemas import TopicMatch
+from archive.read.schemas import TopicMatch
 
 
 def relevant_topics(session: Session, version_ids: Collection[int]) -> dict[int, list[TopicMatch]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -10,9 +11,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from archive.models import ChangeEvent, EventKind, Statement, Version
-from archive.queries import NotFound, day_start
-from web.relevance import relevant_to, relevant_topics
-from web.schemas import EventSummary
+from archive.read.common import NotFound, day_start
+from archive.read.relevance import relevant_to, relevant_topics
+from archive.read.schemas import EventSummary
 
 # The version an event is about: the new one, or the last one of a removal.
 _DESCRIBED_VERSION = func.coalesce(ChangeEvent.to_version_id, ChangeEvent.from_version_id)
@@ -72,6 +73,14 @@ def list_events(
             query = query.where(ChangeEvent.id < before)
         query = query.order_by(ChangeEvent.id.desc())
     return _summaries(session, query.limit(limit))
+
+
+def every_event(session: Session, filters: EventFilters, page_size: int = 500) -> Iterator[EventSummary]:
+    """Every event the filters keep, newest first, read a page at a time."""
+    before = None
+    while page := list_events(session, filters, limit=page_size, before=before):
+        yield from page
+        before = page[-1].id
 
 
 def statement_events(session: Session, statement_id: int) -> list[EventSummary]:

@@ -1,5 +1,5 @@
-"""What the read side answers, as typed models: the JSON API returns them (so the OpenAPI document is typed) and the
-page templates render the same objects, so a page and its API answer cannot drift apart."""
+"""What the archive answers its readers, as typed models: the JSON API returns them (so the OpenAPI document is typed),
+the page templates, the feeds and the command line render the same objects, so no two readers can drift apart."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from archive.models import EventKind, StatementStatus
-from web.search import HIT_END, HIT_START
+from archive.read.search import HIT_END, HIT_START
 
 
 class Model(BaseModel):
@@ -24,7 +24,7 @@ class Piece(Model):
 
 
 def highlighted(marked: str) -> list[Piece]:
-    """Splits a text whose search hits the database marked (web.search.HIT_START/HIT_END) into pieces, so that the
+    """Splits a text whose search hits the database marked (archive.read.search.HIT_START/HIT_END) into pieces, so that the
     templates escape every piece and wrap only the hits; a scraped text that holds the marks itself only moves a
     highlight, never escapes it."""
     pieces: list[Piece] = []
@@ -139,9 +139,3 @@ class Diff(Model):
     title_segments: list[Segment]
     body_segments: list[Segment]
     unified: str = Field(description="A unified diff, one line per paragraph.")
-
-
-class Problem(Model):
-    """Why a request was refused (400, 401, 404, 405)."""
-
-    detail: str

@@ -1,0 +1,37 @@
+"""What every question of the read model shares: the refusal for an unknown item, and finding a statement by what
+a person types (an archive id or any URL it was found under)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.identity import url_key
+from archive.models import Statement, StatementUrl
+
+
+class NotFound(LookupError):
+    pass
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def get_statement(session: Session, statement_id: int) -> Statement:
+    statement = session.get(Statement, statement_id)
+    if statement is None:
+        raise NotFound(f"no statement {statement_id} in the archive")
+    return statement
+
+
+def find_statement(session: Session, reference: str) -> Statement:
+    """A statement by archive id, or by any URL it was found under."""
+    if reference.isdigit():
+        return get_statement(session, int(reference))
+    statement = session.scalar(select(Statement).join(StatementUrl).where(StatementUrl.url_key == url_key(reference)))
+    if statement is None:
+        raise NotFound(f"no statement {reference!r} in the archive")
+    return statement

@@ -194,9 +194,25 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.execution_options(**{_UNIT_OF_WORK: True}).begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.execution_options(**{_UNIT_OF_WORK: True}).connect() as connection:
+        # The driver's own connection: a statement through SQLAlchemy's would begin a transaction first.
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds a table to change it (batch mode): with foreign keys on, dropping the old copy would
+            # delete every row that references it (ON DELETE CASCADE). Off outside the transaction, as SQLite asks,
+            # and checked before it commits.
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                    raise RuntimeError(f"the migrated archive has rows that reference nothing: {broken[:5]}")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")
 
 
 class Sessions(sessionmaker[Session]):

@@ -1,4 +1,8 @@
-"""A statement's URL key: the same statement whatever variant of its URL a page links to."""
+"""URL keys: the same item whatever variant of its URL a page links to.
+
+Press statements are keyed by their path alone (`url_key`), so that an archive built from a mirror matches the real
+site; every other item, and every link between items, by host and path (`host_url_key`). The two never collide: a
+path key starts with "/"."""
 
 from __future__ import annotations
 
@@ -22,3 +26,14 @@ def url_key(url: str) -> str:
     path = _REPEATED_SLASHES.sub("/", path)
     path = _SECTION_PREFIX.sub("/about-us/", path)
     return path.rstrip("/") or "/"
+
+
+def host_url_key(url: str) -> str:
+    """The host (lower-cased, without a default port or "www.") and `url_key` of the path: the key of a page of
+    any site, and of a link target."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = parts.port
+    if port is not None and (parts.scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return host + url_key(url)

@@ -14,6 +14,10 @@ from archive.writer import RecordedEvent
 class ChangeListener(Protocol):
     def event_recorded(self, session: Session, event: RecordedEvent) -> None: ...
 
+    def mass_arrival(self, session: Session, event_ids: list[int]) -> None:
+        """These new items' events (recorded already) arrived in a flood: one summary per channel, not an alert
+        each. Called again with each later one of the same run."""
+
     def health_problem_seen(self, session: Session, problem: HealthProblem) -> None:
         """Called in every run that raises the problem, the first included."""
 

@@ -24,9 +24,10 @@ class CrawlInProgress(JobInProgress):
 
 
 @contextmanager
-def crawl_lock(engine: Engine) -> Iterator[None]:
-    """Held for the whole crawl: a PostgreSQL advisory lock per schema, or a lock file beside the SQLite file."""
-    with job_lock(engine, "crawl", CrawlInProgress("another crawl of this archive is running")):
+def crawl_lock(engine: Engine, source: str) -> Iterator[None]:
+    """Held for a source's whole crawl: a PostgreSQL advisory lock per schema and source, or a lock file beside the
+    SQLite file. Two sources are crawled at once; one source never twice."""
+    with job_lock(engine, f"crawl-{source}", CrawlInProgress(f"another crawl of {source} in this archive is running")):
         yield
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -81,6 +82,8 @@ class HealthKind(enum.StrEnum):
     REDESIGN = "redesign"
     # Most re-checked statements changed at once: more likely chrome than news.
     MASS_CHANGE = "mass_change"
+    # Many more new items than a poll ever finds: a renumbering, or a changed listing, more likely than news.
+    MASS_NEW = "mass_new"
     # No request was answered at all.
     UNREACHABLE = "unreachable"
     # The site answered, but only to refuse for now (429, 503): it is rate limiting or shedding load.
@@ -102,14 +105,26 @@ def enum_column(cls: type[enum.StrEnum], length: int = 16) -> Enum:
                 values_callable=lambda members: [m.value for m in members])
 
 
+# The source the press office is: the one every archive had before there were others (migration 0008).
+PRESS_OFFICE = "press-office"
+
+
 class Statement(Base):
+    """An item of a source: a press statement, a Federal Register document, a watched page, a listed release."""
+
     __tablename__ = "statements"
     # The archive page lists statements newest first; without this every page sorts the whole table.
-    __table_args__ = (Index("ix_statements_published_on_id", "published_on", "id"),)
+    __table_args__ = (
+        Index("ix_statements_published_on_id", "published_on", "id"),
+        Index("ix_statements_source_external_id", "source", "external_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The Drupal node id is the most stable identity; statements without one are known by their URLs.
-    node_id: Mapped[int | None] = mapped_column(unique=True)
+    # The source that first found it (statement_sources lists every source that lists it).
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    # The source's own id of the item, where it has one (a Drupal node id, a Federal Register document number): a
+    # hint, not an identity; statement_keys hold those.
+    external_id: Mapped[str | None] = mapped_column(String(200))
     # Where it was last read, and the canonical URL that page declared.
     url: Mapped[str] = mapped_column(String(2048))
     canonical_url: Mapped[str | None] = mapped_column(String(2048))
@@ -117,6 +132,7 @@ class Statement(Base):
     # Denormalised from the newest version so that listings need no join.
     title: Mapped[str] = mapped_column(Text)
     published_on: Mapped[date | None]
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[StatementStatus] = mapped_column(enum_column(StatementStatus), default=StatementStatus.ACTIVE)
     missing_checks: Mapped[int] = mapped_column(default=0)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -126,18 +142,47 @@ class Statement(Base):
     versions: Mapped[list[Version]] = relationship(
         back_populates="statement", order_by="Version.number", cascade="all, delete-orphan"
     )
-    urls: Mapped[list[StatementUrl]] = relationship(back_populates="statement", cascade="all, delete-orphan")
+    keys: Mapped[list[StatementKey]] = relationship(back_populates="statement", cascade="all, delete-orphan")
 
 
-class StatementUrl(Base):
-    """Every URL (as its normalised key) under which a statement was found."""
+class StatementKey(Base):
+    """A key an item is known by within a namespace: its identity there (the press office's URL keys, a Federal
+    Register document's number and date, a watched page's URL), or a URL others' links find it by."""
 
-    __tablename__ = "statement_urls"
+    __tablename__ = "statement_keys"
 
-    url_key: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    namespace: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(2048), primary_key=True, index=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"), index=True)
 
-    statement: Mapped[Statement] = relationship(back_populates="urls")
+    statement: Mapped[Statement] = relationship(back_populates="keys")
+
+
+class StatementSource(Base):
+    """A source that lists the item: one Federal Register document may answer several configured queries."""
+
+    __tablename__ = "statement_sources"
+
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class LinkRelation(enum.StrEnum):
+    # The item's text links to the target.
+    CITES = "cites"
+    # The item is a correction of the target.
+    CORRECTS = "corrects"
+
+
+class StatementLink(Base):
+    """What an item's current version links to or corrects, by the key the target is known by (statement_keys), so
+    that related items are found either way, whichever was archived first."""
+
+    __tablename__ = "statement_links"
+
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True)
+    relation: Mapped[LinkRelation] = mapped_column(enum_column(LinkRelation, length=32), primary_key=True)
+    target_key: Mapped[str] = mapped_column(String(2048), primary_key=True, index=True)
 
 
 class Version(Base):
@@ -153,6 +198,8 @@ class Version(Base):
     published_on: Mapped[date | None]
     published_text: Mapped[str | None] = mapped_column(Text)
     doc_type: Mapped[str | None] = mapped_column(String(200))
+    # What the reading found of the kind's metadata (a Federal Register document's type, agencies, citation...).
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -176,9 +223,12 @@ class TopicRelevance(Base):
 
 
 class CrawlRun(Base):
+    """One poll of one source."""
+
     __tablename__ = "crawl_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.RUNNING)
@@ -253,6 +303,8 @@ class HealthProblem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[HealthKind] = mapped_column(enum_column(HealthKind, length=64), index=True)
+    # The source whose view is wrong; None for the archive's own problems.
+    source: Mapped[str | None] = mapped_column(String(100))
     message: Mapped[str] = mapped_column(Text)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from archive.db import Database
 from archive.guard import Finding, GuardPolicy, RunCounts, judge
 from archive.health import record_findings
-from archive.identity import url_key
+from archive.identities import KNOWN_STATEMENT, LATEST_VERSION, Identities
 from archive.listener import ChangeListener
 from archive.models import (
     CrawlError,
@@ -29,7 +29,6 @@ from archive.models import (
     RunStatus,
     Statement,
     StatementStatus,
-    StatementUrl,
     Version,
     table_of,
     utcnow,
@@ -40,25 +39,15 @@ from archive.writer import StatementWriter, WrittenVersion
 
 log = logging.getLogger(__name__)
 
-_STATEMENTS, _STATEMENT_URLS = table_of(Statement), table_of(StatementUrl)
-_VERSIONS, _VALIDATORS = table_of(Version), table_of(PageValidator)
-_LATEST_VERSION = (
-    select(_VERSIONS.c.id, _VERSIONS.c.number, _VERSIONS.c.content_hash)
-    .where(_VERSIONS.c.statement_id == bindparam("statement_id"))
-    .order_by(_VERSIONS.c.number.desc())
-    .limit(1)
-)
-_STATUS_AND_LATEST_VERSION = (
+_STATEMENTS, _VALIDATORS = table_of(Statement), table_of(PageValidator)
+_VERSIONS = table_of(Version)
+_STATUS_ANDLATEST_VERSION = (
     select(_STATEMENTS.c.status, _VERSIONS.c.id)
     .join_from(_STATEMENTS, _VERSIONS, _VERSIONS.c.statement_id == _STATEMENTS.c.id)
     .where(_STATEMENTS.c.id == bindparam("statement_id"))
     .order_by(_VERSIONS.c.number.desc())
     .limit(1)
 )
-_KNOWN_STATEMENT = select(
-    _STATEMENTS.c.id, _STATEMENTS.c.node_id, _STATEMENTS.c.url, _STATEMENTS.c.canonical_url, _STATEMENTS.c.status,
-    _STATEMENTS.c.missing_checks,
-).where(_STATEMENTS.c.id == bindparam("statement_id"))
 
 
 @dataclass
@@ -79,6 +68,9 @@ class RunRecorder:
     # A statement missing from the site this many runs in a row is removed.
     removal_confirmations: int
     listener: ChangeListener
+    # More new items than this in one run (a baseline aside) are more likely a renumbering or a changed listing
+    # than news: a health problem, and one summary per channel instead of an alert each.
+    mass_new_threshold: int
     new: int = 0
     unchanged: int = 0
     errors: int = 0
@@ -96,24 +88,30 @@ class RunRecorder:
     _findings: dict[HealthKind, Finding] = field(default_factory=dict)
     # The run's counts when the current phase began.
     _phase_start: RunCounts = field(default_factory=RunCounts.zero)
+    # The new items' events of the run, while their number is within mass_new_threshold.
+    _new_events: list[int] = field(default_factory=list)
+    identities: Identities = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.identities = Identities(self.plan, self.writer)
 
     # -- what the crawler reports --------------------------------------------------------------
 
     def statement_fetched(self, page: FetchedStatement) -> None:
         self.pages_read += 1
         with self.db.sessions.begin() as session:
-            known = self._find(session, page.url, page.canonical_url, page.node_id)
+            known = self.identities.find(session, page)
             if known is None:
-                statement_id = self._create(session, page)
+                statement_id, keys = self._create(session, page)
             else:
                 statement_id = known.id
                 self._mark_present(statement_id)
-                self._remember_urls(session, known, page)
+                keys = self.identities.remember(session, known, page)
                 self._compare(session, known, page)
-        self._learn_identity(statement_id, page)
+        self.identities.learn(statement_id, page, keys)
 
     def _compare(self, session: Session, known: Row, page: FetchedStatement) -> None:
-        latest = session.execute(_LATEST_VERSION, {"statement_id": known.id}).one()
+        latest = session.execute(LATEST_VERSION, {"statement_id": known.id}).one()
         if latest.content_hash != page.content_hash() or known.status == StatementStatus.REMOVED:
             self._hold(_HeldChange(known.id, fetched=page))
             return
@@ -122,14 +120,14 @@ class RunRecorder:
 
     def statement_not_modified(self, item: StatementNotModified) -> None:
         self.statements_not_modified += 1
-        statement_id = self.plan.statement_by_key.get(url_key(item.url))
+        statement_id = self.plan.statement_by_key.get(self.plan.key_of(item.url))
         if statement_id is None:
             self.problem(PageProblem(item.url, "unknown_statement", "304 for a statement not archived"))
             return
         # The bulk of a routine poll: one query and two UPDATEs.
         with self.db.sessions.begin() as session:
             status, latest_version_id = session.execute(
-                _STATUS_AND_LATEST_VERSION, {"statement_id": statement_id}
+                _STATUS_ANDLATEST_VERSION, {"statement_id": statement_id}
             ).one()
             self._mark_present(statement_id)
             if status == StatementStatus.REMOVED:
@@ -139,12 +137,13 @@ class RunRecorder:
 
     def statement_gone(self, item: StatementGone) -> None:
         with self.db.sessions.begin() as session:
-            known = self._find(session, item.url, None, None)
+            statement_id = self.plan.statement_by_key.get(self.plan.key_of(item.url))
+            known = None if statement_id is None else self.identities.known(session, statement_id)
             if known is None:
                 self._problem(session, PageProblem(item.url, f"http_{item.status}", "listed statement is missing"))
                 return
             self._set_statement(session, known.id, last_checked_at=utcnow())
-            if url_key(item.url) != url_key(known.url):
+            if self.plan.key_of(item.url) != self.plan.key_of(known.url):
                 # Only the statement's current URL speaks for it; an old alias may well be gone.
                 self._problem(
                     session,
@@ -169,7 +168,7 @@ class RunRecorder:
     def problem(self, problem: PageProblem) -> None:
         with self.db.sessions.begin() as session:
             self._problem(session, problem)
-            statement_id = self.plan.statement_by_key.get(url_key(problem.url))
+            statement_id = self.plan.statement_by_key.get(self.plan.key_of(problem.url))
             if statement_id is not None and problem.checked:
                 # A failed check still moves the statement to the back of the re-verification rotation, so that
                 # pages that always fail cannot hold up the rest of the archive.
@@ -241,7 +240,7 @@ class RunRecorder:
                 run.status, run.message = RunStatus.FAILED, "; ".join(finding.message for finding in findings)
             else:
                 run.status, run.message = RunStatus.SUCCEEDED, note
-            record_findings(session, findings, run.id, self.listener,
+            record_findings(session, findings, self.plan.source.name, run.id, self.listener,
                             resolve_others=run.status == RunStatus.SUCCEEDED)
             return run
 
@@ -272,8 +271,8 @@ class RunRecorder:
     # -- units of work -------------------------------------------------------------------------
 
     def _apply(self, session: Session, change: _HeldChange) -> EventKind | None:
-        known = session.execute(_KNOWN_STATEMENT, {"statement_id": change.statement_id}).one()
-        latest = session.execute(_LATEST_VERSION, {"statement_id": known.id}).one()
+        known = session.execute(KNOWN_STATEMENT, {"statement_id": change.statement_id}).one()
+        latest = session.execute(LATEST_VERSION, {"statement_id": known.id}).one()
         before = self.writer.stored_version(session, latest.id)
         now = utcnow()
         if change.gone_status is not None:
@@ -301,28 +300,44 @@ class RunRecorder:
     def _record_event(
         self, session: Session, kind: EventKind, statement_id: int, now: datetime,
         *, before: WrittenVersion | None = None, after: WrittenVersion | None = None,
-    ) -> None:
+    ) -> int:
         """The one place change events are made, inside the unit of work that made the change."""
         event = self.writer.record_event(session, kind, statement_id, self.plan.run_id, now, before=before, after=after)
         self.listener.event_recorded(session, event)
+        return event.id
 
-    def _create(self, session: Session, page: FetchedStatement) -> int:
+    def _new_arrived(self, session: Session, event_id: int) -> None:
+        """Past mass_new_threshold new items, the run's new items become one summary per channel (those not sent
+        yet, and every later one) and a health problem."""
+        self._new_events.append(event_id)
+        if HealthKind.MASS_NEW not in self._findings:
+            if len(self._new_events) <= self.mass_new_threshold:
+                return
+            self._findings[HealthKind.MASS_NEW] = Finding(
+                HealthKind.MASS_NEW,
+                f"more than {self.mass_new_threshold} new items (crawl.mass_new_threshold) in one poll of "
+                f"{self.plan.source.name}: announced as one summary per channel, as a renumbering or a changed "
+                "listing would look like this",
+            )
+        self.listener.mass_arrival(session, self._new_events)
+        self._new_events = []
+
+    def _create(self, session: Session, page: FetchedStatement) -> tuple[int, list[str]]:
         now = utcnow()
-        keys = _url_keys(page)
-        # A key already known belongs to an older node whose path Drupal gave to this one: it moves.
-        moved = {key for key in keys if key in self.plan.statement_by_key}
+        new_keys, moved = self.identities.claim(session, page)
         for key in moved:
             previous_owner = self.plan.statement_by_key[key]
             previous_url = session.scalar(select(_STATEMENTS.c.url).where(_STATEMENTS.c.id == previous_owner))
-            if previous_url is not None and url_key(previous_url) == key:
+            if previous_url is not None and self.plan.key_of(previous_url) == key:
                 self._hold(_HeldChange(previous_owner, gone_status=200, replaced=True))
-        statement_id, version = self.writer.create_statement(session, page, now, new_keys=keys - moved,
-                                                             moved_keys=moved)
-        if not self.plan.baseline:
-            self._record_event(session, EventKind.NEW, statement_id, now, after=version)
-        self._save_validator(session, page.url, page.etag, page.last_modified)
+        statement_id, version = self.writer.create_statement(session, self.plan.source, page, now,
+                                                             new_keys=new_keys, moved_keys=moved)
         self.new += 1
-        return statement_id
+        if not self.plan.baseline:
+            event_id = self._record_event(session, EventKind.NEW, statement_id, now, after=version)
+            self._new_arrived(session, event_id)
+        self._save_validator(session, page.url, page.etag, page.last_modified)
+        return statement_id, sorted(new_keys | moved)
 
     def _confirm_unchanged(self, session: Session, statement_id: int, version_id: int) -> None:
         now = utcnow()
@@ -333,43 +348,6 @@ class RunRecorder:
     @staticmethod
     def _set_statement(session: Session, statement_id: int, **values: object) -> None:
         session.execute(update(_STATEMENTS).where(_STATEMENTS.c.id == statement_id).values(**values))
-
-    def _find(self, session: Session, url: str, canonical: str | None, node_id: int | None) -> Row | None:
-        """The archived statement these URLs or this node id name, looked up in the plan's identity maps."""
-        if node_id is not None and node_id in self.plan.statement_by_node:
-            return session.execute(_KNOWN_STATEMENT, {"statement_id": self.plan.statement_by_node[node_id]}).one()
-        keys = [url_key(url), *([url_key(canonical)] if canonical else [])]
-        statement_id = next((self.plan.statement_by_key[k] for k in keys if k in self.plan.statement_by_key), None)
-        if statement_id is None:
-            return None
-        known = session.execute(_KNOWN_STATEMENT, {"statement_id": statement_id}).one()
-        if node_id is not None and known.node_id is not None:
-            return None  # another Drupal node now lives at this URL: a different statement
-        return known
-
-    def _remember_urls(self, session: Session, known: Row, page: FetchedStatement) -> None:
-        values: dict[str, object] = {}
-        if known.node_id is None and page.node_id is not None:
-            values["node_id"] = page.node_id
-        if (known.url, known.canonical_url) != (page.url, page.canonical_url):
-            values.update(url=page.url, canonical_url=page.canonical_url)
-        if values:
-            self._set_statement(session, known.id, **values)
-        for key in _url_keys(page):
-            known_as = self.plan.statement_by_key.get(key)
-            if known_as is None:
-                session.execute(insert(_STATEMENT_URLS).values(url_key=key, statement_id=known.id))
-            elif known_as != known.id:
-                session.execute(
-                    update(_STATEMENT_URLS).where(_STATEMENT_URLS.c.url_key == key).values(statement_id=known.id)
-                )
-
-    def _learn_identity(self, statement_id: int, page: FetchedStatement) -> None:
-        """After a commit: the plan's maps now name this statement too."""
-        for key in _url_keys(page):
-            self.plan.statement_by_key[key] = statement_id
-        if page.node_id is not None:
-            self.plan.statement_by_node[page.node_id] = statement_id
 
     def _save_validator(
         self,
@@ -399,6 +377,3 @@ class RunRecorder:
             )
         )
 
-
-def _url_keys(page: FetchedStatement) -> set[str]:
-    return {url_key(page.url), *([url_key(page.canonical_url)] if page.canonical_url else [])}

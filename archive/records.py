@@ -1,14 +1,17 @@
-"""What the crawler hands to the archive: plain records, one per thing found on the site."""
+"""What the crawler hands to the archive: plain records, one per thing a source's poll found."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass
 class FetchedStatement:
+    """What a source's reader read of one item (a statement, a document, a page)."""
+
     url: str
     section: str
     title: str
@@ -17,7 +20,17 @@ class FetchedStatement:
     doc_type: str | None
     body_text: str
     body_html: str
-    node_id: int | None = None
+    # The keys the item is known by in its source's namespace, its identity first (archive.identity): the URL keys
+    # of a press statement, a Federal Register document's number and date. Empty: its URL's key (CrawlPlan.key_of).
+    keys: tuple[str, ...] = ()
+    # The source's own id of the item (a Drupal node id, a document number): a hint, never the identity.
+    external_id: str | None = None
+    # The kind's metadata, JSON-serialisable, shown by the web app; not part of the content (content_hash).
+    fields: dict[str, Any] = field(default_factory=dict)
+    # Absolute http(s) URLs the item's text links to: related items.
+    links: tuple[str, ...] = ()
+    # The key (in the same namespace) of the item this one corrects, if it is a correction.
+    corrects: str | None = None
     canonical_url: str | None = None
     etag: str | None = None
     last_modified: str | None = None

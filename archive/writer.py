@@ -1,4 +1,5 @@
-"""Writing statements, versions with their topic scores, and change events: one path for every run.
+"""Writing items (statements), their keys, sources and links, versions with their topic scores, and change events:
+one path for every run of every source.
 
 Plain INSERTs and UPDATEs inside the caller's unit of work: the rows need no change tracking, and the ORM's unit of
 work was most of a first crawl's CPU."""
@@ -9,16 +10,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from archive.models import ChangeEvent, EventKind, Statement, StatementUrl, TopicRelevance, Version, table_of
+from archive.identity import host_url_key
+from archive.models import (
+    ChangeEvent,
+    EventKind,
+    LinkRelation,
+    Statement,
+    StatementKey,
+    StatementLink,
+    StatementSource,
+    TopicRelevance,
+    Version,
+    table_of,
+)
+from archive.planning import SourceRef
 from archive.records import FetchedStatement
 from archive.relevance import TopicScorer
 
-_STATEMENTS, _STATEMENT_URLS = table_of(Statement), table_of(StatementUrl)
+_STATEMENTS, _KEYS, _LINKS = table_of(Statement), table_of(StatementKey), table_of(StatementLink)
 _INSERT_STATEMENT = insert(_STATEMENTS).returning(_STATEMENTS.c.id)
-_INSERT_STATEMENT_URL = insert(_STATEMENT_URLS)
+_INSERT_KEY = insert(_KEYS)
+_INSERT_SOURCE = insert(table_of(StatementSource))
+_INSERT_LINK = insert(_LINKS)
 _INSERT_VERSION = insert(table_of(Version)).returning(table_of(Version).c.id)
 _INSERT_TOPIC_RELEVANCE = insert(table_of(TopicRelevance))
 _INSERT_EVENT = insert(table_of(ChangeEvent)).returning(table_of(ChangeEvent).c.id)
@@ -47,29 +63,59 @@ class StatementWriter:
         self.scorers = scorers
 
     def create_statement(
-        self, session: Session, page: FetchedStatement, now: datetime, *, new_keys: set[str], moved_keys: set[str]
+        self, session: Session, source: SourceRef, page: FetchedStatement, now: datetime, *, new_keys: set[str],
+        moved_keys: set[str],
     ) -> tuple[int, WrittenVersion]:
-        """A new statement and its first version. `moved_keys`: URL keys of other statements that are this one's
-        now (Drupal gave their path to a new node)."""
-        statement_id: int = session.execute(_INSERT_STATEMENT, _statement_values(page, now)).scalar_one()
-        if new_keys:
-            session.execute(_INSERT_STATEMENT_URL, [{"url_key": key, "statement_id": statement_id} for key in new_keys])
+        """A new item of `source` and its first version. `moved_keys`: keys of other items that are this one's now
+        (Drupal gave their path to a new node)."""
+        statement_id: int = session.execute(_INSERT_STATEMENT, _statement_values(source, page, now)).scalar_one()
+        self.add_keys(session, source, statement_id, new_keys)
         if moved_keys:
             session.execute(
-                update(_STATEMENT_URLS).where(_STATEMENT_URLS.c.url_key.in_(moved_keys)).values(statement_id=statement_id)
+                update(_KEYS).where(_KEYS.c.namespace == source.namespace, _KEYS.c.key.in_(moved_keys))
+                .values(statement_id=statement_id)
             )
+        self.list_under(session, statement_id, source)
+        self._write_links(session, statement_id, page)
         return statement_id, self._insert_version(session, statement_id, page, 1, now)
 
     def add_version(
         self, session: Session, statement_id: int, page: FetchedStatement, number: int, now: datetime
     ) -> WrittenVersion:
-        """A new content of a known statement, which now shows its title and date."""
+        """A new content of a known item, which now shows its title, date and fields."""
         session.execute(
             update(_STATEMENTS)
             .where(_STATEMENTS.c.id == statement_id)
-            .values(title=page.title, published_on=page.published_on)
+            .values(title=page.title, published_on=page.published_on, fields=page.fields or None)
         )
+        self._write_links(session, statement_id, page)
         return self._insert_version(session, statement_id, page, number, now)
+
+    @staticmethod
+    def add_keys(session: Session, source: SourceRef, statement_id: int, keys: set[str]) -> None:
+        if keys:
+            session.execute(_INSERT_KEY, [
+                {"namespace": source.namespace, "key": key, "statement_id": statement_id} for key in sorted(keys)
+            ])
+
+    @staticmethod
+    def list_under(session: Session, statement_id: int, source: SourceRef) -> None:
+        """`source` lists the item (CrawlPlan.listed says whether it did already)."""
+        session.execute(_INSERT_SOURCE, {"statement_id": statement_id, "source": source.name})
+
+    @staticmethod
+    def _write_links(session: Session, statement_id: int, page: FetchedStatement) -> None:
+        """What the item's current reading links to and corrects, replacing what an older reading did."""
+        session.execute(delete(_LINKS).where(_LINKS.c.statement_id == statement_id))
+        own = {host_url_key(url) for url in (page.url, page.canonical_url) if url}
+        targets = {(LinkRelation.CITES, key) for key in map(host_url_key, page.links) if key not in own}
+        if page.corrects:
+            targets.add((LinkRelation.CORRECTS, page.corrects))
+        if targets:
+            session.execute(_INSERT_LINK, [
+                {"statement_id": statement_id, "relation": relation, "target_key": key}
+                for relation, key in sorted(targets)
+            ])
 
     def _insert_version(
         self, session: Session, statement_id: int, page: FetchedStatement, number: int, now: datetime
@@ -108,9 +154,11 @@ class StatementWriter:
         return RecordedEvent(event_id, kind, statement_id, described.topics)
 
 
-def _statement_values(page: FetchedStatement, now: datetime) -> dict[str, Any]:
+def _statement_values(source: SourceRef, page: FetchedStatement, now: datetime) -> dict[str, Any]:
     return {
-        "node_id": page.node_id,
+        "source": source.name,
+        "external_id": page.external_id,
+        "fields": page.fields or None,
         "url": page.url,
         "canonical_url": page.canonical_url,
         "section": page.section,
@@ -129,6 +177,7 @@ def _version_values(page: FetchedStatement, number: int, now: datetime) -> dict[
         "published_on": page.published_on,
         "published_text": page.published_text,
         "doc_type": page.doc_type,
+        "fields": page.fields or None,
         "body_text": page.body_text,
         "body_html": page.body_html,
         "content_hash": page.content_hash(),

@@ -55,7 +55,17 @@ sys.path.insert(0, str(REPO))
 from crawl_bench import KORUS_WATCH, Mirror  # noqa: E402
 
 from archive.db import Database  # noqa: E402
-from archive.models import ChangeEvent, CrawlRun, EventKind, RunStatus, Statement, TopicRelevance, Version  # noqa: E402
+from archive.models import (  # noqa: E402
+    PRESS_OFFICE,
+    ChangeEvent,
+    CrawlRun,
+    EventKind,
+    RunStatus,
+    Statement,
+    StatementSource,
+    TopicRelevance,
+    Version,
+)
 
 log = logging.getLogger("web_bench")
 POSTGRES = os.environ.get("KORUS_WATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -102,6 +112,9 @@ def generate(db: Database, statements: int, versions: int, events: int, seed: in
         with db.engine.begin() as connection:
             if statement_rows:
                 connection.execute(insert(Statement), statement_rows)
+                connection.execute(insert(StatementSource), [
+                    {"statement_id": row["id"], "source": PRESS_OFFICE} for row in statement_rows
+                ])
             if version_rows:
                 connection.execute(insert(Version), version_rows)
             if relevance_rows:
@@ -114,7 +127,8 @@ def generate(db: Database, statements: int, versions: int, events: int, seed: in
         paragraphs = body(rng)
         title = paragraph(rng, rng.randint(6, 14))[:-1]
         statement_rows.append({
-            "id": statement_id, "node_id": 100000 + statement_id, "url": f"https://ustr.gov/s/{statement_id}",
+            "id": statement_id, "source": PRESS_OFFICE, "external_id": str(100000 + statement_id),
+            "url": f"https://ustr.gov/s/{statement_id}",
             "section": rng.choice(SECTIONS), "title": title, "published_on": published, "first_seen_at": now,
             "last_seen_at": now, "last_checked_at": now,
         })

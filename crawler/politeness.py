@@ -9,6 +9,7 @@ the downloader's slot for the site as AutoThrottle applies it."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 
@@ -18,6 +19,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from archive.retry_after import retry_after_seconds
+from crawler.hosts import HostPaces, host_of
 from crawler.pace import REFUSALS, Politeness
 from crawler.scheduling import PollScheduler
 
@@ -45,6 +47,7 @@ class PolitenessMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.policy: Politeness = crawler.settings["KORUS_WATCH_POLITENESS"]
+        self.hosts: HostPaces = crawler.settings["KORUS_WATCH_HOST_PACES"]
         self.interval = self.policy.fastest_interval
 
     @classmethod
@@ -55,6 +58,13 @@ class PolitenessMiddleware:
         return middleware
 
     # -- the pace ------------------------------------------------------------------------------
+
+    async def process_request(self, request: Request) -> None:
+        """Waits for the host's turn among every crawl of this process (one crawl alone is spaced by its slot, and
+        waits at most a moment here)."""
+        wait = self.hosts.reserve(host_of(request.url), self.interval)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def request_reached_downloader(self, request: Request) -> None:
         # Also after Scrapy dropped an idle slot and made a new one with the default delay.
@@ -87,6 +97,7 @@ class PolitenessMiddleware:
         assert self.crawler.engine is not None
         scheduler = self.crawler.engine.scheduler
         assert isinstance(scheduler, PollScheduler)
+        self.hosts.hold(host_of(request.url), time.monotonic() + wait)
         if not scheduler.hold_until(time.monotonic() + wait):
             raise RateLimited(response, wait)
         return response  # RetryMiddleware queues its retry, which the scheduler holds until the wait is over

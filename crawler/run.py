@@ -1,4 +1,5 @@
-"""One crawl of the press office into the archive, from plan to summary."""
+"""Crawls of the sources into the archive, from plan to summary: one Scrapy crawler and one crawl run per source,
+all on one event loop."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 # Scrapy would import its HTTP download handler only when the engine starts, deep inside the reactor, where the
@@ -20,39 +22,38 @@ from archive.lock import crawl_lock
 from archive.models import CrawlRun
 from archive.recorder import RunRecorder
 from archive.relevance import Topic
+from crawler.hosts import HostPaces
 from crawler.log_filters import quiet_scrapy_tracebacks
 from crawler.phases import crawl_counts
 from crawler.planning import prepare_recorder
 from crawler.recording import Recording
 from crawler.scheduling import LEFT_STAT
 from crawler.settings import CrawlSettings, scrapy_settings
-from crawler.spiders.press_office import SITE_UNREACHABLE, PressOfficeSpider
+from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
 
 log = logging.getLogger(__name__)
 
 
 class ArchiveCrawl:
-    """One planned crawl of the press office into the archive, on a Scrapy runner: the CLI's process of its own, or
-    the service's runner in its long-running reactor. `start` crawls; `finish` records the summary.
+    """One planned crawl of a source into the archive, on a Scrapy runner: the CLI's process of its own, or the
+    service's runner in its long-running reactor. `start` crawls; `finish` records the summary.
     `on_phase_committed`: called on the event loop when the first phase's changes are committed (crawler.phases)."""
 
     def __init__(
-        self, recorder: RunRecorder, crawl: CrawlSettings, runner: AsyncCrawlerRunner,
+        self, recorder: RunRecorder, source: ConfiguredSource, runner: AsyncCrawlerRunner,
         on_phase_committed: Callable[[], object] | None = None,
     ) -> None:
-        self.settings = crawl
+        self.source = source
         self.runner = runner
         # The process's CPU, not the event loop thread's: the archive's writes run on a thread of their own.
         self._started = time.process_time()
         self.recording = Recording(recorder, on_phase_committed)
         quiet_scrapy_tracebacks()
-        self.crawler = runner.create_crawler(PressOfficeSpider)
+        self.crawler = runner.create_crawler(source.kind.finder())
         self.recording.attach(self.crawler)
 
     def start(self) -> asyncio.Task[None]:
-        return self.runner.crawl(
-            self.crawler, plan=self.recording.plan, base_url=self.settings.base_url, sections=self.settings.sections
-        )
+        return self.runner.crawl(self.crawler, plan=self.recording.plan, source=self.source)
 
     def finish(self, failure: str | None = None) -> CrawlRun:
         """Ends the run (database work: off the event loop in the service); `failure`: why the caller stopped the
@@ -71,9 +72,10 @@ class ArchiveCrawl:
             # Not even the run's end could be written: the caller says so, and the service records it later.
             raise ArchiveUnwritable(self.recording.unwritable) from error
         log.info(
-            "crawl run %d %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d errors=%d "
-            "cpu=%.2fs",
+            "crawl run %d of %s %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d "
+            "errors=%d cpu=%.2fs",
             run.id,
+            run.source,
             run.status.value,
             run.new,
             run.edited,
@@ -101,15 +103,37 @@ class ArchiveCrawl:
         )
 
 def run_crawl(
-    db: Database, crawl: CrawlSettings, topics: list[Topic], listener: ChangeListener, *, full: bool = False
-) -> CrawlRun:
-    """Runs one crawl in this process (which must not have started a Twisted reactor)."""
-    with crawl_lock(db.engine):
-        process = AsyncCrawlerProcess(scrapy_settings(crawl))
+    db: Database, crawl: CrawlSettings, sources: list[ConfiguredSource], topics: list[Topic],
+    listener: ChangeListener, *, full: bool = False,
+) -> list[CrawlRun]:
+    """Crawls the sources at once in this process (which must not have started a Twisted reactor); their runs, in
+    the sources' order."""
+    with ExitStack() as locks:
+        for source in sources:
+            locks.enter_context(crawl_lock(db.engine, source.name))
+        process = AsyncCrawlerProcess(scrapy_settings(crawl, HostPaces()))
         # Scrapy's logging set-up pins its logger at DEBUG, which makes a record of every response and item
         # for korus-watch's handler to drop; it follows the configured level instead.
         logging.getLogger("scrapy").setLevel(logging.NOTSET)
-        crawl_run = ArchiveCrawl(prepare_recorder(db, crawl, topics, listener, full=full), crawl, process)
-        crawl_run.start()
+        crawls = [
+            ArchiveCrawl(prepare_recorder(db, crawl, source.ref, source.interval_minutes, topics, listener, full=full),
+                         source, process)
+            for source in sources
+        ]
+        for crawl_run in crawls:
+            crawl_run.start()
         process.start()
-        return crawl_run.finish()
+        return finish_all(crawls)
+
+
+def finish_all(crawls: list[ArchiveCrawl]) -> list[CrawlRun]:
+    """Every crawl's run recorded, even when one's end cannot be (then raised once the others are)."""
+    runs, unwritable = [], None
+    for crawl_run in crawls:
+        try:
+            runs.append(crawl_run.finish())
+        except ArchiveUnwritable as error:
+            unwritable = unwritable or error
+    if unwritable is not None:
+        raise unwritable
+    return runs

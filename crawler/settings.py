@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from archive.product import USER_AGENT
 from archive.settings import Section
+from crawler.hosts import HostPaces
 from crawler.pace import Politeness
 
 DEFAULT_SECTIONS = ("press-releases", "fact-sheets", "speeches-and-remarks")
@@ -34,6 +35,9 @@ class CrawlSettings(Section):
     timeout_minutes: float = Field(default=30.0, gt=0)
     full_revisit_hours: float = Field(default=24.0, gt=0)
     removal_confirmations: int = Field(default=2, ge=1)
+    # More new items than this in one poll of a source (its baseline aside) open a health problem and are announced
+    # as one summary per channel: a CMS migration that renumbers, or a changed listing, looks like this.
+    mass_new_threshold: int = Field(default=25, ge=1)
     # The redesign guard: a run in which more than this share of statement pages fails extraction,
     # or of re-checked known statements changes, records one health problem instead of events.
     guard_share: float = Field(default=0.5, gt=0, le=1)
@@ -47,6 +51,21 @@ class CrawlSettings(Section):
         return value.rstrip("/")
 
 
+class SourceSettings(Section):
+    """What every configured source has, beside its kind's own keys."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # How often it is polled; unset, crawl.interval_minutes.
+    interval_minutes: float | None = Field(default=None, gt=0)
+
+
+class SourcesSettings(Section):
+    """`[[sources.<kind>]]` tables: the sources beyond the press office, each kind a list."""
+
+    def by_kind(self) -> dict[str, list[SourceSettings]]:
+        return {name: list(getattr(self, name)) for name in type(self).model_fields}
+
+
 def time_budget_seconds(crawl: CrawlSettings) -> float:
     """How long a poll may go on starting requests: what is in flight then must still end (within a request's
     timeout) and the run be recorded before crawl.timeout_minutes."""
@@ -54,7 +73,8 @@ def time_budget_seconds(crawl: CrawlSettings) -> float:
     return max(limit / 2, limit - crawl.timeout_seconds - 30)
 
 
-def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
+def scrapy_settings(crawl: CrawlSettings, host_paces: HostPaces) -> dict[str, Any]:
+    """Scrapy's settings for the crawls of a process, which share `host_paces`."""
     politeness = Politeness(crawl.concurrent_requests, crawl.max_requests_per_second, adaptive=crawl.autothrottle)
     return {
         "BOT_NAME": "korus-watch",
@@ -68,6 +88,7 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "DOWNLOAD_DELAY": politeness.fastest_interval,
         "DOWNLOAD_DELAY_JITTER": 0,
         "KORUS_WATCH_POLITENESS": politeness,
+        "KORUS_WATCH_HOST_PACES": host_paces,
         "SCHEDULER": "crawler.scheduling.PollScheduler",
         "KORUS_WATCH_TIME_BUDGET": time_budget_seconds(crawl),
         "DOWNLOAD_TIMEOUT": crawl.timeout_seconds,

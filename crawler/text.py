@@ -26,9 +26,9 @@ _DATE_LINE = re.compile(
 )
 # Added to old pages years after publication: site chrome, not part of the statement. Its two sentences
 # may stand in one element or in two.
-_ARCHIVE_BANNER = re.compile(r"archived webpage is not updated|current ustr\.gov website", re.IGNORECASE)
-# Longer than any form of the banner: an element holding this much text holds the statement too.
-_BANNER_MAX_CHARS = 400
+# Longer than any form of a site's notice (boilerplate such as an archive banner): an element holding this much text
+# holds the item too.
+_NOTICE_MAX_CHARS = 400
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 _BLOCK_TAGS = frozenset(
@@ -76,20 +76,27 @@ def normalise_space(text: str) -> str:
 class Body:
     text: str  # paragraphs separated by blank lines
     html: str  # sanitised, links absolute
+    links: tuple[str, ...]  # the absolute http(s) URLs it links to, in order, each once
 
 
-def read_body(fragment: str, page_url: str) -> Body:
-    """The statement body without the archive banner or a leading date line."""
+def read_body(fragment: str, page_url: str, notice: re.Pattern[str] | None = None) -> Body:
+    """An item's body without a leading date line, nor the site's `notice` (a pattern of boilerplate that a site
+    puts in its bodies, such as an archive banner)."""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     for element in list(root.iter(*_SKIPPED_TAGS)):
         element.drop_tree()  # keeps the element's tail text, which belongs to the paragraph around it
-    _drop_banner(root)
-    # A banner written as bare text in the body, not in a block of its own, still stands as a paragraph.
-    paragraphs = [text for text in _paragraphs(root) if not is_banner(text)]
+    if notice is not None:
+        _drop_notice(root, notice)
+    # A notice written as bare text in the body, not in a block of its own, still stands as a paragraph.
+    paragraphs = [text for text in _paragraphs(root) if notice is None or not _is_notice(text, notice)]
     if paragraphs and is_date_line(paragraphs[0]):
         _drop_first_text_block(root)
         paragraphs = paragraphs[1:]
     root.make_links_absolute(page_url, resolve_base_href=False)
+    links = tuple(dict.fromkeys(
+        href for href in (anchor.get("href", "").strip() for anchor in root.iter("a"))
+        if href.startswith(("http://", "https://"))
+    ))
     html = nh3.clean(
         lxml.html.tostring(root, encoding="unicode"),
         tags=_ALLOWED_TAGS,
@@ -97,21 +104,21 @@ def read_body(fragment: str, page_url: str) -> Body:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return Body(text="\n\n".join(paragraphs), html=html.strip())
+    return Body(text="\n\n".join(paragraphs), html=html.strip(), links=links)
 
 
-def is_banner(text: str) -> bool:
-    return len(text) <= _BANNER_MAX_CHARS and bool(_ARCHIVE_BANNER.search(text))
+def _is_notice(text: str, notice: re.Pattern[str]) -> bool:
+    return len(text) <= _NOTICE_MAX_CHARS and bool(notice.search(text))
 
 
-def _drop_banner(root: lxml.html.HtmlElement) -> None:
-    """Drops the blocks that hold nothing but the banner; never the body element itself (root's child)."""
-    # One look at the whole body first: most pages carry no banner, and judging every block reads its text again.
-    if not _ARCHIVE_BANNER.search(normalise_space(root.text_content())):
+def _drop_notice(root: lxml.html.HtmlElement, notice: re.Pattern[str]) -> None:
+    """Drops the blocks that hold nothing but the notice; never the body element itself (root's child)."""
+    # One look at the whole body first: most pages carry no notice, and judging every block reads its text again.
+    if not notice.search(normalise_space(root.text_content())):
         return
     holders = [
         element for element in root.iter(*_BLOCK_TAGS)
-        if element.getparent() not in (None, root) and is_banner(normalise_space(element.text_content()))
+        if element.getparent() not in (None, root) and _is_notice(normalise_space(element.text_content()), notice)
     ]
     for element in holders:
         if not any(other in holders for other in element.iterancestors()):

@@ -19,6 +19,7 @@ from scheduler.job_runs import job_schedule
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from crawler.sources.base import ConfiguredSource
     from notify.dispatcher import Dispatcher
     from scheduler.service import Service
 
@@ -31,11 +32,19 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.database.url)
 
 
-def crawl_once(db: Database, settings: Settings, *, full: bool) -> CrawlRun:
-    """One crawl in this process, its events queued for the channels."""
+def sources(settings: Settings) -> list[ConfiguredSource]:
+    from crawler.sources import configured_sources
+
+    return configured_sources(settings.crawl, settings.sources)
+
+
+def crawl_once(db: Database, settings: Settings, names: list[str] | None, *, full: bool) -> list[CrawlRun]:
+    """One crawl of the named sources (all of them: None) at once in this process, their events queued for the
+    channels."""
     from crawler.run import run_crawl
 
-    return run_crawl(db, settings.crawl, settings.enabled_topics(), Outbox(settings.notifier()), full=full)
+    chosen = [source for source in sources(settings) if names is None or source.name in names]
+    return run_crawl(db, settings.crawl, chosen, settings.enabled_topics(), Outbox(settings.notifier()), full=full)
 
 
 def dispatcher(db: Database, settings: Settings) -> Dispatcher:
@@ -61,6 +70,7 @@ def _service(settings: Settings) -> Service:
         dispatcher(db, settings),
         Outbox(settings.notifier()),
         crawl=settings.crawl,
+        sources=sources(settings),
         topics=settings.enabled_topics(),
         service=settings.service,
         http=settings.http,
@@ -68,9 +78,11 @@ def _service(settings: Settings) -> Service:
     )
 
 
-def status(session: Session) -> dict[str, Any]:
-    """What `korus-watch status` shows: the archive's state, the delivery queue and the service's schedule."""
-    return {**archive_status(session), "deliveries": queue_counts(session), "jobs": job_schedule(session)}
+def status(session: Session, settings: Settings) -> dict[str, Any]:
+    """What `korus-watch status` shows: the archive's state (each source's), the delivery queue and the service's
+    schedule."""
+    return {**archive_status(session, settings.source_names()), "deliveries": queue_counts(session),
+            "jobs": job_schedule(session)}
 
 
 def web_app(db: Database, settings: Settings) -> FastAPI:
@@ -100,7 +112,7 @@ def status_source(db: Database, settings: Settings) -> Callable[[], dict[str, An
 
     def read() -> dict[str, Any]:
         with db.sessions() as session:
-            archive = archive_status(session)
+            archive = archive_status(session, settings.source_names())
             dead_letters = list_deliveries(session, failed=True, limit=_DEAD_LETTERS_SHOWN)
             return {
                 "crawl_runs": recent_runs(session, _RUNS_SHOWN),

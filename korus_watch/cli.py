@@ -28,7 +28,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 for command in (
     crawling.crawl,
     reading.statements, reading.show, reading.history, reading.diff, reading.events,
-    status.status,
+    status.status, status.sources,
     delivering.deliver, delivering.digest, delivering.notify_test, delivering.deliveries, delivering.retry,
     delivering.channels,
     running.serve, running.web,

@@ -14,8 +14,9 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from archive import relevance
+from archive.models import PRESS_OFFICE
 from archive.settings import DatabaseSettings, Section, TopicSettings, check_topics, enabled_topics
-from crawler.settings import CrawlSettings
+from crawler.settings import CrawlSettings, SourcesSettings
 from notify.settings import ChannelSettings, NotifierSettings, NotifySettings, SmtpSettings
 from scheduler.settings import ServiceSettings
 from web.links import event_url
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
     topics: dict[str, TopicSettings] = Field(default_factory=dict)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
@@ -65,6 +67,20 @@ class Settings(BaseSettings):
             if unknown:
                 raise ValueError(f"channel {channel.name!r}: unknown or disabled topic {', '.join(unknown)}")
         return self
+
+    @model_validator(mode="after")
+    def _sources_are_named_once(self) -> Settings:
+        seen = {PRESS_OFFICE}
+        for entries in self.sources.by_kind().values():
+            for entry in entries:
+                if entry.name in seen:
+                    taken = "is the press office's" if entry.name == PRESS_OFFICE else "names two sources"
+                    raise ValueError(f"sources: the name {entry.name!r} {taken}")
+                seen.add(entry.name)
+        return self
+
+    def source_names(self) -> list[str]:
+        return [PRESS_OFFICE, *(entry.name for entries in self.sources.by_kind().values() for entry in entries)]
 
     @classmethod
     def settings_customise_sources(

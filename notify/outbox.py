@@ -41,6 +41,27 @@ class Outbox:
                 session.add(Delivery(channel=channel.name, kind=DeliveryKind.EVENT, status=status, event_id=event.id,
                                      idempotency_key=new_key()))
 
+    def mass_arrival(self, session: Session, event_ids: list[int]) -> None:
+        """A flood of new items: on each instant channel, their alerts not tried yet fold into one summary (the
+        channel's summary not sent yet, or a new one). Digest channels hold theirs for the digest anyway."""
+        alerts = session.scalars(
+            select(Delivery).where(Delivery.event_id.in_(event_ids), Delivery.kind == DeliveryKind.EVENT,
+                                   Delivery.status == DeliveryStatus.PENDING, Delivery.attempts == 0)
+            .order_by(Delivery.id)
+        ).all()
+        summaries: dict[str, Delivery] = {}
+        for alert in alerts:
+            summary = summaries.get(alert.channel)
+            if summary is None:
+                summary = summaries[alert.channel] = session.scalar(
+                    select(Delivery).where(Delivery.channel == alert.channel, Delivery.kind == DeliveryKind.SUMMARY,
+                                           Delivery.status == DeliveryStatus.PENDING, Delivery.attempts == 0)
+                    .order_by(Delivery.id.desc()).limit(1)
+                ) or Delivery(channel=alert.channel, kind=DeliveryKind.SUMMARY, status=DeliveryStatus.PENDING,
+                              idempotency_key=new_key())
+                session.add(summary)
+            alert.status, alert.parent = DeliveryStatus.FOLDED, summary
+
     def health_problem_seen(self, session: Session, problem: HealthProblem) -> None:
         if problem.kind in _DELAYED_KINDS and utcnow() - problem.opened_at < self.site_down_delay:
             return

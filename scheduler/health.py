@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from archive.db import Database, DatabaseFault, lasting_failure
 from archive.models import CrawlRun, EventKind, utcnow
-from archive.read.runs import last_successful_crawl, open_problem_count
+from archive.read.runs import last_successful_crawls, open_problem_count
 from notify.deliveries import counts_by_channel, last_sent_by_channel
 from notify.models import DeliveryStatus
 
@@ -39,7 +39,8 @@ class Verdict:
 class ArchiveFigures:
     """The database's part of the service's health, as last read."""
 
-    last_success: datetime | None = None
+    # Each source's last successful poll.
+    last_success: dict[str, datetime] = field(default_factory=dict)
     open_problems: int = 0
     deliveries: list[tuple[str, str, int]] = field(default_factory=list)  # channel, status, count
     last_sent: dict[str, datetime] = field(default_factory=dict)
@@ -87,7 +88,8 @@ class DatabaseState:
 class HealthSource:
     """The service's health: its own state, and the archive's figures refreshed off the event loop."""
 
-    def __init__(self, db: Database, stale_after: timedelta) -> None:
+    def __init__(self, db: Database, stale_after: dict[str, timedelta]) -> None:
+        """`stale_after`: each source's, how long without a successful poll before the service is unhealthy."""
         self.db = db
         self.stale_after = stale_after
         self.started_at = utcnow()
@@ -101,7 +103,7 @@ class HealthSource:
         try:
             with self.db.sessions() as session:
                 figures = ArchiveFigures(
-                    last_success=last_successful_crawl(session),
+                    last_success=last_successful_crawls(session),
                     open_problems=open_problem_count(session),
                     deliveries=counts_by_channel(session),
                     last_sent=last_sent_by_channel(session),
@@ -115,31 +117,35 @@ class HealthSource:
         self.database.answered()
         self.figures = figures
 
-    def poll_succeeded(self, finished_at: datetime) -> None:
-        self.figures.last_success = finished_at
+    def poll_succeeded(self, source: str, finished_at: datetime) -> None:
+        self.figures.last_success[source] = finished_at
 
     def verdict(self) -> Verdict:
-        """Healthy while the database answers, the scheduler runs (or this instance stands by for a leader), and a
-        poll succeeded lately."""
+        """Healthy while the database answers, the scheduler runs (or this instance stands by for a leader), and
+        every source was polled successfully lately (its detail says which were not)."""
         now = utcnow()
-        last_success = self.figures.last_success
         role = "leader" if self.leading else "standby"
-        details: dict[str, Any] = {
-            "role": role,
-            "last_successful_poll": last_success.isoformat() if last_success else None,
-            "stale_after_seconds": self.stale_after.total_seconds(),
-            "database": self.database.database,
+        sources = {
+            name: {
+                "last_successful_poll": success.isoformat() if (success := self.figures.last_success.get(name)) else None,
+                "stale_after_seconds": stale.total_seconds(),
+                "fresh": success is not None and now - success <= stale,
+            }
+            for name, stale in self.stale_after.items()
         }
+        details: dict[str, Any] = {"role": role, "sources": sources, "database": self.database.database}
         if self.database.problem is not None:
             return Verdict(False, self.database.problem, details)
         if role == "leader" and not self.scheduler_running:
             return Verdict(False, "the scheduler is not running", details)
-        if last_success is not None and now - last_success <= self.stale_after:
+        stale = [name for name, source in sources.items() if not source["fresh"]]
+        if not stale:
             return Verdict(True, "ok", details)
-        if now - self.started_at <= self.stale_after:
-            return Verdict(True, "starting: no recent successful poll yet", details)
-        since = f"since {last_success.isoformat()}" if last_success else "ever"
-        return Verdict(False, f"no successful poll {since}", details)
+        if now - self.started_at <= max(self.stale_after[name] for name in stale):
+            return Verdict(True, "starting: no recent successful poll yet of " + ", ".join(stale), details)
+        return Verdict(False, "no recent successful poll of " + ", ".join(
+            f"{name} (since {sources[name]['last_successful_poll'] or 'ever'})" for name in stale
+        ), details)
 
 
 class _HealthCollector(Collector):
@@ -168,9 +174,11 @@ class _HealthCollector(Collector):
         for channel, sent_at in figures.last_sent.items():
             sent.add_metric([channel], sent_at.timestamp())
         yield sent
-        if figures.last_success is not None:
-            yield GaugeMetricFamily("korus_watch_last_successful_poll_timestamp_seconds",
-                                    "When a poll last succeeded", value=figures.last_success.timestamp())
+        last_success = GaugeMetricFamily("korus_watch_last_successful_poll_timestamp_seconds",
+                                         "When a poll of each source last succeeded", labels=["source"])
+        for source, finished_at in figures.last_success.items():
+            last_success.add_metric([source], finished_at.timestamp())
+        yield last_success
         yield GaugeMetricFamily("korus_watch_open_health_problems", "Health problems not yet resolved",
                                 value=figures.open_problems)
         yield GaugeMetricFamily("korus_watch_database_up", "1 while the database answers",
@@ -182,27 +190,29 @@ class ServiceMetrics:
 
     def __init__(self, source: HealthSource) -> None:
         self.registry = CollectorRegistry()
-        self.polls = Counter("korus_watch_polls", "Polls run by this process, by outcome", ["status"],
-                             registry=self.registry)
-        self.requests = Counter("korus_watch_poll_requests", "HTTP requests made by polls", registry=self.registry)
-        self.not_modified = Counter("korus_watch_poll_not_modified", "304 answers to polls", registry=self.registry)
-        self.events = Counter("korus_watch_events", "Change events found by this process's polls", ["kind"],
-                              registry=self.registry)
+        self.polls = Counter("korus_watch_polls", "Polls run by this process, by source and outcome",
+                             ["source", "status"], registry=self.registry)
+        self.requests = Counter("korus_watch_poll_requests", "HTTP requests made by polls", ["source"],
+                                registry=self.registry)
+        self.not_modified = Counter("korus_watch_poll_not_modified", "304 answers to polls", ["source"],
+                                    registry=self.registry)
+        self.events = Counter("korus_watch_events", "Change events found by this process's polls",
+                              ["source", "kind"], registry=self.registry)
         self.deliveries = Counter("korus_watch_delivery_attempts", "Delivery attempts by this process, by result",
                                   ["result"], registry=self.registry)
-        self.poll_cpu = Counter("korus_watch_poll_cpu_seconds", "CPU seconds spent in polls",
+        self.poll_cpu = Counter("korus_watch_poll_cpu_seconds", "CPU seconds spent in polls", ["source"],
                                 registry=self.registry)
         self.leader = Gauge("korus_watch_leader", "1 while this instance runs the scheduled jobs",
                             registry=self.registry)
         self.registry.register(_HealthCollector(source))
 
     def record_run(self, run: CrawlRun) -> None:
-        self.polls.labels(run.status.value).inc()
-        self.requests.inc(run.requests)
-        self.not_modified.inc(run.not_modified)
-        self.poll_cpu.inc(run.cpu_seconds or 0.0)
+        self.polls.labels(run.source, run.status.value).inc()
+        self.requests.labels(run.source).inc(run.requests)
+        self.not_modified.labels(run.source).inc(run.not_modified)
+        self.poll_cpu.labels(run.source).inc(run.cpu_seconds or 0.0)
         for kind in EventKind:
-            self.events.labels(kind.value).inc(getattr(run, kind.value))
+            self.events.labels(run.source, kind.value).inc(getattr(run, kind.value))
 
     def record_deliveries(self, sent: int, retrying: int, failed: int) -> None:
         for result, count in (("sent", sent), ("retrying", retrying), ("failed", failed)):

@@ -10,22 +10,33 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.settings import CrawlSettings
+from crawler.sources.base import ConfiguredSource
 from scheduler.job_runs import JobRun
 from scheduler.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-POLL, DELIVER, HOUSEKEEPING, DIGEST_PREFIX = "poll", "deliver", "housekeeping", "digest:"
+POLL_PREFIX, DELIVER, HOUSEKEEPING, DIGEST_PREFIX = "poll:", "deliver", "housekeeping", "digest:"
 # Overdue jobs found at start are spread this far apart instead of all firing at once.
 START_SPREAD_SECONDS = 5.0
 _HOUSEKEEPING_CRON = {"hour": 3, "minute": 17}
 
 
-def wanted_jobs(crawl: CrawlSettings, service: ServiceSettings, digests: dict[str, CronTrigger]) -> dict[str, BaseTrigger]:
-    """The jobs the configuration asks for, by id; `digests` holds each digest channel's schedule."""
+def poll_job(source: str) -> str:
+    return f"{POLL_PREFIX}{source}"
+
+
+def wanted_jobs(
+    sources: list[ConfiguredSource], service: ServiceSettings, digests: dict[str, CronTrigger]
+) -> dict[str, BaseTrigger]:
+    """The jobs the configuration asks for, by id: a poll of each source at its interval, and `digests`, each
+    digest channel's schedule."""
     jobs: dict[str, BaseTrigger] = {
-        POLL: IntervalTrigger(minutes=crawl.interval_minutes, jitter=service.poll_jitter_seconds or None, timezone=UTC),
+        poll_job(source.name): IntervalTrigger(minutes=source.interval_minutes,
+                                               jitter=service.poll_jitter_seconds or None, timezone=UTC)
+        for source in sources
+    }
+    jobs |= {
         DELIVER: IntervalTrigger(seconds=service.delivery_sweep_seconds, timezone=UTC),
         HOUSEKEEPING: CronTrigger(**_HOUSEKEEPING_CRON, timezone=UTC),
     }
@@ -44,7 +55,7 @@ def first_runs(jobs: dict[str, BaseTrigger], records: dict[str, JobRun], now: da
             due = trigger.get_next_fire_time(record.last_run_at, now)
         elif record is not None and record.next_run_at is not None and record.next_run_at <= now:
             due = record.next_run_at  # scheduled before, never run, and due meanwhile
-        elif job_id == POLL:
+        elif job_id.startswith(POLL_PREFIX):
             due = now  # a new archive is polled at once, not one interval after the first start
         else:
             # Counted from now, as if it had just run: a trigger's own start is when it was made.

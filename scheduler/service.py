@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from archive.listener import ChangeListener
     from archive.relevance import Topic
     from crawler.settings import CrawlSettings
+    from crawler.sources.base import ConfiguredSource
     from notify.dispatcher import Dispatcher
     from scheduler.settings import ServiceSettings
     from web.settings import HttpSettings
@@ -84,6 +85,7 @@ class Service:
         listener: ChangeListener,
         *,
         crawl: CrawlSettings,
+        sources: list[ConfiguredSource],
         topics: list[Topic],
         service: ServiceSettings,
         http: HttpSettings,
@@ -93,6 +95,7 @@ class Service:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
         from scrapy.crawler import AsyncCrawlerRunner
 
+        from crawler.hosts import HostPaces
         from crawler.settings import scrapy_settings
         from scheduler.health import HealthSource, ServiceMetrics
         from scheduler.leader import Leadership
@@ -101,12 +104,16 @@ class Service:
         self.dispatcher = dispatcher
         self.listener = listener
         self.crawl = crawl
+        self.sources = {source.name: source for source in sources}
         self.topics = topics
         self.settings = service
         self.http = http
         self.web_app = web_app
-        self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
-        self.health = HealthSource(db, stale_after=timedelta(minutes=2 * crawl.interval_minutes + crawl.timeout_minutes))
+        # One runner, and one pace per host, for the polls of every source: two sources on one site keep its pace.
+        self.runner = AsyncCrawlerRunner(scrapy_settings(crawl, HostPaces()))
+        self.health = HealthSource(db, stale_after={
+            source.name: timedelta(minutes=2 * source.interval_minutes + crawl.timeout_minutes) for source in sources
+        })
         self.metrics = ServiceMetrics(self.health)
         self.leadership = Leadership(db.engine)
         # A job missed while the service was down runs once when it is back, however late (coalesce), and never
@@ -117,7 +124,8 @@ class Service:
         self.leading = False
         self._stop = asyncio.Event()
         self._signals = 0
-        self._crawler: Any = None
+        # The running crawl of each source, to stop at a clean point on shutdown.
+        self._crawlers: dict[str, Any] = {}
         # A refusal of writes not yet recorded in the archive (it refused that too).
         self._unrecorded_fault: DatabaseFault | None = None
         self._active: set[asyncio.Task[Any]] = set()
@@ -230,9 +238,9 @@ class Service:
             self.scheduler.pause()  # no new jobs; shutting the scheduler down now would cancel the running ones
         self.health.scheduler_running = False
         self.dispatcher.stop()
-        if self._crawler is not None:
-            log.info("stopping the running crawl at a clean point")
-            self._track(self._crawler.stop_async())
+        for name, crawler in self._crawlers.items():
+            log.info("stopping the running crawl of %s at a clean point", name)
+            self._track(crawler.stop_async())
         pending = {task for task in self._active if not task.done()}
         if pending:
             _, still = await asyncio.wait(pending, timeout=grace)
@@ -253,7 +261,7 @@ class Service:
     async def _start_leading(self) -> None:
         from notify.channels import digest_trigger
         from scheduler.job_runs import job_runs
-        from scheduler.schedule import DIGEST_PREFIX, first_runs, wanted_jobs
+        from scheduler.schedule import DELIVER, DIGEST_PREFIX, HOUSEKEEPING, first_runs, poll_job, wanted_jobs
 
         def read_records() -> dict[str, Any]:
             with self.db.sessions() as session:
@@ -264,14 +272,16 @@ class Service:
         digests = {name: digest_trigger(channel_format.channel)
                    for name, channel_format in self.dispatcher.channels.working.items()
                    if channel_format.channel.mode == "digest"}
-        jobs = wanted_jobs(self.crawl, self.settings, digests)
+        jobs = wanted_jobs(list(self.sources.values()), self.settings, digests)
         first = first_runs(jobs, records, datetime.now(UTC))
         if not self.scheduler.running:
             self.scheduler.add_listener(self._job_skipped, EVENT_JOB_MAX_INSTANCES)
             self.scheduler.start(paused=True)
         self.scheduler.remove_all_jobs()
-        work: dict[str, Callable[[], Awaitable[None]]] = {"poll": self.poll, "deliver": self.deliver,
-                                                          "housekeeping": self.housekeeping}
+        work: dict[str, Callable[[], Awaitable[None]]] = {
+            DELIVER: self.deliver, HOUSEKEEPING: self.housekeeping,
+            **{poll_job(name): partial(self.poll, name) for name in self.sources},
+        }
         for job_id, trigger in jobs.items():
             run = work.get(job_id) or partial(self.digest, job_id.removeprefix(DIGEST_PREFIX))
             self.scheduler.add_job(self._job(job_id, run), trigger, id=job_id, name=job_id,
@@ -319,39 +329,41 @@ class Service:
 
     # -- the jobs -----------------------------------------------------------------------------------
 
-    async def poll(self) -> None:
+    async def poll(self, name: str) -> None:
+        """Polls one source; the sources' polls run on their own schedules, and at once."""
         with self._shutdown_waits_for_this_job():
-            await self._poll()
+            await self._poll(self.sources[name])
         # Detection never waits for delivery: the pass runs on its own.
         self._track(self.deliver())
 
-    async def _poll(self) -> None:
+    async def _poll(self, source: ConfiguredSource) -> None:
         from archive.lock import CrawlInProgress, crawl_lock
         from archive.models import RunStatus
         from crawler.planning import prepare_recorder
         from crawler.run import ArchiveCrawl
 
         try:
-            async with self._held_off_loop(crawl_lock(self.db.engine)):
+            async with self._held_off_loop(crawl_lock(self.db.engine, source.name)):
                 if self._unrecorded_fault is not None:
                     fault, self._unrecorded_fault = self._unrecorded_fault, None
                     if await self._off_loop(self._record_fault, fault) is None:
                         return  # still refused: the poll waits for the archive
                     self.health.database.wrote()
-                full = await self._off_loop(self._full_crawl_due)
+                full = await self._off_loop(self._full_crawl_due, source.name)
                 recorder = None if full is None else await self._off_loop(
-                    partial(prepare_recorder, self.db, self.crawl, self.topics, self.listener, full=full)
+                    partial(prepare_recorder, self.db, self.crawl, source.ref, source.interval_minutes, self.topics,
+                            self.listener, full=full)
                 )
                 if recorder is None:
                     return
                 # The first phase's alerts (new statements) go out while the re-checks go on.
-                crawl = ArchiveCrawl(recorder, self.crawl, self.runner,
+                crawl = ArchiveCrawl(recorder, source, self.runner,
                                      on_phase_committed=lambda: self._track(self.deliver()))
-                self._crawler = crawl.crawler
+                self._crawlers[source.name] = crawl.crawler
                 try:
                     failure = await self._await_crawl(crawl.crawler, crawl.start())
                 finally:
-                    self._crawler = None
+                    del self._crawlers[source.name]
                 run = await self._off_loop(crawl.finish, failure)
         except CrawlInProgress as exc:
             log.warning("poll skipped: %s", exc)
@@ -363,7 +375,7 @@ class Service:
             return
         self.metrics.record_run(run)
         if run.status is RunStatus.SUCCEEDED and run.finished_at is not None:
-            self.health.poll_succeeded(run.finished_at)
+            self.health.poll_succeeded(run.source, run.finished_at)
         # A crawl's plan (the archive's identities and page validators, megabytes for a large archive) sits in
         # reference cycles with Scrapy's crawler objects: collected now, before the next poll builds another, the
         # process stays at one plan's worth instead of drifting up to two.
@@ -385,12 +397,12 @@ class Service:
                 task.cancel()
             return f"the crawl hung past crawl.timeout_minutes ({self.crawl.timeout_minutes:g}) and was stopped"
 
-    def _full_crawl_due(self) -> bool:
+    def _full_crawl_due(self, source: str) -> bool:
         """Once a day a poll reads every listing page too: statements filed into old month folders turn up."""
         from archive.read.runs import last_full_crawl
 
         with self.db.sessions() as session:
-            last_full = last_full_crawl(session)
+            last_full = last_full_crawl(session, source)
         return last_full is None or datetime.now(UTC) - last_full >= timedelta(hours=self.crawl.full_revisit_hours)
 
     async def deliver(self) -> None:
@@ -469,7 +481,7 @@ class Service:
         finding = Finding(HealthKind.ARCHIVE_UNWRITABLE,
                           f"the archive could not be written ({fault.reason}): polls and deliveries waited")
         with self.db.sessions.begin() as session:
-            record_findings(session, [finding], None, self.listener, resolve_others=False)
+            record_findings(session, [finding], None, None, self.listener, resolve_others=False)
         return True
 
     @asynccontextmanager

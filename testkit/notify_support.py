@@ -16,6 +16,7 @@ from archive.models import CrawlRun
 from archive.recorder import RunRecorder
 from archive.records import FetchedStatement, PageProblem
 from crawler.planning import prepare_recorder
+from crawler.sources import press_office
 from korus_watch.settings import Settings
 from notify.models import Delivery
 from notify.outbox import Outbox
@@ -66,8 +67,9 @@ class Press:
     runs: list[CrawlRun] = field(default_factory=list)
 
     def recorder(self) -> RunRecorder:
-        return prepare_recorder(self.db, self.settings.crawl, self.settings.enabled_topics(),
-                                Outbox(self.settings.notifier()), full=False)
+        crawl = self.settings.crawl
+        return prepare_recorder(self.db, crawl, press_office.REF, crawl.interval_minutes,
+                                self.settings.enabled_topics(), Outbox(self.settings.notifier()), full=False)
 
     def crawl(self, *pages: FetchedStatement, unreachable: bool = False) -> CrawlRun:
         recorder = self.recorder()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.db import Database
-from archive.models import CrawlRun, RunStatus, utcnow
+from archive.models import PRESS_OFFICE, CrawlRun, RunStatus, utcnow
 from archive.product import VERSION
 from testkit.mirror import MirrorServer, MirrorSite
 from testkit.notify_support import channel_toml
@@ -27,7 +27,8 @@ def test_status_exit_codes_say_whether_all_is_well(korus_watch: KorusWatch, db: 
     assert korus_watch.run("status").returncode == 0
 
     with db.sessions.begin() as session:
-        session.add(CrawlRun(status=RunStatus.FAILED, finished_at=utcnow(), message="the crawl timed out"))
+        session.add(CrawlRun(source=PRESS_OFFICE, status=RunStatus.FAILED, finished_at=utcnow(),
+                             message="the crawl timed out"))
     failed = korus_watch.run("status", check=False)
     assert failed.returncode == 3 and "last crawl" in failed.stdout and "failed" in failed.stdout
     assert korus_watch.run("status", "--json", check=False).returncode == 3

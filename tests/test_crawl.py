@@ -17,8 +17,8 @@ from archive.models import (
     CrawlRun,
     HealthProblem,
     Statement,
+    StatementKey,
     StatementStatus,
-    StatementUrl,
     Version,
 )
 from testkit.mirror import MirrorServer, MirrorSite, MirrorStatement
@@ -35,7 +35,7 @@ def by_slug(site: MirrorSite, slug: str) -> MirrorStatement:
 def archived(db: Database, statement: MirrorStatement) -> Statement:
     with db.sessions() as session:
         found = session.scalar(
-            select(Statement).where(Statement.urls.any(StatementUrl.url_key == url_key(statement.path)))
+            select(Statement).where(Statement.keys.any(StatementKey.key == url_key(statement.path)))
         )
         assert found is not None, f"{statement.path} is not archived"
         return found
@@ -73,7 +73,7 @@ def test_baseline_archives_every_statement_without_announcing_them(
         version = session.scalars(select(Version).where(Version.statement_id == seed.id)).one()
         korus = {r.topic: r for r in version.relevance}["korus"]
     assert seed.title == "Statement on the Conclusion of US-Korea (Korus) FTA Meetings in Seoul"
-    assert seed.node_id == by_slug(site, SEED_SLUG).node_id
+    assert seed.external_id == str(by_slug(site, SEED_SLUG).node_id)
     assert seed.section == "fact-sheets"
     assert version.published_on == by_slug(site, SEED_SLUG).published
     paragraphs = version.body_text.split("\n\n")
@@ -97,7 +97,7 @@ def test_every_statement_gets_its_title_date_and_body(korus_watch: KorusWatch, s
         assert version.published_on == expected.published, (expected.path, version.published_text)
         paragraphs = [" ".join(p.split()) for p in expected.paragraphs]
         assert version.body_text.split("\n\n") == paragraphs + ([] if paragraphs[-1] == "###" else ["###"])
-        assert statement.node_id == expected.node_id
+        assert statement.external_id == (str(expected.node_id) if expected.node_id is not None else None)
 
 
 def test_url_variants_are_one_statement_and_reused_slugs_are_two(

@@ -33,7 +33,7 @@ def test_the_wheel_the_image_installs_carries_templates_and_migrations(tmp_path:
         assert source and shipped == source, package_data
     migrations = {str(p.relative_to(REPO)) for p in (REPO / "archive" / "migrations").rglob("*.py")}
     assert migrations <= names
-    assert {"scheduler/service.py", "crawler/spiders/press_office.py", "korus_watch/cli.py", "korus_watch/commands/reading.py"} <= names
+    assert {"scheduler/service.py", "crawler/sources/press_office/finder.py", "korus_watch/cli.py", "korus_watch/commands/reading.py"} <= names
 
 
 def test_the_image_checks_health_where_the_service_listens() -> None:

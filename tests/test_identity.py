@@ -1,4 +1,4 @@
-from archive.identity import url_key
+from archive.identity import host_url_key, url_key
 
 BASE = "https://ustr.gov/about-us/policy-offices/press-office/press-releases/2019/january/"
 
@@ -31,3 +31,12 @@ def test_same_slug_in_two_months_is_two_statements() -> None:
 
 def test_dash_zero_slug_is_its_own_statement() -> None:
     assert url_key(BASE + "ustr-operating-status") != url_key(BASE + "ustr-operating-status-0")
+
+
+def test_other_sites_are_keyed_by_host_and_path_and_never_meet_press_statements() -> None:
+    page = "https://ustr.gov/trade-agreements/free-trade-agreements/korus-fta/"
+    assert host_url_key(page) == host_url_key("https://www.USTR.gov:443/trade-agreements/free-trade-agreements/korus-fta")
+    assert host_url_key(page) == "ustr.gov/trade-agreements/free-trade-agreements/korus-fta"
+    assert host_url_key("http://127.0.0.1:8080/a") == "127.0.0.1:8080/a" != host_url_key("http://127.0.0.1:8081/a")
+    assert host_url_key("https://english.motir.go.kr/a") != host_url_key("https://ustr.gov/a")
+    assert url_key(page).startswith("/") and not host_url_key(page).startswith("/")

@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from archive.db import Database
+from crawler.sources import configured_sources
 from korus_watch.settings import Settings
 from notify.channels import digest_trigger
 from scheduler.job_runs import job_runs, job_schedule, record_job_run
@@ -50,7 +51,7 @@ def digest_settings(timezone: str = "America/New_York", interval_minutes: float 
 def jobs_of(settings: Settings) -> dict[str, BaseTrigger]:
     """The service's jobs for these settings, built as `serve` builds them."""
     digests = {channel.name: digest_trigger(channel) for channel in settings.channels if channel.mode == "digest"}
-    return wanted_jobs(settings.crawl, settings.service, digests)
+    return wanted_jobs(configured_sources(settings.crawl, settings.sources), settings.service, digests)
 
 
 def scheduled(jobs: dict[str, BaseTrigger], first: dict[str, datetime | None]) -> BackgroundScheduler:
@@ -137,7 +138,7 @@ def test_jobs_missed_during_downtime_fire_once_each_spread_out(db: Database) -> 
             settle()
         finally:
             scheduler.shutdown()
-    assert sorted(name for name, _ in FIRED) == ["deliver", "digest:analysts", "housekeeping", "poll"]
+    assert sorted(name for name, _ in FIRED) == ["deliver", "digest:analysts", "housekeeping", "poll:press-office"]
 
 
 def test_a_changed_digest_time_zone_takes_effect_at_the_next_start(db: Database) -> None:
@@ -151,14 +152,14 @@ def test_a_changed_digest_time_zone_takes_effect_at_the_next_start(db: Database)
 
 def test_a_changed_poll_interval_and_jitter_take_effect_at_the_next_start(db: Database) -> None:
     now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    store_runs(db, now - timedelta(minutes=20), ["poll"])
+    store_runs(db, now - timedelta(minutes=20), ["poll:press-office"])
     hourly = first_runs(jobs_of(digest_settings(interval_minutes=60)), stored_runs(db), now)  # type: ignore[arg-type]
-    assert hourly["poll"] == now + timedelta(minutes=40)
+    assert hourly["poll:press-office"] == now + timedelta(minutes=40)
     # Every 15 minutes now: the poll due five minutes ago runs at once.
     quarterly = first_runs(jobs_of(digest_settings(interval_minutes=15)), stored_runs(db), now)  # type: ignore[arg-type]
-    assert now <= quarterly["poll"] <= now + timedelta(seconds=1)  # type: ignore[operator]
-    jittered = jobs_of(digest_settings(interval_minutes=60, jitter=300))["poll"]
-    starts = {first_runs({"poll": jittered}, stored_runs(db), now)["poll"] for _ in range(20)}  # type: ignore[arg-type]
+    assert now <= quarterly["poll:press-office"] <= now + timedelta(seconds=1)  # type: ignore[operator]
+    jittered = jobs_of(digest_settings(interval_minutes=60, jitter=300))["poll:press-office"]
+    starts = {first_runs({"poll:press-office": jittered}, stored_runs(db), now)["poll:press-office"] for _ in range(20)}  # type: ignore[arg-type]
     assert len(starts) > 1 and all(
         now + timedelta(minutes=40) <= start <= now + timedelta(minutes=45) for start in starts  # type: ignore[operator]
     )
@@ -167,7 +168,7 @@ def test_a_changed_poll_interval_and_jitter_take_effect_at_the_next_start(db: Da
 def test_a_new_archive_is_polled_at_once_and_status_shows_each_next_run(db: Database) -> None:
     now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     first = first_runs(jobs_of(digest_settings()), {}, now)
-    assert now <= first["poll"] <= now + timedelta(seconds=1)  # type: ignore[operator]
+    assert now <= first["poll:press-office"] <= now + timedelta(seconds=1)  # type: ignore[operator]
     assert first["deliver"] == now + timedelta(seconds=60)
     assert f"{first['digest:analysts'].astimezone(UTC):%Y-%m-%d %H:%M}" == "2026-11-02 13:00"  # type: ignore[union-attr]
     with db.sessions.begin() as session:
@@ -175,5 +176,5 @@ def test_a_new_archive_is_polled_at_once_and_status_shows_each_next_run(db: Data
             record_job_run(session, job_id, ran_at=None, next_run_at=when)
     with db.sessions() as session:
         schedule = job_schedule(session)
-    assert [entry["id"] for entry in schedule][0] == "poll"
+    assert [entry["id"] for entry in schedule][0] == "poll:press-office"
     assert {entry["id"]: entry["next_run_at"] for entry in schedule} == first

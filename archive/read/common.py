@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.identity import url_key
-from archive.models import Statement, StatementUrl
+from archive.identity import host_url_key, url_key
+from archive.models import Statement, StatementKey
 
 
 class NotFound(LookupError):
@@ -28,10 +28,13 @@ def get_statement(session: Session, statement_id: int) -> Statement:
 
 
 def find_statement(session: Session, reference: str) -> Statement:
-    """A statement by archive id, or by any URL it was found under."""
+    """An item by archive id, or by any URL it was found under (a press statement's path alone will do)."""
     if reference.isdigit():
         return get_statement(session, int(reference))
-    statement = session.scalar(select(Statement).join(StatementUrl).where(StatementUrl.url_key == url_key(reference)))
+    keys = {url_key(reference), host_url_key(reference)}
+    statement = session.scalar(
+        select(Statement).join(StatementKey).where(StatementKey.key.in_(keys)).order_by(Statement.id).limit(1)
+    )
     if statement is None:
         raise NotFound(f"no statement {reference!r} in the archive")
     return statement

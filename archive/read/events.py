@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from archive.models import ChangeEvent, EventKind, Statement, Version
 from archive.read.common import NotFound, day_start
+from archive.read.related import listed_by
 from archive.read.relevance import relevant_to, relevant_topics
 from archive.read.schemas import EventSummary
 
@@ -26,6 +27,7 @@ class EventFilters:
     section: str | None = None
     start: date | None = None
     end: date | None = None
+    sources: tuple[str, ...] = ()  # about items listed by any of these; none: every source
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.topic is not None:
@@ -38,6 +40,8 @@ class EventFilters:
             query = query.where(ChangeEvent.detected_at >= day_start(self.start))
         if self.end is not None:
             query = query.where(ChangeEvent.detected_at < day_start(self.end + timedelta(days=1)))
+        if self.sources:
+            query = query.where(listed_by(self.sources, ChangeEvent.statement_id))
         return query
 
 
@@ -46,7 +50,7 @@ _TO_NUMBER = select(Version.number).where(Version.id == ChangeEvent.to_version_i
 _EVENT_ROWS = select(
     ChangeEvent.id, ChangeEvent.kind, ChangeEvent.detected_at, ChangeEvent.statement_id,
     _DESCRIBED_VERSION.label("version_id"), _FROM_NUMBER.label("from_version"), _TO_NUMBER.label("to_version"),
-    Statement.title, Statement.section, Statement.published_on, Statement.url,
+    Statement.source, Statement.title, Statement.section, Statement.published_on, Statement.url,
 ).join(Statement, Statement.id == ChangeEvent.statement_id)
 
 

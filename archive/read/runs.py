@@ -15,6 +15,7 @@ from archive.models import (
     HealthProblem,
     RunStatus,
     Statement,
+    StatementSource,
     StatementStatus,
     Version,
 )
@@ -23,6 +24,7 @@ from archive.models import (
 def run_data(run: CrawlRun) -> dict[str, Any]:
     return {
         "id": run.id,
+        "source": run.source,
         "status": run.status.value,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
@@ -46,15 +48,20 @@ def recent_runs(session: Session, limit: int) -> list[dict[str, Any]]:
     return [run_data(run) for run in session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit))]
 
 
-def last_successful_crawl(session: Session) -> datetime | None:
-    """When the newest crawl that succeeded ended."""
-    return session.scalar(select(func.max(CrawlRun.finished_at)).where(CrawlRun.status == RunStatus.SUCCEEDED))
+def last_successful_crawls(session: Session) -> dict[str, datetime]:
+    """When each source's newest crawl that succeeded ended."""
+    rows = session.execute(
+        select(CrawlRun.source, func.max(CrawlRun.finished_at))
+        .where(CrawlRun.status == RunStatus.SUCCEEDED).group_by(CrawlRun.source)
+    )
+    return {source: finished for source, finished in rows if finished is not None}
 
 
-def last_full_crawl(session: Session) -> datetime | None:
-    """When the newest full crawl that succeeded started."""
+def last_full_crawl(session: Session, source: str) -> datetime | None:
+    """When the source's newest full crawl that succeeded started."""
     return session.scalar(
-        select(func.max(CrawlRun.started_at)).where(CrawlRun.full.is_(True), CrawlRun.status == RunStatus.SUCCEEDED)
+        select(func.max(CrawlRun.started_at))
+        .where(CrawlRun.source == source, CrawlRun.full.is_(True), CrawlRun.status == RunStatus.SUCCEEDED)
     )
 
 
@@ -62,7 +69,36 @@ def open_problem_count(session: Session) -> int:
     return session.scalar(select(func.count(HealthProblem.id)).where(HealthProblem.resolved_at.is_(None))) or 0
 
 
-def archive_status(session: Session) -> dict[str, Any]:
+def problem_data(problem: HealthProblem) -> dict[str, Any]:
+    return {"id": problem.id, "kind": problem.kind.value, "source": problem.source, "message": problem.message,
+            "opened_at": problem.opened_at, "last_seen_at": problem.last_seen_at}
+
+
+def source_overview(session: Session, sources: list[str]) -> list[dict[str, Any]]:
+    """Each source's items, last poll and open problems, in the order given."""
+    items = dict(session.execute(
+        select(StatementSource.source, func.count()).group_by(StatementSource.source)
+    ).all())
+    newest = select(func.max(CrawlRun.id)).group_by(CrawlRun.source)
+    last_runs = {run.source: run for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(newest)))}
+    successes = last_successful_crawls(session)
+    problems = session.scalars(
+        select(HealthProblem).where(HealthProblem.resolved_at.is_(None)).order_by(HealthProblem.opened_at)
+    ).all()
+    return [
+        {
+            "name": name,
+            "items": items.get(name, 0),
+            "last_poll": run_data(last_runs[name]) if name in last_runs else None,
+            "last_success_at": successes.get(name),
+            "problems": [problem_data(p) for p in problems if p.source == name],
+        }
+        for name in sources
+    ]
+
+
+def archive_status(session: Session, sources: list[str]) -> dict[str, Any]:
+    """The archive's state: each source's (`sources`, configured ones, in order), counts, and every open problem."""
     last_run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
     by_status = dict(session.execute(select(Statement.status, func.count()).group_by(Statement.status)).all())
     recent_errors = (
@@ -73,9 +109,11 @@ def archive_status(session: Session) -> dict[str, Any]:
     problems = session.scalars(
         select(HealthProblem).where(HealthProblem.resolved_at.is_(None)).order_by(HealthProblem.opened_at)
     ).all()
+    successes = last_successful_crawls(session)
     return {
         "last_run": run_data(last_run) if last_run else None,
-        "last_success_at": last_successful_crawl(session),
+        "last_success_at": max(successes.values(), default=None),
+        "sources": source_overview(session, sources),
         "statements": {
             "active": by_status.get(StatementStatus.ACTIVE, 0),
             "removed": by_status.get(StatementStatus.REMOVED, 0),
@@ -83,8 +121,5 @@ def archive_status(session: Session) -> dict[str, Any]:
         "versions": session.scalar(select(func.count(Version.id))),
         "events": session.scalar(select(func.count(ChangeEvent.id))),
         "last_run_errors": [{"url": e.url, "kind": e.kind, "message": e.message} for e in recent_errors],
-        "health_problems": [
-            {"id": p.id, "kind": p.kind.value, "message": p.message, "opened_at": p.opened_at, "last_seen_at": p.last_seen_at}
-            for p in problems
-        ],
+        "health_problems": [problem_data(p) for p in problems],
     }

@@ -4,7 +4,7 @@ the page templates, the feeds and the command line render the same objects, so n
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,11 +48,19 @@ class TopicScore(TopicMatch):
 
 class StatementSummary(Model):
     id: int
+    source: str = Field(description="The source that first found the item (`press-office`, or a configured one).")
     title: str
     published_on: date | None
-    section: str
-    url: str = Field(description="Where the statement was last read on the press office's site.")
-    node_id: int | None = Field(description="The Drupal node id, when the page had one.")
+    section: str = Field(description="The press office's section; for other sources the item's kind or type.")
+    url: str = Field(description="Where the item was last read.")
+    external_id: str | None = Field(
+        description="The source's own id of the item: a Drupal node id, a Federal Register document number."
+    )
+    fields: dict[str, Any] = Field(
+        description="The metadata of the item's kind, e.g. a Federal Register document's `document_number`, "
+                    "`type`, `agencies`, `citation`, `effective_on`, `comments_close_on`, `docket_ids`, `html_url`, "
+                    "`pdf_url`; empty for a press statement."
+    )
     status: StatementStatus
     first_seen_at: datetime
     last_checked_at: datetime
@@ -93,6 +101,7 @@ class EventSummary(Model):
     kind: EventKind
     detected_at: datetime
     statement_id: int
+    source: str
     title: str
     section: str
     published_on: date | None
@@ -116,9 +125,21 @@ class EventList(Model):
     )
 
 
+class RelatedItem(Model):
+    """An archived item this one links to or corrects, or that links to or corrects this one."""
+
+    id: int
+    title: str
+    source: str
+    url: str
+    relation: Literal["links to", "linked from", "correction of", "corrected by"]
+
+
 class StatementDetail(StatementSummary):
     canonical_url: str | None
     last_seen_at: datetime
+    sources: list[str] = Field(description="Every source that lists the item.")
+    related: list[RelatedItem]
     current: VersionDetail
     versions: list[VersionSummary]
     events: list[EventSummary]

@@ -10,10 +10,11 @@ from typing import Any, Literal
 from sqlalchemy import RowMapping, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from archive.models import Statement, StatementStatus, Version, statement_search
+from archive.models import Statement, StatementSource, StatementStatus, Version, statement_search
 from archive.read import cursors
 from archive.read.common import NotFound, get_statement
 from archive.read.events import statement_events
+from archive.read.related import listed_by, related_items
 from archive.read.relevance import relevant_to, relevant_topics
 from archive.read.schemas import (
     StatementDetail,
@@ -30,8 +31,9 @@ from archive.read.search import CANDIDATES, SearchQuery, TextMatch, text_match
 Sort = Literal["date", "relevance"]
 
 _SUMMARY_COLUMNS = (
-    Statement.id, Statement.title, Statement.published_on, Statement.section, Statement.url, Statement.node_id,
-    Statement.status, Statement.first_seen_at, Statement.last_checked_at, statement_search.c.version_id,
+    Statement.id, Statement.source, Statement.title, Statement.published_on, Statement.section, Statement.url,
+    Statement.external_id, Statement.fields, Statement.status, Statement.first_seen_at, Statement.last_checked_at,
+    statement_search.c.version_id,
 )
 _NEWEST_FIRST = (Statement.published_on.desc().nulls_last(), Statement.id.desc())
 
@@ -44,6 +46,7 @@ class StatementFilters:
     year: int | None = None
     since: date | None = None  # published on or after
     status: StatementStatus | None = None
+    sources: tuple[str, ...] = ()  # listed by any of these; none: every source
     sort: Sort | None = None  # None: by relevance when searching, else by date
 
     @property
@@ -61,6 +64,8 @@ class StatementFilters:
             query = query.where(Statement.published_on >= self.since)
         if self.status is not None:
             query = query.where(Statement.status == self.status)
+        if self.sources:
+            query = query.where(listed_by(self.sources, Statement.id))
         return query
 
 
@@ -137,6 +142,7 @@ def _hits(session: Session, rows: Sequence[RowMapping], match: TextMatch | None)
     hits = []
     for row in rows:
         fields = {column.key: row[column.key] for column in _SUMMARY_COLUMNS if column.key != "version_id"}
+        fields["fields"] = fields["fields"] or {}
         found: dict[str, Any] = {}
         if match is not None:
             title, snippet = marks[row["key"]]
@@ -166,10 +172,14 @@ def statement_detail(session: Session, statement_id: int) -> StatementDetail:
     current = statement.versions[-1]
     detail = version_detail(current)
     return StatementDetail(
-        id=statement.id, title=statement.title, published_on=statement.published_on, section=statement.section,
-        url=statement.url, node_id=statement.node_id, status=statement.status,
+        id=statement.id, source=statement.source, title=statement.title, published_on=statement.published_on,
+        section=statement.section, url=statement.url, external_id=statement.external_id,
+        fields=statement.fields or {}, status=statement.status,
         first_seen_at=statement.first_seen_at, last_checked_at=statement.last_checked_at,
         canonical_url=statement.canonical_url, last_seen_at=statement.last_seen_at,
+        sources=list(session.scalars(select(StatementSource.source).where(StatementSource.statement_id == statement.id)
+                                     .order_by(StatementSource.source))),
+        related=related_items(session, statement.id),
         topics=[TopicMatch(topic=s.topic, score=s.score, matched_terms=s.matched_terms)
                 for s in detail.relevance if s.relevant],
         current=detail,

@@ -118,6 +118,18 @@ def topic_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return click.option("--topic", callback=known_topic, help=help)
 
 
+def known_sources(ctx: click.Context, _param: click.Parameter, names: tuple[str, ...]) -> tuple[str, ...]:
+    known = _app(ctx).settings.source_names()
+    for name in names:
+        if name not in known:
+            raise click.BadParameter(f"unknown source {name!r} (configured: {', '.join(known)})")
+    return names
+
+
+def source_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--source", "source_names", multiple=True, callback=known_sources, help=help)
+
+
 def no_such_channel(name: str, known: Collection[str]) -> str:
     return f"no channel named {name!r} (configured: {', '.join(sorted(known)) or 'none'})"
 

@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from archive.models import RunStatus
+from archive.read.runs import source_overview
 from korus_watch import app as composition
+from korus_watch.columns import columns
 from korus_watch.commands.common import (
     App,
     Command,
@@ -24,11 +26,12 @@ STATUS_HEALTH_PROBLEM = 4
 
 
 def status_exit_code(data: dict[str, Any]) -> int:
-    """An open health problem outranks a failed crawl: it is what needs a person."""
+    """An open health problem outranks a failed crawl: it is what needs a person. A crawl counts when it is some
+    source's last."""
     if data["health_problems"]:
         return STATUS_HEALTH_PROBLEM
-    run = data["last_run"]
-    if run is not None and run["status"] in (RunStatus.FAILED, RunStatus.INTERRUPTED):
+    last_runs = [source["last_poll"] for source in data["sources"] if source["last_poll"] is not None]
+    if any(run["status"] in (RunStatus.FAILED, RunStatus.INTERRUPTED) for run in last_runs):
         return STATUS_LAST_CRAWL_FAILED
     return STATUS_OK
 
@@ -37,10 +40,11 @@ def status_exit_code(data: dict[str, Any]) -> int:
 @json_option
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
-    """The last crawl, archive counts, the delivery queue, the service's jobs, and open health problems.
+    """Each source's last crawl, archive counts, the delivery queue, the service's jobs, and open health problems.
 
-    Exits 0 when all is well, 3 when the last crawl failed or was interrupted, 4 while a health problem is open."""
-    data = app.read(composition.status)
+    Exits 0 when all is well, 3 when a source's last crawl failed or was interrupted, 4 while a health problem is
+    open."""
+    data = app.read(composition.status, app.settings)
     if as_json:
         emit_json(data)
     else:
@@ -50,14 +54,15 @@ def status(app: App, as_json: bool) -> None:
 
 def print_status(app: App, data: dict[str, Any]) -> None:
     click.echo(f"archive: {app.db.url}")
-    run = data["last_run"]
-    if run is None:
-        click.echo("no crawl yet")
-    else:
-        click.echo(f"last crawl: #{run['id']} {run['status']} at {run['started_at']:%Y-%m-%d %H:%M} UTC: "
-                   f"new {run['new']}, edited {run['edited']}, removed {run['removed']}, "
-                   f"unchanged {run['unchanged']}, requests {run['requests']}, 304s {run['not_modified']}, "
-                   f"errors {run['errors']}")
+    for source in data["sources"]:
+        run = source["last_poll"]
+        if run is None:
+            click.echo(f"{source['name']}: no crawl yet")
+            continue
+        click.echo(f"{source['name']}: {source['items']} items; last crawl #{run['id']} {run['status']} at "
+                   f"{run['started_at']:%Y-%m-%d %H:%M} UTC: new {run['new']}, edited {run['edited']}, "
+                   f"removed {run['removed']}, unchanged {run['unchanged']}, requests {run['requests']}, "
+                   f"304s {run['not_modified']}, errors {run['errors']}")
     last_success = data["last_success_at"]
     click.echo(f"last successful crawl: {f'{last_success:%Y-%m-%d %H:%M} UTC' if last_success else 'never'}")
     click.echo(f"statements: {data['statements']['active']} active, {data['statements']['removed']} removed; "
@@ -74,5 +79,26 @@ def print_status(app: App, data: dict[str, Any]) -> None:
     if not data["health_problems"]:
         click.echo("health: ok")
     for problem in data["health_problems"]:
-        click.echo(click.style(f"HEALTH PROBLEM {problem['kind']} since {problem['opened_at']:%Y-%m-%d %H:%M}: "
-                               f"{problem['message']}", fg="red"))
+        where = f" of {problem['source']}" if problem["source"] else ""
+        click.echo(click.style(f"HEALTH PROBLEM {problem['kind']}{where} since "
+                               f"{problem['opened_at']:%Y-%m-%d %H:%M}: {problem['message']}", fg="red"))
+
+
+@click.command(cls=Command)
+@json_option
+@click.pass_obj
+def sources(app: App, as_json: bool) -> None:
+    """The configured sources: each one's kind, items, last poll and open problems."""
+    kinds = {source.name: source.kind.name for source in composition.sources(app.settings)}
+    rows = [{"name": row["name"], "kind": kinds[row["name"]], **{k: v for k, v in row.items() if k != "name"}}
+            for row in app.read(source_overview, list(kinds))]
+    if as_json:
+        return emit_json(rows)
+    table = []
+    for row in rows:
+        run = row["last_poll"]
+        last = f"#{run['id']} {run['status']} {run['started_at']:%Y-%m-%d %H:%M}" if run else "never"
+        problems = ", ".join(problem["kind"] for problem in row["problems"]) or "-"
+        table.append([row["name"], row["kind"], str(row["items"]), last, problems])
+    for line in columns(["NAME", "KIND", "ITEMS", "LAST POLL", "PROBLEMS"], table, right={2}):
+        click.echo(line)

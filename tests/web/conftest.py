@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from archive.db import Database
 from archive.identity import url_key
-from archive.models import Statement, StatementUrl
+from archive.models import Statement, StatementKey
 from korus_watch import app as composition
 from testkit.mirror import MirrorServer, MirrorSite, MirrorStatement, korus_site
 from testkit.mirror.fixtures import IPEF_PATH, SEED_EDIT, SEED_PATH
@@ -65,7 +65,7 @@ class BuiltArchive:
     def statement_id(self, statement: MirrorStatement) -> int:
         with self.db.sessions() as session:
             found = session.scalar(
-                select(Statement.id).join(StatementUrl).where(StatementUrl.url_key == url_key(statement.path))
+                select(Statement.id).join(StatementKey).where(StatementKey.key == url_key(statement.path))
             )
         assert found is not None, f"{statement.path} is not archived"
         return found

@@ -1,4 +1,4 @@
-"""The USTR press office: section landings, their pages and year/month archives, and statements.
+"""The USTR press office's finder: section landings, their pages and year/month archives, and statements.
 
 A poll has two phases (crawler.phases): first the landings and listings and the statements they name that are not
 archived yet, newest news first; then `second_phase`, the re-checks of statements already archived."""
@@ -9,10 +9,9 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy.exceptions import (
     CannotResolveHostError,
     CloseSpider,
@@ -28,22 +27,19 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.planning import CrawlPlan
-from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
+from archive.records import ListingPage, PageProblem, StatementGone, StatementNotModified
 from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
 from crawler.politeness import RateLimited
 from crawler.reachability import NotTried
-from crawler.text import MONTHS, normalise_space, parse_date, read_body
+from crawler.settings import CrawlSettings
+from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
+from crawler.sources.press_office.reader import read_statement
+from crawler.sources.reading import ReadError
+from crawler.text import MONTHS
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"
-SITE_UNREACHABLE = "site_unreachable"  # the reason the spider closes with when no landing page answers
-_NODE_PATH = re.compile(r"/node/(\d+)(?:$|[/?#])")
 _GONE = (404, 410)
 
-_TITLE = "h1.pageTitle, .title-underline, h1.page-title"
-_BODY = (
-    ".field--name-body, div.field-name-body div.field-item.even, "
-    "article.node--type-general div.field--type-text-with-summary"
-)
 _LISTED_LINKS = "ul.listing li, .view-content .views-row"
 # Request priorities: a statement not archived yet as soon as a listing names it, then the listings that may name more.
 _NEW_STATEMENT, _LISTING = 20, 10
@@ -56,15 +52,16 @@ class ArchiveLink:
     month: int  # 0 for a year page
 
 
-class PressOfficeSpider(scrapy.Spider):
+class Finder(scrapy.Spider):
     name = "press_office"
 
-    def __init__(self, plan: CrawlPlan, base_url: str, sections: list[str], **kwargs: Any) -> None:
+    def __init__(self, plan: CrawlPlan, source: ConfiguredSource, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        crawl: CrawlSettings = source.settings
         self.plan = plan
-        self.base_url = base_url
-        self.sections = sections
-        self.allowed_domains = [urlsplit(base_url).hostname or ""]
+        self.base_url = crawl.base_url
+        self.sections = crawl.sections
+        self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         self.unreachable_landings = 0
         # Known statements the listings named for a re-check, kept for the second phase.
         self.rechecks: list[scrapy.Request] = []
@@ -83,7 +80,10 @@ class PressOfficeSpider(scrapy.Spider):
         """The re-checks: what the listings named, then the plan's re-verification rotation."""
         yield from self.rechecks
         for target in self.plan.revisit:
-            yield self._statement(self.base_url + target.path, target.section)
+            # From the configured site, wherever the statement was read before: the site or a mirror of it.
+            parts = urlsplit(target.url)
+            yield self._statement(self.base_url + parts.path + (f"?{parts.query}" if parts.query else ""),
+                                  target.section)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -209,61 +209,16 @@ class PressOfficeSpider(scrapy.Spider):
             )
             return
 
-        title_element = response.css(_TITLE)
-        body_element = response.css(_BODY)
-        title = normalise_space(title_element[0].xpath("string()").get() or "") if title_element else ""
-        if not title or not body_element:
-            missing = " and ".join(part for part, found in (("title", title), ("body", body_element)) if not found)
-            yield PageProblem(
-                response.url, "extraction_failed", f"no {missing} found on the statement page", extraction_failed=True
-            )
+        try:
+            reading = read_statement(response.url, response.text, response.meta["section"])
+        except ReadError as error:
+            yield PageProblem(response.url, error.kind, error.message, extraction_failed=True)
             return
-
-        body = read_body(body_element[0].get(), response.url)
-        published_text = self._date_text(response, title_element[0], body_element[0])
-        published_on = parse_date(published_text) if published_text else None
-        if published_on is None:
-            yield PageProblem(response.url, "missing_date", "no publication date found; archived without one")
-        if not body.text:
-            yield PageProblem(response.url, "empty_body", "the statement body is empty", extraction_failed=True)
-            return
-        yield FetchedStatement(
-            url=response.url,
-            section=response.meta["section"],
-            title=title,
-            published_on=published_on,
-            published_text=published_text,
-            doc_type=normalise_space(response.css(".field--name-field-document-type ::text").get() or "") or None,
-            body_text=body.text,
-            body_html=body.html,
-            node_id=self._node_id(response),
-            canonical_url=response.css("link[rel=canonical]::attr(href)").get(),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-        )
-
-    def _date_text(self, response: Response, title: Selector, body: Selector) -> str | None:
-        """The date as the page shows it: a <time>, the line after the title, or the first paragraph."""
-        for text in self._date_candidates(response, title, body):
-            text = normalise_space(text or "")
-            if text and len(text) < 120 and parse_date(text):
-                return text
-        return None
-
-    @staticmethod
-    def _date_candidates(response: Response, title: Selector, body: Selector) -> Iterator[str | None]:
-        # A generator: each kind of candidate is looked up only when the ones before it held no date.
-        yield from response.css("article time[datetime]::attr(datetime), .node time[datetime]::attr(datetime)").getall()
-        yield title.xpath("string(following-sibling::*[1])").get()
-        yield from title.xpath("(following::p)[position() <= 3]").xpath("string()").getall()
-        yield from body.xpath("(.//p)[position() <= 3]").xpath("string()").getall()
-
-    def _node_id(self, response: Response) -> int | None:
-        for href in response.css("link[rel=shortlink]::attr(href), link[rel=canonical]::attr(href)").getall():
-            match = _NODE_PATH.search(urljoin(response.url, href))
-            if match:
-                return int(match.group(1))
-        return None
+        for kind, message in reading.warnings:
+            yield PageProblem(response.url, kind, message)
+        reading.item.etag = _header(response, b"ETag")
+        reading.item.last_modified = _header(response, b"Last-Modified")
+        yield reading.item
 
     # -- failures ------------------------------------------------------------------------------
 

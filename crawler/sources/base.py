@@ -1,0 +1,53 @@
+"""A source kind, and a configured source of that kind.
+
+A kind is a package `crawler/sources/<kind>/`: its settings model, a pure reader (`reader.py`: a fetched response in,
+an item out), and a finder (`finder.py`: the Scrapy spider `Finder`, which finds the items and hands their readings
+to the archive). Adding a kind is one package and one line in crawler/sources/__init__.py; the archive's tables stay
+as they are."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from archive.planning import SourceRef
+
+if TYPE_CHECKING:
+    import scrapy
+
+# The reason a finder closes its spider with when the site does not answer at all: the rest would fail too.
+SITE_UNREACHABLE = "site_unreachable"
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    name: str
+    # The version of the kind's reader: a new one reads archived responses differently (issue 17).
+    extractor_version: str
+    # An item URL's identity key (archive.identity).
+    key_of: Callable[[str], str]
+    # Whether the kind's sources share one namespace of keys (the same Federal Register document answers several
+    # queries, and is one item); else each source's items are its own.
+    shared_namespace: bool = False
+
+    def finder(self) -> type[scrapy.Spider]:
+        """The kind's Scrapy spider, imported on first use (the notifier's side of the program never needs Scrapy)."""
+        finder: type[scrapy.Spider] = importlib.import_module(f"crawler.sources.{self.name}.finder").Finder
+        return finder
+
+
+@dataclass(frozen=True)
+class ConfiguredSource:
+    """A source as the configuration names it: its kind, its settings, how often it is polled."""
+
+    name: str
+    kind: SourceKind
+    settings: Any
+    interval_minutes: float
+
+    @property
+    def ref(self) -> SourceRef:
+        namespace = self.kind.name if self.kind.shared_namespace else self.name
+        return SourceRef(self.name, namespace, self.kind.key_of)

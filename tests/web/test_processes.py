@@ -26,7 +26,7 @@ from testkit.notify_support import channel_toml, settings_from
 from testkit.servers import WebhookReceiver
 from tests.conftest import PACE_OFF, KorusWatch
 from tests.serving import Serve
-from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive
+from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive, web_app
 from web.middleware import CONTENT_SECURITY_POLICY
 
 RAW_MARKUP = ("<script>alert", "<img src=x", 'onerror="alert')
@@ -133,10 +133,7 @@ def leaves(routes: list[BaseRoute]) -> Iterator[Route | Mount]:
 
 def test_every_route_answers_with_its_content_type_and_the_security_headers(
         client: httpx.Client, ids: dict[str, int], built: BuiltArchive) -> None:
-    from web.app import create_app
-    from web.settings import HttpSettings
-
-    untested = [route.path for route in leaves(create_app(built.db, HttpSettings(), dict).routes)
+    untested = [route.path for route in leaves(web_app(built).routes)
                 if not any(route.path_regex.match(path.split("?")[0]) for path, _ in ROUTES)]
     assert not untested, f"routes missing from ROUTES: {untested}"
     problems = []

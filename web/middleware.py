@@ -88,7 +88,8 @@ class PublicAddress:
     runs. The request's Host header and the server's own address are taken out of it: no answer can point at a host
     that a request named, and a reader behind a proxy never gets the address the proxy reaches korus-watch at.
 
-    A `public_url` with a path (`https://example.org/korus/`) is a prefix the proxy takes off before it forwards."""
+    A `public_url` with a path (`https://example.org/korus/`) is the app's root there: a proxy may forward its
+    requests with that prefix or without it."""
 
     def __init__(self, app: ASGIApp, public_url: AnyUrl | None) -> None:
         self.app = app
@@ -102,12 +103,14 @@ class PublicAddress:
             self.prefix = unquote(parts.path.rstrip("/"))
             self.address = {"scheme": parts.scheme, "server": (public_url.host, public_url.port),
                             "root_path": self.prefix, "app_root_path": self.prefix}
-            self.host = [(b"host", parts.netloc.encode("ascii"))]  # pydantic has put a name in punycode
+            # Without any user:password@ (never shown in a link); pydantic has put a name in punycode.
+            self.host = [(b"host", parts.netloc.rpartition("@")[2].encode("ascii"))]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             headers = [(name, value) for name, value in scope["headers"] if name != b"host"]
-            scope = {**scope, **self.address, "headers": [*self.host, *headers],
-                     "path": self.prefix + scope["path"],
-                     "raw_path": self.raw_prefix + (scope.get("raw_path") or scope["path"].encode())}
+            path, raw_path = scope["path"], scope.get("raw_path") or scope["path"].encode()
+            if self.prefix and not (path == self.prefix or path.startswith(self.prefix + "/")):
+                path, raw_path = self.prefix + path, self.raw_prefix + raw_path
+            scope = {**scope, **self.address, "headers": [*self.host, *headers], "path": path, "raw_path": raw_path}
         await self.app(scope, receive, send)

@@ -93,7 +93,6 @@ def test_timeline_search_diff_and_event_in_chromium(
     cut = page.evaluate("() => [...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth)"
                         ".map(t => t.closest('section').querySelector('h2').textContent)")
     assert cut == [], f"tables wider than a phone: {cut}"
-    shot(page, screenshots, "web-status-phone.png", backend)
 
     assert watched.errors == [], watched.errors
     assert watched.foreign == [], watched.foreign

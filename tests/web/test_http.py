@@ -414,6 +414,9 @@ def test_no_link_or_redirect_points_at_the_host_a_request_named(built: BuiltArch
                     found.append(address)
         refused = client.post("/statements")
         assert refused.status_code == 405 and EVIL not in refused.text
+        # A proxy may forward a prefixed public URL's requests with the prefix or without it.
+        assert client.get(f"{urlsplit(base).path}/statements/{statement_id}").text == client.get(
+            f"/statements/{statement_id}").text
         for path, target in (("/statements/", "/statements"), (f"/events/{event_id}/", f"/events/{event_id}"),
                              ("/static", "/static/"), ("/statements/?q=korus", "/statements?q=korus")):
             redirect = client.get(path)

@@ -56,7 +56,8 @@ class ReadOnly:
         if method == "GET":
             return await self.app(scope, receive, send)
         if method != "HEAD":
-            refusal = self.refuse(Request(scope), 405, f"{method} is not allowed: this server is read-only (GET and HEAD)",
+            refusal = self.refuse(Request(scope), 405,
+                                  f"{method} is not allowed: this server is read-only (GET and HEAD)",
                                   {"Allow": "GET, HEAD"})
             return await refusal(scope, receive, send)
 

@@ -27,8 +27,6 @@ ToNumber = Annotated[int | None, Query(alias="to", ge=1, le=MAX_ID, description=
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
 
 
-
-
 @dataclass(frozen=True)
 class KnownValues:
     """The values the configuration knows for each filter that names one: any other value is refused (400, naming

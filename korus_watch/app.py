@@ -88,15 +88,24 @@ def status(session: Session, settings: Settings) -> dict[str, Any]:
 def web_app(db: Database, settings: Settings) -> FastAPI:
     """The read side: pages, search, feeds and the JSON API over the archive."""
     from web.app import create_app
+    from web.params import KnownValues
 
-    return create_app(db, settings.http, status_source(db, settings))
+    configured = sources(settings)
+    known = KnownValues(topic=[topic.name for topic in settings.enabled_topics()],
+                        section=list(dict.fromkeys(section for source in configured for section in source.sections)),
+                        source=[source.name for source in configured])
+    return create_app(db, settings.http, status_source(db, settings), known)
 
 
-def serve_web(db: Database, settings: Settings) -> None:
-    """`korus-watch web`: the web app alone, until SIGINT or SIGTERM."""
+def serve_web(db: Database, settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """`korus-watch web`: the web app alone, until SIGINT or SIGTERM, at `host` and `port` when given (its command
+    line's) instead of `[http]`'s."""
     from web.server import run
 
-    run(web_app(db, settings), settings.http.host, settings.http.port)
+    given = {"host": host, "port": port}
+    settings = settings.model_copy(update={"http": settings.http.model_copy(
+        update={key: value for key, value in given.items() if value is not None})})
+    run(web_app(db, settings), settings.http)
 
 
 def status_source(db: Database, settings: Settings) -> Callable[[], dict[str, Any]]:

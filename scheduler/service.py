@@ -155,7 +155,7 @@ class Service:
             loop.add_signal_handler(number, self._on_signal, number)
         await asyncio.to_thread(self.health.refresh)
         refresher = asyncio.ensure_future(self._refresh_health())
-        http = WebServer(service_app(self.health, self.metrics, self.web_app), self.http.host, self.http.port)
+        http = WebServer(service_app(self.health, self.metrics, self.web_app), self.http)
         serving = asyncio.ensure_future(http.serve())
         listening = asyncio.ensure_future(http.wait_started())
         await asyncio.wait({serving, listening}, return_when=asyncio.FIRST_COMPLETED)

@@ -31,6 +31,9 @@ class Serve:
     port: int = 0  # 0: a free port, picked again at start when another process has taken it meanwhile
     command: str = "serve"
     public_url: bool = False  # whether http.public_url is set, to the address it serves at (alerts link there)
+    # Whether the address goes on the command line (`--host 127.0.0.1 --port N`, which `web` takes) instead of into
+    # the environment, leaving the configuration's [http] address as it is.
+    address_on_command_line: bool = False
     started_at: float = 0.0  # time.monotonic() when it was spawned
     lines: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
@@ -59,11 +62,15 @@ class Serve:
         return self
 
     def _spawn(self) -> None:
-        env = {**self.korus_watch.env, "KORUS_WATCH_HTTP__PORT": str(self.port)}
+        env, command = dict(self.korus_watch.env), [sys.executable, "-m", "korus_watch", self.command]
+        if self.address_on_command_line:
+            command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        else:
+            env["KORUS_WATCH_HTTP__PORT"] = str(self.port)
         if self.public_url:
             env["KORUS_WATCH_HTTP__PUBLIC_URL"] = self.url
         self.started_at = time.monotonic()
-        self.process = subprocess.Popen([sys.executable, "-m", "korus_watch", self.command], cwd=REPO, env=env,
+        self.process = subprocess.Popen(command, cwd=REPO, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self._reader = threading.Thread(target=self._read, args=(self.process, self.lines), daemon=True)
         self._reader.start()

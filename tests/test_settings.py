@@ -50,6 +50,9 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
         ("[topics.steel]\nrules = [{ regex = \"(unclosed\" }]\n", "topics.steel.rules.0"),
         ("[topics.steel]\nthreshold = 1\n", "topics"),
         ("[crawl\n", "not valid TOML"),
+        ("[http]\nforwarded_allow_ips = [\"proxy.example.org\"]\n", "http.forwarded_allow_ips.0"),
+        ("[http]\nforwarded_allow_ips = [\"10.0.0.1/8\"]\n", "http.forwarded_allow_ips.0"),
+        ("[http]\npublic_url = \"watch.example.org\"\n", "http.public_url"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_key(tmp_path: Path, toml: str, message: str) -> None:
@@ -74,6 +77,13 @@ def test_a_list_in_the_environment_must_be_json(monkeypatch: pytest.MonkeyPatch)
     assert "\n" not in str(raised.value)
     monkeypatch.setenv("KORUS_WATCH_CRAWL__SECTIONS", '["press-releases"]')
     assert load_settings().crawl.sections == ["press-releases"]
+
+
+def test_forwarded_allow_ips_takes_addresses_and_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().http.forwarded_allow_ips == []  # no proxy is believed unless configured
+    monkeypatch.setenv("KORUS_WATCH_HTTP__FORWARDED_ALLOW_IPS", '["127.0.0.1", "::1", "10.0.0.0/8"]')
+    assert [str(network) for network in load_settings().http.forwarded_allow_ips] == [
+        "127.0.0.1/32", "::1/128", "10.0.0.0/8"]
 
 
 def test_custom_topic_and_disabled_korus(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
-"""The choices the filter forms offer (topics, sections, years), read at most once a few minutes.
+"""The choices the filter forms offer: the configured topics, sections and sources (the filters refuse any other), and the
+years the archive holds, read at most once a few minutes.
 
-Listing them takes a scan of the statements and topic tables; they change only when a crawl adds a section or a
-topic, so every page render need not pay for it."""
+Listing the years takes a scan of the statements table; they change only when a crawl adds a statement of a new
+year, so every page render need not pay for it."""
 
 from __future__ import annotations
 
@@ -12,19 +13,22 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from archive.db import Database
-from archive.models import Statement, TopicRelevance
+from archive.models import Statement
+from web.params import KnownValues
 
 
 @dataclass(frozen=True)
 class Facets:
     topics: list[str]
     sections: list[str]
+    sources: list[str]
     years: list[int]
 
 
 class FacetCache:
-    def __init__(self, db: Database, ttl_seconds: float = 300.0) -> None:
+    def __init__(self, db: Database, known: KnownValues, ttl_seconds: float = 300.0) -> None:
         self.db = db
+        self.known = known
         self.ttl = ttl_seconds
         self._lock = threading.Lock()
         self._facets: Facets | None = None
@@ -38,11 +42,7 @@ class FacetCache:
 
     def _read(self) -> Facets:
         with self.db.sessions() as session:
-            topics = session.scalars(
-                select(TopicRelevance.topic).where(TopicRelevance.relevant.is_(True)).distinct().order_by(
-                    TopicRelevance.topic)
-            ).all()
-            sections = session.scalars(select(Statement.section).distinct().order_by(Statement.section)).all()
             first, last = session.execute(select(func.min(Statement.published_on), func.max(Statement.published_on))).one()
         years = list(range(last.year, first.year - 1, -1)) if first and last else []
-        return Facets(topics=list(topics), sections=list(sections), years=years)
+        return Facets(topics=list(self.known.topic), sections=list(self.known.section),
+                      sources=list(self.known.source), years=years)

@@ -27,7 +27,8 @@ FEED_SIZE = 50
 # Entries kept rendered: the newest of a few filtered feeds.
 ENTRIES_KEPT = 1000
 # Entry ids never change (a feed reader shows an entry again under a new id): a tag URI whose authority is the
-# configured public host (else the host asked for) and whose date is fixed.
+# configured public host (else the address the server listens on, never the host a request named) and whose date
+# is fixed.
 TAG_DATE = "2026"
 # Characters XML 1.0 cannot carry, which scraped text may hold.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -35,6 +36,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 def feed_router(db: Database, env: Environment, diffs: DiffCache, http: HttpSettings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    authority = http.public_url.host if http.public_url else http.host
     feed_template, entry_template = env.get_template("feed.xml"), env.get_template("feed_entry.html")
     # An entry is rendered once, not on every fetch of every feed reader: it is keyed by all it shows of the event
     # (a later edit of the statement's title or address changes the key), and its diff never changes.
@@ -52,8 +54,7 @@ def feed_router(db: Database, env: Environment, diffs: DiffCache, http: HttpSett
 
     @router.get("/feeds/events.atom", name="feed")
     def feed(request: Request, filters: EventFiltersParam) -> Response:
-        base = str(http.public_url or request.base_url).rstrip("/")
-        authority = http.public_url.host if http.public_url else request.url.hostname
+        base = str(request.base_url).rstrip("/")  # http.public_url, or none (web.middleware.PublicAddress)
         with db.sessions() as session:
             rows = events.list_events(session, filters, limit=FEED_SIZE)
             entries = [(event, event_url(base, event.id), content(session, event)) for event in rows]

@@ -1,15 +1,20 @@
-"""ASGI middleware that holds for every response: read-only methods, empty parameters, security headers."""
+"""ASGI middleware that holds for every response: the public address, read-only methods, empty parameters,
+security headers."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from starlette.responses import JSONResponse
+from pydantic import AnyUrl
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.errors import Refuse
 
 # No inline script or style, nothing from another host, no framing, forms only to this server.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
 SECURITY_HEADERS = [
@@ -37,10 +42,12 @@ class SecurityHeaders:
 
 
 class ReadOnly:
-    """Refuses every method but GET and HEAD before any route runs, and answers HEAD as GET without the body."""
+    """Refuses every method but GET and HEAD before any route runs (a page to a browser, JSON to a program), and
+    answers HEAD as GET without the body."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, refuse: Refuse) -> None:
         self.app = app
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,8 +56,9 @@ class ReadOnly:
         if method == "GET":
             return await self.app(scope, receive, send)
         if method != "HEAD":
-            refusal = JSONResponse({"detail": f"{method} is not allowed: this server is read-only (GET and HEAD)"},
-                                   status_code=405, headers={"Allow": "GET, HEAD"})
+            refusal = self.refuse(Request(scope), 405,
+                                  f"{method} is not allowed: this server is read-only (GET and HEAD)",
+                                  {"Allow": "GET, HEAD"})
             return await refusal(scope, receive, send)
 
         async def without_body(message: Message) -> None:
@@ -72,4 +80,38 @@ class DropEmptyParameters:
         if scope["type"] == "http" and scope["query_string"]:
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             scope = {**scope, "query_string": urlencode([(k, v) for k, v in pairs if v.strip()]).encode("latin-1")}
+        await self.app(scope, receive, send)
+
+
+class PublicAddress:
+    """Every URL the app makes (a page's links, a redirect's Location, the feed's links) starts with `http.public_url`,
+    or, without one, is a path: Starlette makes them from the request's scope, so the scope says so before any route
+    runs. The request's Host header and the server's own address are taken out of it: no answer can point at a host
+    that a request named, and a reader behind a proxy never gets the address the proxy reaches korus-watch at.
+
+    A `public_url` with a path (`https://example.org/korus/`) is the app's root there: a proxy may forward its
+    requests with that prefix or without it."""
+
+    def __init__(self, app: ASGIApp, public_url: AnyUrl | None) -> None:
+        self.app = app
+        self.address: dict[str, Any] = {"server": None}
+        self.host: list[tuple[bytes, bytes]] = []
+        self.prefix, self.raw_prefix = "", b""
+        if public_url is not None:
+            parts = urlsplit(str(public_url))
+            assert public_url.host is not None and public_url.port is not None, "an http(s) URL has both"
+            self.raw_prefix = parts.path.rstrip("/").encode("ascii")
+            self.prefix = unquote(parts.path.rstrip("/"))
+            self.address = {"scheme": parts.scheme, "server": (public_url.host, public_url.port),
+                            "root_path": self.prefix, "app_root_path": self.prefix}
+            # Without any user:password@ (never shown in a link); pydantic has put a name in punycode.
+            self.host = [(b"host", parts.netloc.rpartition("@")[2].encode("ascii"))]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = [(name, value) for name, value in scope["headers"] if name != b"host"]
+            path, raw_path = scope["path"], scope.get("raw_path") or scope["path"].encode()
+            if self.prefix and not (path == self.prefix or path.startswith(self.prefix + "/")):
+                path, raw_path = self.prefix + path, self.raw_prefix + raw_path
+            scope = {**scope, **self.address, "headers": [*self.host, *headers], "path": path, "raw_path": raw_path}
         await self.app(scope, receive, send)

@@ -6,20 +6,25 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from sqlalchemy.orm import Session
 from starlette.templating import Jinja2Templates
 
 from archive.db import Database
 from archive.models import EventKind
 from archive.read import events, statements
+from archive.read.common import NotFound
+from archive.read.cursors import BadCursor
 from archive.read.diffs import numbered_diff
+from archive.read.schemas import Diff
 from archive.read.search import CANDIDATES
 from web.diffs import DiffCache
 from web.facets import FacetCache
 from web.highlight import mark_terms
 from web.params import EventCursor, EventFiltersParam, FromNumber, ItemId, StatementFiltersParam, ToNumber
+from web.rendering import link
 from web.status import StatusSource, read_status
 
-FEED_FILTERS = ("topic", "kind", "section")
+FEED_FILTERS = ("topic", "kind", "section", "source")
 TIMELINE_PAGE = 50
 ARCHIVE_PAGE = 25
 
@@ -34,17 +39,19 @@ def page_router(
         feed_query = {key: value for key, value in request.query_params.items() if key in FEED_FILTERS}
         if feed_token := request.scope.get("state", {}).get("feed_token"):
             feed_query["token"] = feed_token
-        feed_url = request.url_for("feed").include_query_params(**feed_query)
+        feed_url = link(request, "feed").include_query_params(**feed_query)
         return templates.TemplateResponse(
             request, name, {"facets": facets.get(), "feed_url": feed_url, "kinds": list(EventKind), **context}
         )
 
     @router.get("/")
-    def timeline(request: Request, filters: EventFiltersParam, before: EventCursor = None) -> Response:
+    def timeline(request: Request, filters: EventFiltersParam, before: EventCursor = None,
+                 after: EventCursor = None) -> Response:
+        if before is not None and after is not None:
+            raise BadCursor("give `before` (older changes) or `after` (newer changes), not both")
         with db.sessions() as session:
-            rows = events.list_events(session, filters, limit=TIMELINE_PAGE, before=before)
-        older = rows[-1].id if len(rows) == TIMELINE_PAGE else None
-        return render(request, "timeline.html", events=rows, filters=filters, older=older)
+            page = events.event_page(session, filters, limit=TIMELINE_PAGE, before=before, after=after)
+        return render(request, "timeline.html", page=page, filters=filters)
 
     @router.get("/statements")
     def archive(request: Request, filters: StatementFiltersParam, cursor: str | None = None) -> Response:
@@ -67,13 +74,16 @@ def page_router(
         with db.sessions() as session:
             found = numbered_diff(session, statement_id, from_number, to_number)
             title = statements.get_statement(session, statement_id).title
-        return render(request, "diff.html", diff=found, title=title)
+            nothing = _nothing_to_compare(session, found)
+        return render(request, "diff.html", diff=found, title=title, nothing_to_compare=nothing)
 
     @router.get("/statements/{statement_id}/diff.patch", response_class=PlainTextResponse)
     def unified_diff(statement_id: ItemId, from_number: FromNumber = None,
                      to_number: ToNumber = None) -> Response:
         with db.sessions() as session:
             found = numbered_diff(session, statement_id, from_number, to_number)
+            if nothing := _nothing_to_compare(session, found):
+                raise NotFound(f"no diff of statement {statement_id}: {nothing}")
         name = f"statement-{statement_id}-v{found.from_version.number}-v{found.to_version.number}.patch"
         return PlainTextResponse(found.unified + "\n", media_type="text/x-diff",
                                  headers={"content-disposition": f'attachment; filename="{name}"'})
@@ -91,3 +101,12 @@ def page_router(
         return render(request, "status.html", status=read_status(status))
 
     return router
+
+
+def _nothing_to_compare(session: Session, diff: Diff) -> str | None:
+    """Why `diff` has nothing to show (it compares a version with itself), or None when it compares two."""
+    if diff.from_version.number != diff.to_version.number:
+        return None
+    if len(statements.get_statement(session, diff.statement_id).versions) == 1:
+        return "the statement has one version so far, so there is nothing to compare"
+    return f"version {diff.to_version.number} compared with itself shows nothing"

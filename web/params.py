@@ -5,10 +5,12 @@ refuse with an error instead of an empty answer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from archive.models import EventKind, StatementStatus
 from archive.read.events import EventFilters
@@ -25,28 +27,66 @@ ToNumber = Annotated[int | None, Query(alias="to", ge=1, le=MAX_ID, description=
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
 
 
-def _name(description: str) -> Any:
-    return Query(max_length=200, description=description)
+@dataclass(frozen=True)
+class KnownValues:
+    """The values the configuration knows for each filter that names one: any other value is refused (400, naming
+    these), where it would otherwise answer an empty list forever (a mistyped feed subscription, say). The app
+    keeps them in `app.state.known_values`."""
+
+    topic: Sequence[str]
+    section: Sequence[str]
+    source: Sequence[str]
+
+
+class UnknownValue(ValueError):
+    """A filter's value that the configuration does not know."""
+
+
+def _known(parameter: str, description: str) -> Any:
+    """A query parameter whose value, when given, must be one of the KnownValues of the same name."""
+
+    # The query as a default value: an annotation naming this function's locals would not resolve (they are strings
+    # here, which FastAPI evaluates in the module's namespace).
+    query = Query(None, alias=parameter, max_length=200, description=description)
+
+    def known_value(request: Request, value: str | None = query) -> str | None:
+        known: Sequence[str] = getattr(request.app.state.known_values, parameter)
+        if value is not None and value not in known:
+            raise UnknownValue(f"parameter {parameter!r}: unknown {parameter} {value!r} "
+                               f"(configured: {', '.join(known) or 'none'})")
+        return value
+
+    return Depends(known_value)
+
+
+Topic = Annotated[str | None, _known("topic", "Only those relevant to this topic, one of the configured topics.")]
+Section = Annotated[str | None, _known("section", "Only items of this section: one of `crawl.sections` (e.g. "
+                                                  "`press-releases`), or another source's kind or type.")]
+Source = Annotated[str | None, _known("source", "Only items listed by this source, one of the configured sources "
+                                                "(`press-office`, or a name from `[[sources.*]]`).")]
 
 
 def event_filters(
-    topic: Annotated[str | None, _name("Only events whose version is relevant to this topic.")] = None,
+    topic: Topic = None,
     kind: Annotated[EventKind | None, Query(description="Only events of this kind.")] = None,
-    section: Annotated[str | None, _name("Only statements of this section, e.g. press-releases.")] = None,
+    section: Section = None,
+    source: Source = None,
     start: Annotated[date | None, Query(alias="from", ge=_FIRST_DAY, le=_LAST_DAY,
                                         description="Detected on or after this day (UTC).")] = None,
     end: Annotated[date | None, Query(alias="to", ge=_FIRST_DAY, le=_LAST_DAY,
                                       description="Detected on or before this day (UTC).")] = None,
 ) -> EventFilters:
-    return EventFilters(topic=topic, kind=kind, section=section, start=start, end=end)
+    return EventFilters(topic=topic, kind=kind, section=section, start=start, end=end,
+                        sources=(source,) if source else ())
 
 
 def statement_filters(
     q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH, description=(
         'Full-text search over the current title and text: words, and "phrases" in quotes; all must match.'
     ))] = None,
-    topic: Annotated[str | None, _name("Only statements whose current version is relevant to this topic.")] = None,
-    section: Annotated[str | None, _name("Only statements of this section, e.g. fact-sheets.")] = None,
+    topic: Topic = None,
+    section: Section = None,
+    source: Source = None,
     year: Annotated[int | None, Query(ge=1900, le=9999, description="Published in this year.")] = None,
     status: StatementStatus | None = None,
     sort: Annotated[Literal["date", "relevance"] | None, Query(
@@ -56,7 +96,7 @@ def statement_filters(
 ) -> StatementFilters:
     """Raises archive.read.search.BadSearch for a query that cannot be searched."""
     return StatementFilters(search=SearchQuery.parse(q) if q else None, topic=topic, section=section, year=year,
-                            status=status, sort=sort)
+                            status=status, sort=sort, sources=(source,) if source else ())
 
 
 EventFiltersParam = Annotated[EventFilters, Depends(event_filters)]

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from starlette.datastructures import URL
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
+
+# CommonMark without raw HTML: markup in a text is shown as text, and a link is a link only to a safe address
+# (markdown-it refuses javascript:, vbscript: and data: other than images).
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
 def when(value: datetime | None) -> str:
@@ -21,10 +31,39 @@ def external(url: str) -> str:
     return url if url.lower().startswith(("https://", "http://")) else "#"
 
 
+def markdown(text: str) -> Markup:
+    """The API document's descriptions, written in Markdown, as HTML blocks."""
+    return Markup(_MARKDOWN.render(text))
+
+
+def markdown_inline(text: str) -> Markup:
+    """A one-line description (a table cell's) as HTML without a paragraph around it."""
+    return Markup(_MARKDOWN.renderInline(text))
+
+
+def link(request: Request, name: str, /, **path_params: Any) -> URL:
+    """The address of the route `name` under the app's base URL: http.public_url, or none (a path), as
+    web.middleware.PublicAddress set it. (Starlette's own url_for makes a route's address absolute even without a
+    host: `http:///statements`.)"""
+    return URL(str(request.base_url).rstrip("/") + request.app.url_path_for(name, **path_params))
+
+
+def field_label(name: str) -> str:
+    """A field of an item's kind as a person reads it: "comments_close_on" as "Comments close on"."""
+    return name.replace("_", " ").capitalize()
+
+
+@pass_context
+def _url_for(context: Context, name: str, /, **path_params: Any) -> URL:
+    return link(context["request"], name, **path_params)
+
+
 def environment() -> Environment:
     # Autoescape everywhere: every title, body and URL shown comes from a scraped page.
     env = Environment(loader=PackageLoader("web", "templates"), autoescape=True, undefined=StrictUndefined)
-    env.filters.update(when=when, day=day, external=external)
+    env.filters.update(when=when, day=day, external=external, markdown=markdown, markdown_inline=markdown_inline,
+                       field_label=field_label)
+    env.globals["url_for"] = _url_for  # Jinja2Templates keeps it
     return env
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import uvicorn
 from starlette.types import ASGIApp
 
+from web.settings import HttpSettings
+
 log = logging.getLogger(__name__)
 
 
@@ -44,19 +46,23 @@ class _OwnServer(uvicorn.Server):
 KEEP_ALIVE_SECONDS = 75
 
 
-def _config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
+def _config(app: ASGIApp, http: HttpSettings) -> uvicorn.Config:
     # log_config=None: the host process has configured logging already; uvicorn's own would replace it.
-    return uvicorn.Config(app, host=host, port=port, lifespan="off", log_config=None, access_log=False,
-                          proxy_headers=False, server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    # Proxy headers only from http.forwarded_allow_ips: uvicorn's own default trusts 127.0.0.1, and any process on
+    # the machine could then name the client it liked.
+    return uvicorn.Config(app, host=http.host, port=http.port, lifespan="off", log_config=None, access_log=False,
+                          proxy_headers=bool(http.forwarded_allow_ips),
+                          forwarded_allow_ips=[str(network) for network in http.forwarded_allow_ips],
+                          server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 class WebServer:
     """`await server.serve()` runs until `shutdown()`, on the running event loop (the service's asyncio reactor
     loop): no thread, no second loop."""
 
-    def __init__(self, app: ASGIApp, host: str, port: int) -> None:
-        self.address = f"{host}:{port}"
-        self._server = _LoopServer(_config(app, host, port))
+    def __init__(self, app: ASGIApp, http: HttpSettings) -> None:
+        self.address = f"{http.host}:{http.port}"
+        self._server = _LoopServer(_config(app, http))
 
     async def serve(self) -> None:
         try:
@@ -81,7 +87,7 @@ class WebServer:
         self._server.should_exit = True
 
 
-def run(app: ASGIApp, host: str, port: int) -> None:
+def run(app: ASGIApp, http: HttpSettings) -> None:
     """Serves `app` until SIGINT or SIGTERM, in a loop of its own (`korus-watch web`), and returns."""
-    log.info("web app at http://%s:%d/", host, port)
-    _OwnServer(_config(app, host, port)).run()
+    log.info("web app at http://%s:%d/", http.host, http.port)
+    _OwnServer(_config(app, http)).run()

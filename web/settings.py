@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, HttpUrl, SecretStr
+from pydantic import Field, HttpUrl, IPvAnyNetwork, SecretStr
 
 from archive.settings import Section as _Section
 
@@ -38,6 +38,10 @@ class HttpSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8787, ge=0, le=65535)
-    # The address people reach the web app at; alerts link to it when set.
+    # The address people reach the web app at: every link and redirect it answers, and every alert, points there.
+    # Unset, the web app's links are paths (relative to wherever the reader reached it) and alerts have none.
     public_url: HttpUrl | None = None
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed (addresses or networks);
+    # none by default, so that no client can pass itself off as another.
+    forwarded_allow_ips: list[IPvAnyNetwork] = Field(default_factory=list)
     auth: Auth = Field(default_factory=NoAuth)

@@ -87,6 +87,35 @@ def every_event(session: Session, filters: EventFilters, page_size: int = 500) -
         before = page[-1].id
 
 
+@dataclass(frozen=True)
+class EventPage:
+    """A page of the timeline, newest first, and the cursors of the pages beside it: `newer` to pass as `after`,
+    `older` as `before` (None where there is no such page)."""
+
+    items: list[EventSummary]
+    newer: int | None
+    older: int | None
+
+
+def event_page(
+    session: Session, filters: EventFilters, *, limit: int, before: int | None = None, after: int | None = None
+) -> EventPage:
+    """The `limit` events before the id `before` (by default the newest), or those after the id `after`. Pages are
+    keyed by event id, which only grows: events recorded while a reader pages through move no page."""
+    if after is not None:
+        rows = list_events(session, filters, limit=limit + 1, since=after)
+        items = rows[:limit][::-1]
+        newer = items[0].id if len(rows) > limit else None
+        older = items[-1].id if items and list_events(session, filters, limit=1, before=items[-1].id) else None
+    else:
+        rows = list_events(session, filters, limit=limit + 1, before=before)
+        items = rows[:limit]
+        older = items[-1].id if len(rows) > limit else None
+        newer = items[0].id if before is not None and items and list_events(
+            session, filters, limit=1, since=items[0].id) else None
+    return EventPage(items=items, newer=newer, older=older)
+
+
 def statement_events(session: Session, statement_id: int) -> list[EventSummary]:
     return _summaries(session, _EVENT_ROWS.where(ChangeEvent.statement_id == statement_id).order_by(ChangeEvent.id))
 

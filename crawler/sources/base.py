@@ -28,6 +28,9 @@ class SourceKind:
     extractor_version: str
     # An item URL's identity key (archive.identity).
     key_of: Callable[[str], str]
+    # The sections a source of the kind files its items under, given its settings (the press office's sections, a
+    # Federal Register document's types): the values a listing's section filter may take.
+    sections: Callable[[Any], list[str]]
     # Whether the kind's sources share one namespace of keys (the same Federal Register document answers several
     # queries, and is one item); else each source's items are its own.
     shared_namespace: bool = False
@@ -46,6 +49,10 @@ class ConfiguredSource:
     kind: SourceKind
     settings: Any
     interval_minutes: float
+
+    @property
+    def sections(self) -> list[str]:
+        return self.kind.sections(self.settings)
 
     @property
     def ref(self) -> SourceRef:

@@ -21,7 +21,9 @@ def serve(app: App) -> None:
 
 
 @click.command(cls=Command)
+@click.option("--host", help="Listen on this address instead of http.host.")
+@click.option("--port", type=click.IntRange(0, 65535), help="Listen on this port instead of http.port.")
 @click.pass_obj
-def web(app: App) -> None:
+def web(app: App, host: str | None, port: int | None) -> None:
     """Serve the web app alone: pages, search, feeds and API over the archive (no scheduler, no crawling)."""
-    composition.serve_web(app.db, app.settings)
+    composition.serve_web(app.db, app.settings, host=host, port=port)

@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from starlette.types import ASGIApp
 
@@ -20,14 +22,13 @@ from archive.db import Database
 from archive.identity import url_key
 from archive.models import Statement, StatementKey
 from korus_watch import app as composition
+from korus_watch.settings import Settings
 from testkit.mirror import MirrorServer, MirrorSite, MirrorStatement, korus_site
 from testkit.mirror.fixtures import IPEF_PATH, SEED_EDIT, SEED_PATH
 from testkit.notify_support import settings_from
 from tests.conftest import PACE_OFF, KorusWatch, postgres_schema_url
-from web.app import create_app
 from web.server import WebServer
 from web.settings import HttpSettings
-from web.status import StatusSource
 
 HOSTILE_TITLE = '<script>alert("title")</script> KORUS & <img src=x onerror="alert(1)"> tariffs'
 HOSTILE_PARAGRAPHS = [
@@ -110,16 +111,22 @@ def built(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         db.dispose()
 
 
-def status_source(db: Database, korus_watch: KorusWatch) -> StatusSource:
-    """The status the service's composition root gathers, for the test's configuration."""
-    return composition.status_source(db, settings_from(korus_watch.config.read_text(encoding="utf-8")))
+def settings_of(built: BuiltArchive, **http: Any) -> Settings:
+    """The archive's configuration, with these `[http]` settings."""
+    settings = settings_from(built.korus_watch.config.read_text(encoding="utf-8"))
+    return settings.model_copy(update={"http": HttpSettings.model_validate(http)})
+
+
+def web_app(built: BuiltArchive, **http: Any) -> FastAPI:
+    """The web app over the archive as the composition root builds it, with these `[http]` settings."""
+    return composition.web_app(built.db, settings_of(built, **http))
 
 
 @contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
+def serving(app: ASGIApp, **http: Any) -> Iterator[str]:
     """Serves `app` with web.server.WebServer on 127.0.0.1 (a free port) in a thread with its own event loop, as the
-    service serves it on its loop; yields the base URL."""
-    server = WebServer(app, "127.0.0.1", 0)
+    service serves it on its loop, with these `[http]` settings; yields the base URL."""
+    server = WebServer(app, HttpSettings.model_validate({**http, "host": "127.0.0.1", "port": 0}))
     started = threading.Event()
     failure: list[BaseException] = []
 
@@ -145,6 +152,5 @@ def serving(app: ASGIApp) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def web_url(built: BuiltArchive) -> Iterator[str]:
-    app = create_app(built.db, HttpSettings(), status_source(built.db, built.korus_watch))
-    with serving(app) as url:
+    with serving(web_app(built)) as url:
         yield url

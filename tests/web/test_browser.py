@@ -11,48 +11,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
 from testkit.mirror.fixtures import SEED_EDIT
 from tests.conftest import REPO
+from tests.web.chromium import CHROMIUM, Watched, chromium
 from tests.web.conftest import HOSTILE_TITLE, BuiltArchive
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """A fresh profile each run: no cache, cookies or first-run state from before."""
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=FLAGS, headless=True, viewport={"width": 1100, "height": 900},
-        )
+def browser() -> Iterator[BrowserContext]:
+    """A fresh profile: no cache, cookies or first-run state from before."""
+    with chromium() as chrome:
+        context = chrome.new_context(viewport={"width": 1100, "height": 900})
         yield context
         context.close()
-
-
-class Watched:
-    """A page whose console errors and requests to other hosts are collected."""
-
-    def __init__(self, page: Page, host: str) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        self.foreign: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("request", self._request)
-        self._host = host
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def _request(self, request: Request) -> None:
-        if urlsplit(request.url).netloc != self._host:
-            self.foreign.append(request.url)
 
 
 @pytest.fixture
@@ -114,6 +87,12 @@ def test_timeline_search_diff_and_event_in_chromium(
     page.goto(web_url + "/")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, "the timeline scrolls sideways on a phone"
+    page.goto(web_url + "/status")
+    assert page.locator("table").count() == 2  # the crawl runs and the channels
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, "the status page scrolls sideways"
+    cut = page.evaluate("() => [...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth)"
+                        ".map(t => t.closest('section').querySelector('h2').textContent)")
+    assert cut == [], f"tables wider than a phone: {cut}"
 
     assert watched.errors == [], watched.errors
     assert watched.foreign == [], watched.foreign

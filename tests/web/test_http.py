@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import socket
@@ -13,14 +14,15 @@ import feedparser
 import httpx
 import pytest
 from sqlalchemy import update
+from starlette.types import Receive, Scope, Send
 
 from archive.models import EventKind, Statement
 from testkit.mirror.fixtures import SEED_EDIT
-from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive, serving, status_source
-from web.app import create_app
+from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive, serving, web_app
 from web.links import event_url
 from web.middleware import CONTENT_SECURITY_POLICY
-from web.settings import BasicAuth, HttpSettings, TokenAuth
+from web.rendering import markdown, markdown_inline
+from web.settings import HttpSettings
 
 RAW_MARKUP = ("<script>alert", "<img src=x", "onerror=\"alert")
 
@@ -131,6 +133,19 @@ def test_the_diff_page_marks_deleted_and_inserted_words_inline_and_side_by_side(
     assert any(line.startswith("+") and new in line for line in patch.text.splitlines())
 
 
+def test_a_diff_of_one_version_says_there_is_nothing_to_compare(client: httpx.Client, built: BuiltArchive) -> None:
+    hostile = built.statement_id(built.hostile)  # new in the second crawl: one version
+    page = ok_html(client, f"/statements/{hostile}/diff")
+    assert "Nothing to compare: the statement has one version so far" in page
+    assert "<ins>" not in page and "<del>" not in page and "unified diff" not in page
+    patch = client.get(f"/statements/{hostile}/diff.patch")
+    assert patch.status_code == 404 and "nothing to compare" in patch.text
+    edited = built.statement_id(built.edited)
+    itself = ok_html(client, f"/statements/{edited}/diff", **{"from": 2, "to": 2})
+    assert "Nothing to compare: version 2 compared with itself" in itself and "<ins>" not in itself
+    assert client.get(f"/statements/{edited}/diff.patch", params={"from": 2, "to": 2}).status_code == 404
+
+
 def test_event_pages_show_what_changed(client: httpx.Client, built: BuiltArchive) -> None:
     ids = event_ids(client)
     edited = ok_html(client, f"/events/{ids['edited']}")
@@ -150,14 +165,17 @@ def test_the_status_page_shows_runs_queue_and_channels_without_secrets(client: h
     assert CHANNEL_SECRET not in str(api)
 
 
-def test_static_css_and_no_asset_from_another_host(client: httpx.Client, web_url: str) -> None:
+def test_static_assets_are_local_and_the_one_script_is_the_timelines_file(client: httpx.Client) -> None:
     css = client.get("/static/style.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    script = client.get("/static/timeline.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
     for path in ("/", "/statements", "/status", "/api/v1/docs"):
         page = ok_html(client, path)
         for asset in re.findall(r'<(?:link|script|img)[^>]*(?:href|src)="([^"]+)"', page):
-            assert urlsplit(asset).netloc == urlsplit(web_url).netloc, (path, asset)
-        assert "<script" not in page
+            assert asset.startswith("/static/") or asset.startswith("/feeds/"), (path, asset)  # this server's
+        scripts = re.findall(r"<script[^>]*>[^<]*</script>", page)
+        assert scripts == (['<script src="/static/timeline.js" defer></script>'] if path == "/" else []), path
 
 
 def test_the_feed_validates_with_stable_ids_links_and_diffs(client: httpx.Client, built: BuiltArchive) -> None:
@@ -171,7 +189,7 @@ def test_the_feed_validates_with_stable_ids_links_and_diffs(client: httpx.Client
     assert edited.id.startswith("tag:127.0.0.1,2026:")
     links = {link.rel: link.href for link in edited.links}
     assert set(links) == {"alternate", "related"}
-    assert links["alternate"] == event_url(str(client.base_url), ids["edited"])
+    assert links["alternate"] == f"/events/{ids['edited']}"  # without http.public_url, a path on this server
     assert links["related"].endswith(built.edited.slug)
     assert f"<del>{SEED_EDIT[0]}</del>" in edited.content[0].value
     hostile = next(e for e in feed.entries if e.id.endswith(f"/event/{ids['new']}"))
@@ -256,6 +274,16 @@ def test_the_openapi_document_is_typed_and_the_docs_page_is_local(client: httpx.
     assert {"StatementList", "StatementDetail", "Diff", "EventList", "StatusReport"} <= set(document["components"]["schemas"])
     docs = ok_html(client, "/api/v1/docs")
     assert "GET /api/v1/events" in docs and "next_since" in docs
+    # The descriptions' Markdown rendered: code spans, not backticks.
+    assert re.search(r"poll with the <code>next_since</code> of\s+the previous answer", docs) and "`" not in docs
+
+
+def test_markdown_is_rendered_and_markup_in_it_shown_as_text() -> None:
+    assert markdown("Poll with `since`, *once*.") == "<p>Poll with <code>since</code>, <em>once</em>.</p>\n"
+    assert markdown_inline("The `next_cursor`.") == "The <code>next_cursor</code>."
+    hostile = markdown('<script>alert(1)</script> <img src=x onerror="alert(1)"> [link](javascript:alert(1))')
+    assert "<script" not in hostile and "<img" not in hostile and "href" not in hostile
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile
 
 
 @pytest.mark.parametrize(
@@ -290,6 +318,39 @@ def test_bad_parameters_answer_400_with_a_reason(client: httpx.Client, path: str
     assert says in response.text
 
 
+SECTIONS = "press-releases, fact-sheets, speeches-and-remarks"  # crawl.sections, by default
+
+
+@pytest.mark.parametrize(
+    ("path", "known"),
+    [
+        ("/?topic=korsu", "korus"), ("/?section=fact-sheet", SECTIONS), ("/statements?topic=KORUS", "korus"),
+        ("/statements?q=korus&section=press", SECTIONS), ("/api/v1/statements?topic=steel", "korus"),
+        ("/api/v1/statements?section=speeches", SECTIONS), ("/api/v1/events?topic=korus%20", "korus"),
+        ("/api/v1/events?section=Fact-Sheets", SECTIONS), ("/feeds/events.atom?topic=kor", "korus"),
+        ("/feeds/events.atom?kind=new&section=press-release", SECTIONS),
+    ],
+)
+def test_unknown_topics_and_sections_are_refused_naming_the_configured_ones(
+        client: httpx.Client, path: str, known: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400, response.text[:300]
+    if path.startswith(("/api/", "/feeds/")):
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["detail"].endswith(f"(configured: {known})"), response.json()
+    else:
+        assert response.headers["content-type"].startswith("text/html")
+        assert f"(configured: {known})</p>" in response.text
+
+
+def test_the_filter_forms_offer_the_configured_topics_and_sections(client: httpx.Client) -> None:
+    for path in ("/", "/statements"):
+        page = ok_html(client, path)
+        for name, values in (("topic", ["korus"]), ("section", SECTIONS.split(", "))):
+            form = re.search(rf'<select name="{name}">(.*?)</select>', page, re.DOTALL)
+            assert form is not None and re.findall(r'<option value="([^"]+)"', form[1]) == values, (path, name)
+
+
 @pytest.mark.parametrize(
     "query",
     ['"', "NEAR(korus", "korus AND", "title:*", "'; DROP TABLE statements; --", "%00", "\\", "한미 FTA", "<script>", "-",
@@ -303,16 +364,81 @@ def test_no_search_string_makes_a_server_error(client: httpx.Client, query: str)
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 def test_only_get_and_head_are_allowed(client: httpx.Client, method: str) -> None:
-    for path in ("/", "/api/v1/statements", "/feeds/events.atom", "/nowhere"):
+    for path in ("/", "/statements/1", "/api/v1/statements", "/feeds/events.atom", "/nowhere"):
         response = client.request(method, path, content=b"{}")
         assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
         assert response.headers["x-content-type-options"] == "nosniff"
+        if path.startswith(("/api/", "/feeds/")):  # JSON for programs
+            assert response.json() == {"detail": f"{method} is not allowed: this server is read-only (GET and HEAD)"}
+        else:  # a page for people
+            assert response.headers["content-type"].startswith("text/html")
+            assert "<h1>Not allowed</h1>" in response.text and "read-only" in response.text
 
 
 def test_head_answers_like_get_without_a_body(client: httpx.Client) -> None:
     response = client.head("/")
     assert response.status_code == 200 and response.content == b""
     assert response.headers["content-type"].startswith("text/html")
+
+
+EVIL = "evil.example.org"
+# Every way a request can name a host: its Host header, the forwarded ones (from a trusted proxy, even) and RFC 7239's.
+NAMING_A_HOST = {"Host": EVIL, "X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9",
+                 "Forwarded": f"for=203.0.113.9;host={EVIL};proto=https"}
+PUBLIC_URL = "https://watch.example.org/korus/"
+
+
+def addresses(text: str) -> list[str]:
+    """Every address a page or a feed links to: its href, src and action attributes."""
+    return [html.unescape(found) for found in re.findall(r'(?:href|src|action)="([^"]*)"', text)]
+
+
+@pytest.mark.parametrize("public_url", [None, PUBLIC_URL])
+def test_no_link_or_redirect_points_at_the_host_a_request_named(built: BuiltArchive, public_url: str | None) -> None:
+    """With http.public_url every link and redirect is under it; without, each is a path on the server it came from."""
+    http = {"public_url": public_url, "forwarded_allow_ips": ["127.0.0.1"]}
+    base = public_url.rstrip("/") if public_url else ""
+    statement_id = built.statement_id(built.edited)
+    with serving(web_app(built, **http), **http) as url, httpx.Client(base_url=url, headers=NAMING_A_HOST) as client:
+        event_id = client.get("/api/v1/events", params={"kind": "edited"}).json()["items"][0]["id"]
+        found: list[str] = []
+        for path in ["/", "/?topic=korus&kind=edited", "/?before=999", "/?after=0", "/statements", "/statements?q=korus",
+                     f"/statements/{statement_id}", f"/statements/{statement_id}/diff", f"/events/{event_id}", "/status",
+                     "/api/v1/docs", "/nowhere", "/?kind=bogus", "/feeds/events.atom", "/feeds/events.atom?kind=edited"]:
+            response = client.get(path)
+            assert response.status_code in (200, 400, 404), (path, response.status_code)
+            assert EVIL not in response.text and EVIL not in str(response.headers), path
+            for address in addresses(response.text):
+                if not address.startswith(built.mirror.base_url):  # the statement on the (mirrored) press office
+                    assert address.startswith(f"{base}/") and not address.startswith("//"), (path, address)
+                    found.append(address)
+        refused = client.post("/statements")
+        assert refused.status_code == 405 and EVIL not in refused.text
+        # A proxy may forward a prefixed public URL's requests with the prefix or without it.
+        assert client.get(f"{urlsplit(base).path}/statements/{statement_id}").text == client.get(
+            f"/statements/{statement_id}").text
+        for path, target in (("/statements/", "/statements"), (f"/events/{event_id}/", f"/events/{event_id}"),
+                             ("/static", "/static/"), ("/statements/?q=korus", "/statements?q=korus")):
+            redirect = client.get(path)
+            assert redirect.status_code == 307 and redirect.headers["location"] == base + target, path
+    assert {f"{base}/static/style.css", f"{base}/static/timeline.js", f"{base}/feeds/events.atom?kind=edited",
+            f"{base}/events/{event_id}", f"{base}/statements/{statement_id}", f"{base}/statements"} <= set(found)
+
+
+def test_forwarded_headers_count_only_from_forwarded_allow_ips() -> None:
+    """korus-watch's server passes http.forwarded_allow_ips to uvicorn: the client and scheme a proxy names are
+    believed from those addresses only."""
+
+    async def echo(scope: Scope, receive: Receive, send: Send) -> None:
+        seen = {"client": scope["client"][0], "scheme": scope["scheme"]}
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    direct, proxied = {"client": "127.0.0.1", "scheme": "http"}, {"client": "203.0.113.9", "scheme": "https"}
+    for allowed, expected in (([], direct), (["10.0.0.0/8", "::1"], direct), (["127.0.0.1"], proxied)):
+        with serving(echo, forwarded_allow_ips=allowed) as url:
+            assert httpx.get(url, headers=forwarded).json() == expected, allowed
 
 
 def test_event_links_for_alerts() -> None:
@@ -322,10 +448,7 @@ def test_event_links_for_alerts() -> None:
 
 def test_token_auth_accepts_header_query_and_then_cookie(built: BuiltArchive) -> None:
     token = "a-shared-token-of-some-length"
-    http = HttpSettings.model_validate({"auth": {"mode": "token", "token": token}})
-    assert isinstance(http.auth, TokenAuth)
-    with serving(create_app(built.db, http, status_source(built.db, built.korus_watch))) as url, \
-            httpx.Client(base_url=url) as client:
+    with serving(web_app(built, auth={"mode": "token", "token": token})) as url, httpx.Client(base_url=url) as client:
         assert client.get("/").status_code == 401
         assert client.get("/feeds/events.atom", params={"token": "wrong-token-wrong-token"}).status_code == 401
         assert client.get("/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -336,9 +459,7 @@ def test_token_auth_accepts_header_query_and_then_cookie(built: BuiltArchive) ->
 
 
 def test_basic_auth(built: BuiltArchive) -> None:
-    http = HttpSettings.model_validate({"auth": {"mode": "basic", "username": "team", "password": "pass-word-1"}})
-    assert isinstance(http.auth, BasicAuth)
-    with serving(create_app(built.db, http, status_source(built.db, built.korus_watch))) as url:
+    with serving(web_app(built, auth={"mode": "basic", "username": "team", "password": "pass-word-1"})) as url:
         refused = httpx.get(f"{url}/api/v1/events")
         assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Basic ")
         assert httpx.get(f"{url}/api/v1/events", auth=("team", "wrong")).status_code == 401

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,12 +27,12 @@ from testkit.notify_support import channel_toml, settings_from
 from testkit.servers import WebhookReceiver
 from tests.conftest import PACE_OFF, KorusWatch
 from tests.serving import Serve
-from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive
+from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive, web_app
 from web.middleware import CONTENT_SECURITY_POLICY
 
 RAW_MARKUP = ("<script>alert", "<img src=x", 'onerror="alert')
 ESCAPED_TITLE = str(escape(HOSTILE_TITLE))
-HTML, JSON, ATOM, CSS = "text/html", "application/json", "application/atom+xml", "text/css"
+HTML, JSON, ATOM, CSS, JS = "text/html", "application/json", "application/atom+xml", "text/css", "text/javascript"
 WEB_INBOX, SERVE_INBOX = "/generic/web", "/generic/serve"
 # Fast crawls (the politeness pace off) and, for `web`, a poll due every second if it ever scheduled one.
 CRAWL = "[crawl]\n" + PACE_OFF + "timeout_seconds = 5\nretry_times = 1\ninterval_minutes = {interval}\n"
@@ -113,6 +114,7 @@ ROUTES = [
     ("/statements/{edited}/diff.patch?from=1&to=2", "text/x-diff"), ("/events/{event_new}", HTML),
     ("/events/{event_edited}", HTML), ("/events/{event_removed}", HTML), ("/status", HTML),
     ("/feeds/events.atom", ATOM), ("/feeds/events.atom?kind=new", ATOM), ("/static/style.css", CSS),
+    ("/static/timeline.js", JS), ("/?before=3", HTML), ("/?after=1", HTML),
     ("/api/v1/statements", JSON), ("/api/v1/statements?q=korus&limit=5", JSON), ("/api/v1/statements/{edited}", JSON),
     ("/api/v1/statements/{edited}/versions/1", JSON), ("/api/v1/statements/{edited}/diff?from=1&to=2", JSON),
     ("/api/v1/events", JSON), ("/api/v1/events?since=1&limit=1", JSON), ("/api/v1/events/{event_new}", JSON),
@@ -133,10 +135,7 @@ def leaves(routes: list[BaseRoute]) -> Iterator[Route | Mount]:
 
 def test_every_route_answers_with_its_content_type_and_the_security_headers(
         client: httpx.Client, ids: dict[str, int], built: BuiltArchive) -> None:
-    from web.app import create_app
-    from web.settings import HttpSettings
-
-    untested = [route.path for route in leaves(create_app(built.db, HttpSettings(), dict).routes)
+    untested = [route.path for route in leaves(web_app(built).routes)
                 if not any(route.path_regex.match(path.split("?")[0]) for path, _ in ROUTES)]
     assert not untested, f"routes missing from ROUTES: {untested}"
     problems = []
@@ -173,9 +172,9 @@ def test_the_hostile_title_is_escaped_in_every_page_and_the_feed(client: httpx.C
     assert not feed.bozo, feed.bozo_exception
     hostile = next(entry for entry in feed.entries if entry.title == f"New: {HOSTILE_TITLE}")
     assert "<script>" not in hostile.content[0].value and "&lt;script&gt;" in hostile.content[0].value
-    # Each entry links to its event's page on this server, which answers.
+    # Each entry links to its event's page on this server (a path: http.public_url is not set), which answers.
     for entry in feed.entries:
-        assert entry.link.startswith(f"{client.base_url}/events/"), entry.link
+        assert entry.link.startswith("/events/"), entry.link
         assert client.get(entry.link).status_code == 200, entry.link
     (found,) = client.get("/api/v1/statements", params={"q": "KORUS <script>"}).json()["items"]
     assert found["title"] == HOSTILE_TITLE  # JSON carries the text as it is, served as JSON with nosniff
@@ -183,7 +182,7 @@ def test_the_hostile_title_is_escaped_in_every_page_and_the_feed(client: httpx.C
 
 NOT_FOUND = [
     "/statements/999999", "/statements/999999/diff", "/statements/{edited}/diff?from=1&to=99",
-    "/statements/999999/diff.patch", "/events/999999", "/nowhere", "/static/nothing.css", "/feeds/nothing.atom",
+    "/statements/999999/diff.patch", "/statements/{hostile}/diff.patch", "/events/999999", "/nowhere", "/static/nothing.css", "/feeds/nothing.atom",
     "/api/v1/statements/999999", "/api/v1/statements/{edited}/versions/99", "/api/v1/statements/999999/diff",
     "/api/v1/events/999999", "/api/v1/nothing",
 ]
@@ -191,6 +190,8 @@ BAD_REQUEST = [
     "/?kind=bogus", "/?from=2026-13-01", "/?before=-3", "/statements?year=abc", "/statements?q=%22%22",
     "/statements?cursor=garbage", "/statements?sort=alphabetical", "/statements/abc", "/statements/99999999999",
     "/statements/{edited}/diff?from=0", "/events/abc", "/events/-1", "/feeds/events.atom?kind=typo",
+    "/?topic=nope", "/statements?section=nope", "/feeds/events.atom?section=nope", "/api/v1/events?topic=nope",
+    "/?before=3&after=1",
     "/api/v1/statements?limit=1000", "/api/v1/statements?limit=abc", "/api/v1/statements?status=gone",
     "/api/v1/statements?q=***", "/api/v1/statements?cursor=garbage", "/api/v1/statements/abc",
     "/api/v1/statements/{edited}/versions/0", "/api/v1/events?since=-1", "/api/v1/events/abc",
@@ -220,6 +221,8 @@ def test_bad_input_answers_404_or_400_and_never_a_server_error(client: httpx.Cli
         for path in ("/", "/statements", "/api/v1/statements", "/api/v1/events", "/feeds/events.atom", "/nowhere"):
             response = client.request(method, path, json={"title": HOSTILE_TITLE})
             assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD", (method, path)
+            content_type = JSON if path.startswith(("/api/", "/feeds/")) else HTML
+            assert response.headers["content-type"].startswith(content_type), (method, path)
     traceback_free(web)
 
 
@@ -234,6 +237,26 @@ def test_web_crawls_and_sends_nothing_and_stops_cleanly_on_sigterm(
     assert web.stop(signal.SIGTERM, timeout=15) == 0, web.log()
     assert time.monotonic() - started < 10
     traceback_free(web)
+
+
+def test_web_listens_where_its_command_line_says(built: BuiltArchive, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`--host` and `--port` win over [http]: the file's address is one this machine does not have (TEST-NET-1) and
+    its port is taken, so `web` starts only if it listens where the command line says."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        korus_watch = configured(built, tmp_path_factory.mktemp("address"), CRAWL.format(interval=15)
+                                 + f'[http]\nhost = "192.0.2.1"\nport = {taken.getsockname()[1]}\n')
+        process = Serve(korus_watch, command="web", address_on_command_line=True)
+        try:
+            process.start()
+            assert httpx.get(f"{process.url}/", timeout=10).status_code == 200
+            assert any(f"web app at http://127.0.0.1:{process.port}/" in line for line in process.lines), process.log()
+            assert process.stop(signal.SIGTERM, timeout=15) == 0, process.log()
+        finally:
+            if process.process is not None and process.process.poll() is None:
+                process.process.kill()
+                process.process.wait()
 
 
 def test_serve_alerts_link_to_the_event_page_on_its_own_port(built: BuiltArchive, receiver: WebhookReceiver,

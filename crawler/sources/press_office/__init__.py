@@ -8,5 +8,6 @@ from crawler.sources.base import SourceKind
 from crawler.sources.press_office.reader import EXTRACTOR_VERSION
 
 # Statements are keyed by their path alone, so that an archive built from a mirror matches the real site.
-KIND = SourceKind(name="press_office", extractor_version=EXTRACTOR_VERSION, key_of=url_key)
+KIND = SourceKind(name="press_office", extractor_version=EXTRACTOR_VERSION, key_of=url_key,
+                  sections=lambda crawl: list(crawl.sections))
 REF = SourceRef(PRESS_OFFICE, PRESS_OFFICE, url_key)

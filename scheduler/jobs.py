@@ -1,0 +1,207 @@
+"""The service's jobs: a poll (one crawl on the service's Scrapy runner), a delivery pass, a channel's digest and
+housekeeping; and the work in flight, which a shutdown waits for."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    from scrapy.crawler import AsyncCrawlerRunner
+
+    from archive.db import Database
+    from archive.listener import ChangeListener
+    from archive.relevance import Topic
+    from crawler.settings import CrawlSettings
+    from notify.dispatcher import Dispatcher
+    from scheduler.database_work import DatabaseWork
+    from scheduler.health import HealthSource, ServiceMetrics
+    from scheduler.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class Tasks:
+    """The jobs running and the work started beside them, which a shutdown waits for; and whether it has begun."""
+
+    def __init__(self) -> None:
+        self.stopping = asyncio.Event()
+        self.active: set[asyncio.Task[Any]] = set()
+
+    def track(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self.active.add(task)
+        task.add_done_callback(self.active.discard)
+        task.add_done_callback(_log_failure)
+
+    @contextmanager
+    def waited_for(self) -> Iterator[None]:
+        """The running job, which a shutdown waits for."""
+        task = asyncio.current_task()
+        assert task is not None, "jobs run as tasks"
+        self.active.add(task)
+        try:
+            yield
+        finally:
+            self.active.discard(task)
+
+
+class Jobs:
+    def __init__(
+        self,
+        db: Database,
+        dispatcher: Dispatcher,
+        listener: ChangeListener,
+        runner: AsyncCrawlerRunner,
+        database_work: DatabaseWork,
+        tasks: Tasks,
+        health: HealthSource,
+        metrics: ServiceMetrics,
+        *,
+        crawl: CrawlSettings,
+        topics: list[Topic],
+        service: ServiceSettings,
+    ) -> None:
+        self.db = db
+        self.dispatcher = dispatcher
+        self.listener = listener
+        self.runner = runner
+        self.database_work = database_work
+        self.tasks = tasks
+        self.health = health
+        self.metrics = metrics
+        self.crawl = crawl
+        self.topics = topics
+        self.settings = service
+        self.crawler: Any = None  # the running poll's Scrapy crawler
+
+    async def poll(self) -> None:
+        with self.tasks.waited_for():
+            await self._poll()
+        # Detection never waits for delivery: the pass runs on its own.
+        self.tasks.track(self.deliver())
+
+    async def _poll(self) -> None:
+        from archive.lock import CrawlInProgress, crawl_lock
+        from archive.models import RunStatus
+        from crawler.planning import prepare_recorder
+        from crawler.run import ArchiveCrawl
+
+        off_loop = self.database_work.run
+        try:
+            async with self.database_work.held(crawl_lock(self.db.engine)):
+                if not await self.database_work.record_refusal():
+                    return  # still refused: the poll waits for the archive
+                full = await off_loop(self._full_crawl_due)
+                recorder = None if full is None else await off_loop(
+                    partial(prepare_recorder, self.db, self.crawl, self.topics, self.listener, full=full)
+                )
+                if recorder is None:
+                    return
+                # The first phase's alerts (new statements) go out while the re-checks go on.
+                crawl = ArchiveCrawl(recorder, self.crawl, self.runner,
+                                     on_phase_committed=lambda: self.tasks.track(self.deliver()))
+                self.crawler = crawl.crawler
+                try:
+                    failure = await self._await_crawl(crawl.crawler, crawl.start())
+                finally:
+                    self.crawler = None
+                run = await off_loop(crawl.finish, failure)
+        except CrawlInProgress as exc:
+            log.warning("poll skipped: %s", exc)
+            return
+        except SQLAlchemyError as error:  # the crawl lock could not be taken or given back
+            self.database_work.failed(error)
+            return
+        if run is None:
+            return
+        self.metrics.record_run(run)
+        if run.status is RunStatus.SUCCEEDED and run.finished_at is not None:
+            self.health.poll_succeeded(run.finished_at)
+        # A crawl's plan (the archive's identities and page validators, megabytes for a large archive) sits in
+        # reference cycles with Scrapy's crawler objects: collected now, before the next poll builds another, the
+        # process stays at one plan's worth instead of drifting up to two.
+        gc.collect()
+
+    async def _await_crawl(self, crawler: Any, task: asyncio.Task[None]) -> str | None:
+        """Scrapy closes the spider at crawl.timeout_minutes itself (CLOSESPIDER_TIMEOUT); this is the backstop
+        for a crawl that does not close, a minute later."""
+        limit = self.crawl.timeout_minutes * 60 + 60
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=limit)
+            return None
+        except TimeoutError:
+            log.error("crawl still running %.0f s after its start: stopping it", limit)
+            self.tasks.track(crawler.stop_async())
+            try:
+                await asyncio.wait_for(task, timeout=30)
+            except TimeoutError:
+                task.cancel()
+            return f"the crawl hung past crawl.timeout_minutes ({self.crawl.timeout_minutes:g}) and was stopped"
+
+    def stop_crawl(self) -> None:
+        """Stops the running poll's crawl, if one runs, at a clean point."""
+        if self.crawler is not None:
+            log.info("stopping the running crawl at a clean point")
+            self.tasks.track(self.crawler.stop_async())
+
+    def _full_crawl_due(self) -> bool:
+        """Once a day a poll reads every listing page too: statements filed into old month folders turn up."""
+        from archive.queries import last_full_crawl
+
+        with self.db.sessions() as session:
+            last_full = last_full_crawl(session)
+        return last_full is None or datetime.now(UTC) - last_full >= timedelta(hours=self.crawl.full_revisit_hours)
+
+    async def deliver(self) -> None:
+        if self.tasks.stopping.is_set():
+            return
+        with self.tasks.waited_for():
+            await self.database_work.run(self._deliver_now)
+
+    def _deliver_now(self) -> None:
+        from archive.lock import JobInProgress
+
+        try:
+            report = self.dispatcher.deliver(time_limit=self.settings.delivery_pass_seconds)
+        except JobInProgress:
+            log.debug("another delivery pass is running; this one is skipped")
+            return
+        self.metrics.record_deliveries(report.sent, report.retrying, report.failed)
+        if report.sent or report.retrying or report.failed or report.folded:
+            log.info("deliveries sent=%d retrying=%d failed=%d folded=%d", report.sent, report.retrying,
+                     report.failed, report.folded)
+            self.health.refresh()
+
+    async def digest(self, channel: str) -> None:
+        def send_digest() -> None:
+            digest_id, report = self.dispatcher.digest(channel)
+            self.metrics.record_deliveries(report.sent, report.retrying, report.failed)
+            if digest_id is None:
+                log.info("digest for channel %s: no events since the last one, nothing sent", channel)
+            else:
+                log.info("digest %d for channel %s: sent=%d", digest_id, channel, report.sent)
+
+        with self.tasks.waited_for():
+            await self.database_work.run(send_digest)
+
+    async def housekeeping(self) -> None:
+        from scheduler.housekeeping import prune
+
+        with self.tasks.waited_for():
+            await self.database_work.run(prune, self.db, self.settings.retention_days)
+
+
+def _log_failure(task: asyncio.Future[Any]) -> None:
+    """Work started beside the jobs (a delivery pass after a poll, a crawl's stop) is awaited by no one: its error
+    is logged here, or it would be lost."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("background work failed: %s", error, exc_info=error)

@@ -239,7 +239,6 @@ class Service:
     # -- the schedule -------------------------------------------------------------------------------
 
     async def _start_leading(self) -> None:
-        from notify.channels import digest_trigger
         from scheduler.job_runs import job_runs
         from scheduler.schedule import DIGEST_PREFIX, first_runs, wanted_jobs
 
@@ -249,7 +248,7 @@ class Service:
 
         # Built afresh on every start and takeover: what another leader ran meanwhile is in the records.
         records = await asyncio.to_thread(read_records)
-        digests = {name: digest_trigger(channel_format.channel)
+        digests = {name: channel_format.channel.digest_trigger()
                    for name, channel_format in self.dispatcher.channels.working.items()
                    if channel_format.channel.mode == "digest"}
         jobs = wanted_jobs(self.crawl, self.settings, digests)

@@ -17,6 +17,7 @@ import pytest
 
 from archive.db import Database
 from notify.models import DeliveryStatus
+from testkit.mirror import MirrorServer
 from testkit.notify_support import Press, channel_toml, deliveries, seed_statement, settings_from, statement
 from testkit.servers import Reply, SmtpServer, WebhookReceiver, validate_slack
 from tests.conftest import REPO, KorusWatch
@@ -155,6 +156,25 @@ def test_channel_config_errors_name_the_channel(korus_watch: KorusWatch, channel
     configure(korus_watch, f"[[channels]]\n{channel}\n")
     result = korus_watch.run("channels", check=False)
     assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"schedule": "61 25 * * *"}, "channels[analysts].schedule: Value error, '61 25 * * *' is not a crontab line: "),
+        ({"schedule": "0 8 * * mon-fri", "timezone": "America/New_Yrok"},
+         "channels[analysts].timezone: Value error, unknown time zone 'America/New_Yrok'"),
+    ],
+)
+def test_a_digest_that_can_never_be_sent_stops_every_command(korus_watch: KorusWatch, mirror: MirrorServer,
+                                                             fields: dict[str, str], message: str) -> None:
+    configure(korus_watch, channel_toml(name="analysts", type="email", to=["a@example.org"], mode="digest", **fields))
+    for command in ("status", "crawl", "channels"):
+        result = korus_watch.run(command, check=False)
+        assert result.returncode == 1, (command, result.stdout)
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("Error: config error: ") and message in line, (command, line)
+    assert mirror.requests == [], "the crawl started"
 
 
 def test_a_sender_killed_mid_batch_loses_and_duplicates_nothing(korus_watch: KorusWatch, db: Database,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from archive.diffing import Segment, unified_diff, word_diff
 from archive.identity import url_key
 from archive.models import (
+    MAX_ID,
     ChangeEvent,
     CrawlError,
     CrawlRun,
@@ -77,9 +78,12 @@ def list_statements(session: Session, *, topic: str | None = None, since: date |
 
 def find_statement(session: Session, reference: str) -> Statement:
     """A statement by archive id, or by any URL it was found under."""
-    statement = session.get(Statement, int(reference)) if reference.isdigit() else session.scalar(
-        select(Statement).join(StatementUrl).where(StatementUrl.url_key == url_key(reference))
-    )
+    if reference.isdecimal():
+        statement = session.get(Statement, int(reference)) if int(reference) <= MAX_ID else None
+    else:
+        statement = session.scalar(
+            select(Statement).join(StatementUrl).where(StatementUrl.url_key == url_key(reference))
+        )
     if statement is None:
         raise NotFound(f"no statement {reference!r} in the archive")
     return statement

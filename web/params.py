@@ -10,12 +10,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query
 
-from archive.models import EventKind, StatementStatus
+from archive.models import MAX_ID, EventKind, StatementStatus
 from web.events import EventFilters
 from web.search import CANDIDATES, MAX_QUERY_LENGTH, SearchQuery
 from web.statements import StatementFilters
-
-MAX_ID = 2**31 - 1
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EventCursor = Annotated[int | None, Query(ge=0, le=MAX_ID, description="An event id.")]

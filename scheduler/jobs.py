@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -69,6 +69,7 @@ class Jobs:
         crawl: CrawlSettings,
         topics: list[Topic],
         service: ServiceSettings,
+        next_poll: Callable[[], datetime | None],
     ) -> None:
         self.db = db
         self.dispatcher = dispatcher
@@ -81,15 +82,23 @@ class Jobs:
         self.crawl = crawl
         self.topics = topics
         self.settings = service
+        # When the schedule runs the next poll (None while this instance stands by).
+        self.next_poll = next_poll
         self.crawler: Any = None  # the running poll's Scrapy crawler
 
     async def poll(self) -> None:
         with self.tasks.waited_for():
-            await self._poll()
+            failure = await self._poll()
+        if failure is not None and not self.tasks.stopping.is_set():
+            # What an operator asks first, reading of a failure: when the service tries again.
+            due = self.next_poll()
+            log.warning("poll failed (%s): the next poll is due at %s", failure,
+                        due.isoformat() if due else "- (this instance stands by)")
         # Detection never waits for delivery: the pass runs on its own.
         self.tasks.track(self.deliver())
 
-    async def _poll(self) -> None:
+    async def _poll(self) -> str | None:
+        """One poll; returns why it failed, if it did."""
         from archive.lock import CrawlInProgress, crawl_lock
         from archive.models import RunStatus
         from crawler.planning import prepare_recorder
@@ -99,13 +108,13 @@ class Jobs:
         try:
             async with self.database_work.held(crawl_lock(self.db.engine)):
                 if not await self.database_work.record_refusal():
-                    return  # still refused: the poll waits for the archive
+                    return self._database_problem()  # still refused: the poll waits for the archive
                 full = await off_loop(self._full_crawl_due)
                 recorder = None if full is None else await off_loop(
                     partial(prepare_recorder, self.db, self.crawl, self.topics, self.listener, full=full)
                 )
                 if recorder is None:
-                    return
+                    return self._database_problem()
                 # The first phase's alerts (new statements) go out while the re-checks go on.
                 crawl = ArchiveCrawl(recorder, self.crawl, self.runner,
                                      on_phase_committed=lambda: self.tasks.track(self.deliver()))
@@ -117,12 +126,12 @@ class Jobs:
                 run = await off_loop(crawl.finish, failure)
         except CrawlInProgress as exc:
             log.warning("poll skipped: %s", exc)
-            return
+            return None
         except SQLAlchemyError as error:  # the crawl lock could not be taken or given back
             self.database_work.failed(error)
-            return
+            return self._database_problem()
         if run is None:
-            return
+            return self._database_problem()
         self.metrics.record_run(run)
         if run.status is RunStatus.SUCCEEDED and run.finished_at is not None:
             self.health.poll_succeeded(run.finished_at)
@@ -130,6 +139,10 @@ class Jobs:
         # reference cycles with Scrapy's crawler objects: collected now, before the next poll builds another, the
         # process stays at one plan's worth instead of drifting up to two.
         gc.collect()
+        return None if run.status is RunStatus.SUCCEEDED else f"crawl run {run.id} {run.status.value}"
+
+    def _database_problem(self) -> str:
+        return self.health.database.problem or "the database failed"
 
     async def _await_crawl(self, crawler: Any, task: asyncio.Task[None]) -> str | None:
         """Scrapy closes the spider at crawl.timeout_minutes itself (CLOSESPIDER_TIMEOUT); this is the backstop

@@ -96,6 +96,7 @@ class Service:
         from scheduler.health import HealthSource, ServiceMetrics
         from scheduler.jobs import Jobs, Tasks
         from scheduler.leader import Leadership
+        from scheduler.schedule import POLL
 
         self.db = db
         self.dispatcher = dispatcher
@@ -107,14 +108,15 @@ class Service:
         self.metrics = ServiceMetrics(self.health)
         self.database_work = DatabaseWork(db, self.health, listener)
         self.tasks = Tasks()
-        self.jobs = Jobs(db, dispatcher, listener, AsyncCrawlerRunner(scrapy_settings(crawl)), self.database_work,
-                         self.tasks, self.health, self.metrics, crawl=crawl, topics=topics, service=service)
         self.leadership = Leadership(db.engine)
         # A job missed while the service was down runs once when it is back, however late (coalesce), and never
         # twice at once.
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}, timezone=UTC
         )
+        self.jobs = Jobs(db, dispatcher, listener, AsyncCrawlerRunner(scrapy_settings(crawl)), self.database_work,
+                         self.tasks, self.health, self.metrics, crawl=crawl, topics=topics, service=service,
+                         next_poll=partial(self._next_run, POLL))
         self.leading = False
         self._signals = 0
 
@@ -298,8 +300,14 @@ class Service:
         async def run_job() -> None:
             if self.tasks.stopping.is_set():
                 return
-            job = self.scheduler.get_job(job_id)
-            await self.database_work.run(record, datetime.now(UTC), job.next_run_time if job else None)
+            await self.database_work.run(record, datetime.now(UTC), self._next_run(job_id))
             await work()
 
         return run_job
+
+    def _next_run(self, job_id: str) -> datetime | None:
+        """When the schedule runs a job next: None for a job it does not hold, or while this instance stands by."""
+        from apscheduler.schedulers.base import STATE_RUNNING
+
+        job = self.scheduler.get_job(job_id)
+        return job.next_run_time if job is not None and self.scheduler.state == STATE_RUNNING else None

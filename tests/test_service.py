@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -214,6 +216,22 @@ def test_health_turns_503_when_polls_keep_failing(korus_watch: KorusWatch, mirro
     service.wait_until(lambda: (service.health() or (0, {}))[0] == 503, "health to turn 503", timeout=30)
     status, health = service.health() or (0, {})
     assert health["reason"] == "no successful poll ever" and health["last_successful_poll"] is None
+    assert service.stop() == 0
+
+
+def test_a_failed_poll_says_when_the_next_one_is_due(mirror: MirrorServer, serve: Callable[[], Serve]) -> None:
+    mirror.stop()  # every poll fails: the site cannot be reached
+    service = serve()
+    service.wait_until(lambda: "crawl run 2 started" in "\n".join(service.lines), "the poll after the failed one")
+    records = [json.loads(line) for line in service.lines if line.startswith("{")]
+    failed = next(record for record in records if record["msg"].startswith("poll failed"))
+    due = re.fullmatch(r"poll failed \(crawl run 1 failed\): the next poll is due at (\S+)", failed["msg"])
+    assert due is not None and failed["level"] == "WARNING", failed
+    next_poll = datetime.fromisoformat(due.group(1))
+    second = next(record for record in records if record["msg"].startswith("crawl run 2 started"))
+    # Said of the poll to come, which came then (its start is logged once its run is open in the archive).
+    assert datetime.fromisoformat(failed["ts"]) < next_poll <= datetime.fromisoformat(second["ts"])
+    assert datetime.fromisoformat(second["ts"]) - next_poll < timedelta(seconds=INTERVAL_SECONDS)
     assert service.stop() == 0
 
 

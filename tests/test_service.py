@@ -219,6 +219,22 @@ def test_health_turns_503_when_polls_keep_failing(korus_watch: KorusWatch, mirro
     assert service.stop() == 0
 
 
+def test_a_file_value_the_environment_overrides_is_logged_once_at_start_by_key_never_by_value(
+        service_config: KorusWatch, serve: Callable[[], Serve]) -> None:
+    with service_config.config.open("a", encoding="utf-8") as config:
+        # The fixture's environment names the test's archive: this is overridden.
+        config.write('[database]\nurl = "postgresql://watch:file-secret@db.example.org/korus"\n')
+    said = "the environment overrides the config file's database.url (KORUS_WATCH_DATABASE__URL)"
+    service = serve()
+    service.wait_until(lambda: "service started" in "\n".join(service.lines), "the service to start")
+    assert service.stop() == 0
+    overrides = [json.loads(line) for line in service.lines if "overrides" in line]
+    assert [(record["level"], record["msg"]) for record in overrides] == [("WARNING", said)]
+    assert "file-secret" not in "\n".join(service.lines)
+    status = service_config.run("status")
+    assert said in status.stderr and service_config.env["KORUS_WATCH_DATABASE__URL"] not in status.stderr
+
+
 def test_a_failed_poll_says_when_the_next_one_is_due(mirror: MirrorServer, serve: Callable[[], Serve]) -> None:
     mirror.stop()  # every poll fails: the site cannot be reached
     service = serve()

@@ -114,6 +114,19 @@ def test_failed_deliveries_are_listed_and_requeued(korus_watch: KorusWatch, db: 
     assert unknown.returncode == 1 and "999" in unknown.stderr
 
 
+def test_deliver_exits_0_while_a_send_waits_for_its_retry_and_1_for_a_broken_channel(
+        korus_watch: KorusWatch, db: Database, receiver: WebhookReceiver) -> None:
+    configure(korus_watch, channel_toml(name="team-chat", type="slack", url=receiver.url("/slack")))
+    events_in(press_for(korus_watch, db), 1)
+    receiver.set_default("/slack", Reply.error(503))
+    retrying = korus_watch.run("deliver", check=False)
+    assert retrying.returncode == 0 and "sent 0, retrying 1, failed 0" in retrying.stdout, retrying.stderr
+    configure(korus_watch, channel_toml(name="typo", type="slak", url="https://example.org/x"))
+    broken = korus_watch.run("deliver", check=False)  # nothing is due: the retry waits for its backoff
+    assert broken.returncode == 1 and "sent 0, retrying 0, failed 0" in broken.stdout
+    assert "error: channel 'typo': unknown type 'slak'" in broken.stderr
+
+
 def test_notify_test_and_channels(korus_watch: KorusWatch, smtp: SmtpServer, receiver: WebhookReceiver) -> None:
     configure(korus_watch, (
         f'[smtp]\nport = {smtp.port}\nsecurity = "none"\nusername = ""\n'

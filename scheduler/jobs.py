@@ -142,7 +142,9 @@ class Jobs:
         return None if run.status is RunStatus.SUCCEEDED else f"crawl run {run.id} {run.status.value}"
 
     def _database_problem(self) -> str:
-        return self.health.database.problem or "the database failed"
+        # Named, not restated: the database's own problem is logged once, when it begins.
+        fault = self.health.database.fault
+        return "the archive refuses writes" if fault is not None and not fault.unreachable else "the database does not answer"
 
     async def _await_crawl(self, crawler: Any, task: asyncio.Task[None]) -> str | None:
         """Scrapy closes the spider at crawl.timeout_minutes itself (CLOSESPIDER_TIMEOUT); this is the backstop

@@ -107,11 +107,14 @@ def test_sigterm_in_the_middle_of_a_crawl_stops_it_at_a_clean_point(serve: Calla
     site.hang(slow, 30)
     add_korus_statement(site, 2)
     site.edit(slow, replace=("the", "THE"))
-    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)), "a poll to start")
-    time.sleep(1)
+    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)) and site.hung(slow),
+                       "a poll to be held up on the slow page")
     started = time.monotonic()
     assert service.stop(signal.SIGTERM) == 0
-    assert time.monotonic() - started < 10
+    # A clean stop waits for the request in flight up to its timeout (5 s), never for the 30 s answer, and within
+    # the shutdown grace (10 s): the process's exit comes on top.
+    assert time.monotonic() - started < 15
+    assert not any("still running after" in line for line in service.lines), service.log()
     last = runs(db)[-1]
     assert last.status == RunStatus.INTERRUPTED and last.finished_at is not None
     with db.sessions() as session:
@@ -125,8 +128,9 @@ def test_a_second_signal_exits_at_once_and_the_next_start_carries_on(serve: Call
     service.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
     for statement in site.statements:
         site.hang(statement.path, 30)  # a clean stop then waits for requests in flight (up to their 5 s timeout)
-    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)), "a poll to start")
-    time.sleep(1)
+    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db))
+                       and any(site.hung(statement.path) for statement in site.statements),
+                       "a poll to be held up on a page")
     assert service.process is not None
     service.process.send_signal(signal.SIGTERM)
     service.wait_until(lambda: any("stopping" in line for line in service.lines), "the first signal to be taken")

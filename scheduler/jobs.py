@@ -144,7 +144,8 @@ class Jobs:
     def _database_problem(self) -> str:
         # Named, not restated: the database's own problem is logged once, when it begins.
         fault = self.health.database.fault
-        return "the archive refuses writes" if fault is not None and not fault.unreachable else "the database does not answer"
+        refused = fault is not None and not fault.unreachable
+        return "the archive refuses writes" if refused else "the database does not answer"
 
     async def _await_crawl(self, crawler: Any, task: asyncio.Task[None]) -> str | None:
         """Scrapy closes the spider at crawl.timeout_minutes itself (CLOSESPIDER_TIMEOUT); this is the backstop

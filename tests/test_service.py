@@ -85,6 +85,10 @@ def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serv
     assert 'korus_watch_polls_total{status="succeeded"}' in metrics
     assert "korus_watch_last_successful_poll_timestamp_seconds" in metrics
 
+    # Stopped between polls (right after one), so that `status` below reads a last crawl that succeeded: one cut
+    # short by the stop would make it exit 3.
+    polls = succeeded_polls(db)
+    service.wait_until(lambda: succeeded_polls(db) > polls, "a poll to end")
     assert service.stop(signal.SIGTERM) == 0
     records = [json.loads(line) for line in service.lines if line.startswith("{")]
     assert records and all({"ts", "level", "logger", "msg"} <= set(record) for record in records)

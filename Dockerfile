@@ -16,10 +16,11 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER korus-watch
 WORKDIR /var/lib/korus-watch
-# The archive lives in the volume unless KORUS_WATCH_DATABASE__URL names a PostgreSQL server. Health and metrics
-# listen on every interface of the container; publish the port to the host's loopback only (docker-compose.yml).
+# The archive lives in the volume (the default SQLite file of the data directory, /var/lib/korus-watch/archive.sqlite3)
+# unless the configuration file or KORUS_WATCH_DATABASE__URL names another database. Health and metrics listen on
+# every interface of the container; publish the port to the host's loopback only (docker-compose.yml).
 ENV PYTHONUNBUFFERED=1 \
-    KORUS_WATCH_DATABASE__URL=sqlite:////var/lib/korus-watch/archive.sqlite3 \
+    XDG_DATA_HOME=/var/lib \
     KORUS_WATCH_HTTP__HOST=0.0.0.0 \
     KORUS_WATCH_HTTP__PORT=8787
 VOLUME ["/var/lib/korus-watch"]

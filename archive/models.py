@@ -27,6 +27,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import NullType, TypeDecorator
 
+# The largest id an integer column holds on every backend (PostgreSQL's `integer`): a larger one is in no archive, and
+# the database refuses to compare a column with it (an error, not an empty answer).
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

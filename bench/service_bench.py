@@ -525,7 +525,7 @@ def report(result: Result, arguments: argparse.Namespace, load: list[tuple[float
                      f"{received - run['finished_at']:.2f}"]
         total = f"{received - alert.added_at:.2f}" if received is not None else "not received"
         lines.append(f"| {number} | {alert.polls_at_add} | {' | '.join(parts)} | {total} |")
-    polls_metric = result.metrics.get('korus_watch_polls_total{status="succeeded"}')
+    polls_metric = result.metrics.get('korus_watch_polls_total{source="press-office",status="succeeded"}')
     sent_metric = result.metrics.get('korus_watch_delivery_attempts_total{result="sent"}', 0)
     lines += [
         "",

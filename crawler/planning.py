@@ -27,7 +27,7 @@ def prepare_recorder(
         db, source, full=full, interval_minutes=interval_minutes, full_revisit_hours=crawl.full_revisit_hours
     )
     log.info(
-        "crawl run %d of %s started full=%s baseline=%s revisit=%d", plan.run_id, source.name, plan.full,
+        "crawl run %d started (%s) full=%s baseline=%s revisit=%d", plan.run_id, source.name, plan.full,
         plan.baseline, len(plan.revisit)
     )
     return RunRecorder(

@@ -72,11 +72,11 @@ class ArchiveCrawl:
             # Not even the run's end could be written: the caller says so, and the service records it later.
             raise ArchiveUnwritable(self.recording.unwritable) from error
         log.info(
-            "crawl run %d of %s %s: new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d "
+            "crawl run %d %s (%s): new=%d edited=%d removed=%d restored=%d unchanged=%d requests=%d not_modified=%d "
             "errors=%d cpu=%.2fs",
             run.id,
-            run.source,
             run.status.value,
+            run.source,
             run.new,
             run.edited,
             run.removed,

@@ -3,15 +3,22 @@ overridden by KORUS_WATCH_<SECTION>__<KEY> variables."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from archive import relevance
 from archive.models import PRESS_OFFICE
@@ -23,6 +30,9 @@ from web.links import event_url
 from web.settings import HttpSettings
 
 CONFIG_ENV = "KORUS_WATCH_CONFIG"
+ENV_PREFIX = "KORUS_WATCH_"
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
@@ -36,7 +46,7 @@ class LoggingSettings(Section):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="KORUS_WATCH_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
     )
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -49,6 +59,8 @@ class Settings(BaseSettings):
     channels: list[ChannelSettings] = Field(default_factory=list)
     http: HttpSettings = Field(default_factory=HttpSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    # The config file's keys that the environment overrides, as dotted names (set by load_settings).
+    _overridden: list[str] = PrivateAttr(default_factory=list)
 
     @field_validator("topics")
     @classmethod
@@ -93,6 +105,13 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML file arrives as init arguments; the environment overrides it.
         return (env_settings, init_settings)
+
+    def log_environment_overrides(self) -> None:
+        """Says which of the file's keys the environment overrides (its value may be a secret: never shown), so that
+        a value written in the file and silently unused is found. Logging must be configured first."""
+        if self._overridden:
+            log.warning("the environment overrides the config file's %s", ", ".join(
+                f"{key} ({ENV_PREFIX}{key.replace('.', '__').upper()})" for key in self._overridden))
 
     def enabled_topics(self) -> list[relevance.Topic]:
         return enabled_topics(self.topics)
@@ -139,7 +158,7 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except SettingsError as exc:
         # A list or table given in an environment variable must be JSON, e.g. '["press-releases"]'.
         raise ConfigError(f"config error in the environment: {exc} (lists and tables are written as JSON)") from None
@@ -149,3 +168,18 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
         if len(problems) == 1:
             raise ConfigError(f"config error: {problems[0]}") from None
         raise ConfigError("\n  ".join([f"{len(problems)} config errors:", *problems])) from None
+    # The environment as the settings read it: what they would take from it, by key, parsed the same way.
+    settings._overridden = _keys_in_both(values, EnvSettingsSource(Settings)())
+    return settings
+
+
+def _keys_in_both(file: dict[str, Any], environment: dict[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in environment.items():
+        if key not in file:
+            continue
+        if isinstance(value, dict) and isinstance(file[key], dict):
+            keys += _keys_in_both(file[key], value, f"{prefix}{key}.")
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys

@@ -5,9 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from apscheduler.triggers.cron import CronTrigger
 
 from notify.errors import ChannelError
 from notify.formats import FORMATS, Format
@@ -24,30 +21,11 @@ class Channels:
     broken: dict[str, str] = field(default_factory=dict)
 
 
-def digest_trigger(channel: ChannelSettings) -> CronTrigger:
-    """The digest schedule: a crontab line in the channel's time zone (APScheduler keeps it right across DST)."""
-    try:
-        zone = ZoneInfo(channel.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ChannelError(f"channel {channel.name!r}: unknown time zone {channel.timezone!r}") from None
-    if not channel.schedule:
-        raise ChannelError(f"channel {channel.name!r}: a digest channel needs `schedule`, a crontab line")
-    try:
-        return CronTrigger.from_crontab(channel.schedule, timezone=zone)
-    except ValueError as exc:
-        raise ChannelError(f"channel {channel.name!r}: schedule {channel.schedule!r} is not a crontab line: {exc}"
-                           ) from None
-
-
 def build_channel(channel: ChannelSettings, settings: NotifierSettings, templates: Templates) -> Format:
     format_class = FORMATS.get(channel.type)
     if format_class is None:
         raise ChannelError(f"channel {channel.name!r}: unknown type {channel.type!r} "
                            f"(one of {', '.join(sorted(FORMATS))})")
-    if channel.mode == "digest":
-        digest_trigger(channel)
-    elif channel.schedule:
-        raise ChannelError(f"channel {channel.name!r}: `schedule` is for digest channels; this one is instant")
     return format_class(channel, settings, templates)
 
 

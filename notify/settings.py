@@ -6,10 +6,13 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from archive.models import EventKind
 from archive.settings import Section
@@ -40,9 +43,23 @@ class SmtpSettings(Section):
 ChannelMode = Literal["digest", "instant"]
 
 
+def cron_trigger(schedule: str, timezone: str) -> CronTrigger:
+    """A digest's schedule as the service runs it: a crontab line in a time zone (APScheduler keeps it right across
+    daylight-saving changes). Raises ValueError for a line APScheduler refuses, or one that never fires."""
+    try:
+        trigger = CronTrigger.from_crontab(schedule, timezone=ZoneInfo(timezone))
+    except ValueError as exc:
+        raise ValueError(f"{schedule!r} is not a crontab line: {exc}") from None
+    if trigger.get_next_fire_time(None, datetime.now(trigger.timezone)) is None:
+        raise ValueError(f"{schedule!r} never fires (no such day)")
+    return trigger
+
+
 class ChannelSettings(Section):
-    """One destination. Its filters are checked here; its type, address and schedule when the channel is built
-    (notify.channels), so that one broken channel is reported by name and never stops the others."""
+    """One destination. Its filters and its schedule are checked here: a digest that can never be sent stops every
+    command, as other bad settings do, instead of waiting unnoticed. Its type and address are checked when the
+    channel is built (notify.channels), so that one broken channel is reported by name and never stops the
+    others."""
 
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     type: str
@@ -50,8 +67,8 @@ class ChannelSettings(Section):
     to: list[str] = Field(default_factory=list)
     url: SecretStr | None = None
     secret: SecretStr | None = None
+    timezone: str = "UTC"  # before `schedule`, whose check reads it
     schedule: str | None = None
-    timezone: str = "UTC"
     topics: list[str] = Field(default_factory=list)
     events: list[EventKind] = Field(default_factory=lambda: list(EventKind))
     # Admin channels also get one alert when the archive's health breaks (a redesign, the site down) and mends.
@@ -74,6 +91,35 @@ class ChannelSettings(Section):
                 raise ValueError(f"environment variable {name} is not set")
             return os.environ[name]
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name, such as America/New_York)") from None
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_fires(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            # A time zone that failed its own check is reported there; the line is checked in UTC meanwhile.
+            cron_trigger(value, info.data.get("timezone", "UTC"))
+        return value
+
+    @model_validator(mode="after")
+    def _schedule_goes_with_digests(self) -> ChannelSettings:
+        if self.mode == "digest" and not self.schedule:
+            raise ValueError("a digest channel needs `schedule`, a crontab line")
+        if self.mode == "instant" and self.schedule:
+            raise ValueError("`schedule` is for digest channels; this one is instant")
+        return self
+
+    def digest_trigger(self) -> CronTrigger:
+        assert self.schedule is not None, "a digest channel has a schedule (checked when the settings load)"
+        return cron_trigger(self.schedule, self.timezone)
 
     @model_validator(mode="after")
     def _no_link_local_webhook(self) -> ChannelSettings:

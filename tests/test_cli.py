@@ -124,3 +124,16 @@ def test_listings_are_columns_and_bad_arguments_are_refused(korus_watch: KorusWa
     assert header.split() == ["NAME", "TYPE", "MODE", "TOPICS", "TARGET", "STATE"]
     state_at = header.index("STATE")
     assert [row[state_at:] for row in rows] == ["ok", "ok"]
+
+
+@pytest.mark.parametrize("reference", ["2147483648", "99999999999999999999"])  # past PostgreSQL's integer, bigint
+def test_an_id_too_large_for_the_database_is_one_line_saying_there_is_no_such_thing(korus_watch: KorusWatch,
+                                                                                    reference: str) -> None:
+    for args, answer in [
+        (("show", reference), f"no statement {reference} in the archive"),
+        (("history", reference), f"no statement {reference} in the archive"),
+        (("diff", reference), f"no statement {reference} in the archive"),
+        (("retry", reference), f"not dead letters (or no such delivery): {reference}"),
+    ]:
+        result = korus_watch.run(*args, check=False)
+        assert result.returncode == 1 and result.stderr.splitlines() == [f"Error: {answer}"], (args, result.stderr)

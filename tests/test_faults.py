@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -177,6 +178,19 @@ def posted(receiver: WebhookReceiver, path: str) -> list[object]:
     return [request.json for request in receiver.requests(path)]
 
 
+SUCCEEDED_POLL, FAILED_POLL = re.compile(r"crawl run \d+ succeeded"), re.compile(r"poll of press-office failed \(")
+
+
+def wait_for_two_more_polls(service: Serve, said: re.Pattern[str]) -> None:
+    """Two more polls logged as `said`, and so the delivery pass after the first: what would be sent twice, or too
+    early, has been by then."""
+    def logged() -> int:
+        return sum(bool(said.search(line)) for line in service.lines)
+
+    before = logged()
+    service.wait_until(lambda: logged() >= before + 2, f"two more polls ({said.pattern})", 30)
+
+
 def test_serve_lives_through_a_postgresql_outage_and_resumes_without_a_restart(
     served_on_private_postgres: Callable[[], Serve], private_postgres: PostgresCluster, site: MirrorSite,
     receiver: WebhookReceiver,
@@ -192,13 +206,15 @@ def test_serve_lives_through_a_postgresql_outage_and_resumes_without_a_restart(
     assert "database unreachable" in str(health["reason"])
     assert health["database"] == f"postgresql+psycopg://postgres@127.0.0.1:{private_postgres.port}/postgres"
     assert "korus_watch_database_up 0.0" in service.metrics()
-    time.sleep(8)  # several polls, leader checks and delivery sweeps fall due meanwhile
+    # The outage's length, a part of the scenario (no state of the service marks it): leader checks and delivery
+    # sweeps meet the dead database meanwhile.
+    time.sleep(8)
     assert service.process is not None and service.process.poll() is None, service.log()
 
     private_postgres.start()
     service.wait_until(lambda: posted(receiver, "/team"), "the new statement's alert after the outage", 60)
     service.wait_until(lambda: (service.health() or (0, {}))[0] == 200, "/healthz to recover", 30)
-    time.sleep(4)  # a later poll and sweep: nothing is sent twice
+    wait_for_two_more_polls(service, SUCCEEDED_POLL)
     (alert,) = posted(receiver, "/team")
     assert "KORUS Joint Committee" in json.dumps(alert)
     outage_lines = [line for line in service.lines if "database unreachable" in line]
@@ -220,13 +236,13 @@ def test_a_read_only_database_is_one_admin_alert_and_a_recovery_once_it_takes_wr
     service.wait_until(lambda: "refuses writes" in str((service.health() or (0, {"reason": ""}))[1]["reason"]),
                        "/healthz to report the refused writes", 30)
     assert service.health()[0] == 503  # type: ignore[index]
-    time.sleep(5)
+    wait_for_two_more_polls(service, FAILED_POLL)
     assert posted(receiver, "/team") == []
 
     set_read_only(private_postgres, False)
     service.wait_until(lambda: len(posted(receiver, "/admins")) >= 2, "the problem's alert and its recovery", 60)
     service.wait_until(lambda: posted(receiver, "/team"), "the new statement's alert", 30)
-    time.sleep(4)
+    wait_for_two_more_polls(service, SUCCEEDED_POLL)
     admins = [json.dumps(body) for body in posted(receiver, "/admins")]
     assert len(admins) == 2 and all("archive_unwritable" in body for body in admins), admins
     assert len(posted(receiver, "/team")) == 1
@@ -271,16 +287,22 @@ def test_a_stalled_database_stalls_neither_the_health_endpoint_nor_the_running_c
     with psycopg.connect(private_postgres.url) as blocker:
         # Every write of the crawl waits behind this lock for as long as the transaction holds it.
         blocker.execute("LOCK TABLE statements IN ACCESS EXCLUSIVE MODE")
-        requests_before = len(mirror.request_log.entries())
+        waiting = "SELECT count(*) FROM pg_locks WHERE relation = 'statements'::regclass AND NOT granted"
+        fetched_when_stalled: int | None = None
         answers = []
-        for _ in range(10):
+        deadline = time.monotonic() + 60
+        # Until a write of the crawl waits behind the lock and ten more pages have been fetched since.
+        while fetched_when_stalled is None or len(mirror.request_log.entries()) - fetched_when_stalled < 10:
+            assert time.monotonic() < deadline, (
+                "no write waited behind the lock" if fetched_when_stalled is None else
+                "the crawl stopped fetching while the database was stalled")
             asked = time.monotonic()
             assert service.health() is not None
             answers.append(time.monotonic() - asked)
-            time.sleep(0.4)
-        fetched_meanwhile = len(mirror.request_log.entries()) - requests_before
+            if fetched_when_stalled is None and (blocker.execute(waiting).fetchone() or (0,))[0]:
+                fetched_when_stalled = len(mirror.request_log.entries())
+            time.sleep(0.1)
         blocker.rollback()
     assert max(answers) < 1.0, answers
-    assert fetched_meanwhile >= 10, "the crawl stopped fetching while the database was stalled"
     service.wait_until(lambda: "crawl run 1 succeeded" in service.log(), "the baseline to finish", 60)
     assert service.stop() == 0

@@ -1,12 +1,15 @@
 """The packages' layers, checked from the source: korus_watch (the command line and its composition root) on top,
-then scheduler, then crawler, notify and web side by side, then archive. Every import counts, those inside
-functions and under TYPE_CHECKING included."""
+then scheduler, then crawler, notify and web side by side, then archive; and what the product imports from outside
+is declared. Every import counts, those inside functions and under TYPE_CHECKING included."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -27,8 +30,8 @@ PRODUCT = set(ALLOWED)
 OUTSIDE = {"testkit": PRODUCT, "bench": PRODUCT | {"testkit"}}
 
 
-def imported_packages(source: Path) -> set[str]:
-    """The project's packages a module imports, anywhere in it."""
+def top_level_imports(source: Path) -> set[str]:
+    """The top-level modules a module imports, anywhere in it."""
     tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -36,7 +39,12 @@ def imported_packages(source: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
-    return {name.split(".")[0] for name in names} & (PRODUCT | set(OUTSIDE) | {"tests"})
+    return {name.split(".")[0] for name in names}
+
+
+def imported_packages(source: Path) -> set[str]:
+    """The project's packages a module imports, anywhere in it."""
+    return top_level_imports(source) & (PRODUCT | set(OUTSIDE) | {"tests"})
 
 
 def test_every_package_imports_only_the_layers_below_it() -> None:
@@ -65,3 +73,22 @@ def test_the_notifier_makes_and_sends_events_without_importing_scrapy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def distribution_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_distribution_the_product_imports_is_declared() -> None:
+    """A package used only through another's dependencies breaks when that one drops it."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {distribution_name(re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0])
+                for requirement in project["dependencies"]}
+    providers = packages_distributions()
+    undeclared: dict[str, str] = {}
+    for package in sorted(PRODUCT):
+        for source in sorted((REPO / package).rglob("*.py")):
+            for module in top_level_imports(source) - PRODUCT - set(sys.stdlib_module_names) - {"__future__"}:
+                if not declared & {distribution_name(name) for name in providers.get(module, [])}:
+                    undeclared.setdefault(module, str(source.relative_to(REPO)))
+    assert undeclared == {}, "imported, not declared in pyproject.toml's dependencies"

@@ -445,11 +445,15 @@ def test_seeded_overload_repeats_itself(site: MirrorSite, mirror: MirrorServer, 
 
 def test_rate_limit(site: MirrorSite, mirror: MirrorServer, client: httpx.Client) -> None:
     url = mirror.url(fixtures.SEED_PATH)
+    now = 1000.0
+    site.clock = lambda: now
     site.rate_limit(per_second=5, retry_after=2)
     answers = [client.get(url) for _ in range(10)]
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 5
     assert answers[-1].headers["Retry-After"] == "2" and "Too Many Requests" in answers[-1].text
-    time.sleep(1.05)
+    now += 0.99
+    assert client.get(url).status_code == 429
+    now += 0.01  # a second after the first five: their slots are free
     assert client.get(url).status_code == 200
 
 

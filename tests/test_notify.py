@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from pydantic import SecretStr
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
@@ -57,6 +58,14 @@ SECRET = "s3cret-signing-key"
 def smtp() -> Iterator[SmtpServer]:
     with SmtpServer() as server:
         yield server
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    """The wall clock held still and moved forward by the test: a retry falls due when the test says, not after a
+    wait that a busy machine may stretch."""
+    with time_machine.travel(datetime.now(UTC), tick=False) as coordinates:
+        yield coordinates
 
 
 @pytest.fixture
@@ -126,7 +135,6 @@ def test_digest_email_has_both_parts_escaped_marked_and_counted(db: Database, sm
 
     # Everything since the last digest has gone: an empty digest is not sent.
     assert Dispatcher(db, config.notifier()).digest("analysts")[0] is None
-    time.sleep(0.3)
     assert len(smtp.messages) == 1
     statuses = {d.kind: d.status for d in deliveries(db)}
     assert statuses == {DeliveryKind.EVENT: DeliveryStatus.FOLDED, DeliveryKind.DIGEST: DeliveryStatus.SENT}
@@ -218,7 +226,8 @@ def test_a_very_long_statement_is_cut_to_each_platform_with_its_link(db: Databas
         assert "…" in request.body.decode(), path
 
 
-def test_a_failing_webhook_is_retried_with_backoff_and_retry_after(db: Database, receiver: WebhookReceiver) -> None:
+def test_a_failing_webhook_is_retried_with_backoff_and_retry_after(db: Database, receiver: WebhookReceiver,
+                                                                   clock: time_machine.Traveller) -> None:
     config = settings(channel_toml(name="team", type="slack", url=receiver.url("/slack")))
     with_events(db, config)
     receiver.script("/slack", Reply.error(500), Reply.retry_after(1))
@@ -232,9 +241,9 @@ def test_a_failing_webhook_is_retried_with_backoff_and_retry_after(db: Database,
     now = time.time()
     assert after_500.next_attempt_at.timestamp() - now < 0.25
     assert 0.7 < after_429.next_attempt_at.timestamp() - now <= 1.05
-    time.sleep(0.3)
+    clock.shift(0.3)
     assert dispatcher.deliver().sent == 1
-    time.sleep(0.9)
+    clock.shift(0.9)
     assert dispatcher.deliver().sent == 1
     assert [d.status for d in deliveries(db)] == [DeliveryStatus.SENT] * 2
     requests = receiver.requests("/slack")
@@ -244,16 +253,17 @@ def test_a_failing_webhook_is_retried_with_backoff_and_retry_after(db: Database,
     assert {r.headers["Idempotency-Key"] for r in requests} == {r.headers["Idempotency-Key"] for r in succeeded}
 
 
-def test_dead_letters_after_max_attempts_and_retry_requeues(db: Database, receiver: WebhookReceiver) -> None:
+def test_dead_letters_after_max_attempts_and_retry_requeues(db: Database, receiver: WebhookReceiver,
+                                                            clock: time_machine.Traveller) -> None:
     config = settings(channel_toml(name="team", type="discord", url=receiver.url("/discord")),
                       notify="max_attempts = 2\n")
     with_events(db, config)
     receiver.set_default("/discord", Reply.error(503))
     dispatcher = Dispatcher(db, config.notifier())
     dispatcher.deliver()
-    time.sleep(0.4)
+    clock.shift(0.4)
     dispatcher.deliver()
-    time.sleep(0.4)
+    clock.shift(0.4)
     dispatcher.deliver()
     failed = [d for d in deliveries(db) if d.status == DeliveryStatus.FAILED]
     assert len(failed) == 2 and all(d.attempts == 2 and "503" in (d.last_error or "") for d in failed)
@@ -278,7 +288,7 @@ def test_a_refusal_for_good_is_dead_lettered_at_once(db: Database, receiver: Web
     assert receiver.url("/google-chat") not in " ".join(report.errors)  # the webhook URL is a secret
 
 
-def test_smtp_faults_are_retried_and_a_refused_login_is_final(db: Database) -> None:
+def test_smtp_faults_are_retried_and_a_refused_login_is_final(db: Database, clock: time_machine.Traveller) -> None:
     with SmtpServer(username="watch", password="right") as server:
         config = settings(channel_toml(name="mail", type="email", to=["a@example.org"]), smtp=server,
                           notify="max_attempts = 5\n")
@@ -300,7 +310,7 @@ def test_smtp_faults_are_retried_and_a_refused_login_is_final(db: Database) -> N
         report = dispatcher.deliver()
         assert report.retrying >= 1
         for _ in range(10):
-            time.sleep(0.4)
+            clock.shift(0.4)
             dispatcher.deliver()
             if all(d.status == DeliveryStatus.SENT for d in deliveries(db)):
                 break
@@ -517,8 +527,8 @@ def test_an_smtp_password_is_never_sent_over_the_network_in_clear(smtp: SmtpServ
     assert build_channels(config.notifier()).broken == {}
 
 
-def test_a_recipient_refused_for_a_while_gets_the_email_on_a_retry_and_the_others_once(db: Database,
-                                                                                      smtp: SmtpServer) -> None:
+def test_a_recipient_refused_for_a_while_gets_the_email_on_a_retry_and_the_others_once(
+        db: Database, smtp: SmtpServer, clock: time_machine.Traveller) -> None:
     config = settings(channel_toml(name="mail", type="email", to=["first@example.org", "second@example.org"],
                                    events=["new"]), smtp=smtp)
     with_events(db, config)
@@ -527,14 +537,15 @@ def test_a_recipient_refused_for_a_while_gets_the_email_on_a_retry_and_the_other
     assert dispatcher.deliver().retrying == 1
     (delivery,) = deliveries(db)
     assert delivery.owed_to == ["first@example.org"] and "greylisted" in (delivery.last_error or "")
-    time.sleep(0.3)
+    clock.shift(0.3)
     assert dispatcher.deliver().sent == 1
     received = [list(m.rcpt_tos) for m in smtp.wait_for(2)]
     assert received == [["second@example.org"], ["first@example.org"]]
     assert len({m.message["Message-ID"] for m in smtp.messages}) == 1
 
 
-def test_a_recovery_replaces_a_problem_alert_still_waiting_to_be_sent(db: Database, receiver: WebhookReceiver) -> None:
+def test_a_recovery_replaces_a_problem_alert_still_waiting_to_be_sent(db: Database, receiver: WebhookReceiver,
+                                                                      clock: time_machine.Traveller) -> None:
     config = settings(channel_toml(name="ops", type="slack", url=receiver.url("/slack"), admin=True, events=[]))
     config.crawl.guard_min_pages = 3
     press = Press(db, config)
@@ -543,7 +554,7 @@ def test_a_recovery_replaces_a_problem_alert_still_waiting_to_be_sent(db: Databa
     receiver.script("/slack", Reply.error(503))
     Dispatcher(db, config.notifier()).deliver()  # the problem alert fails once and waits for its retry
     press.crawl(seed_statement())
-    time.sleep(0.3)
+    clock.shift(0.3)
     Dispatcher(db, config.notifier()).deliver()
     received = [r for r in receiver.requests("/slack") if r.status == 200]
     assert len(received) == 1 and "recovered: redesign" in received[0].body.decode()
@@ -552,7 +563,7 @@ def test_a_recovery_replaces_a_problem_alert_still_waiting_to_be_sent(db: Databa
 
 @pytest.mark.parametrize("deduplicates", [False, True])
 def test_a_send_answered_after_the_timeout_is_of_unknown_outcome_and_repeated_only_to_a_deduplicating_channel(
-    db: Database, receiver: WebhookReceiver, deduplicates: bool
+    db: Database, receiver: WebhookReceiver, deduplicates: bool, clock: time_machine.Traveller
 ) -> None:
     config = settings(channel_toml(name="ingest", type="webhook", url=receiver.url("/hook"), events=["new"],
                                    deduplicates=deduplicates),
@@ -564,7 +575,7 @@ def test_a_send_answered_after_the_timeout_is_of_unknown_outcome_and_repeated_on
     first = Dispatcher(db, config.notifier()).deliver()
     assert receiver.wait_for(1, "/hook")
     (delivery,) = deliveries(db)
-    time.sleep(0.05)
+    clock.shift(0.05)
     second = Dispatcher(db, config.notifier()).deliver()
     if deduplicates:
         assert (first.retrying, second.retrying) == (1, 1)

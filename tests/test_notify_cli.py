@@ -17,6 +17,7 @@ import pytest
 
 from archive.db import Database
 from notify.models import DeliveryStatus
+from testkit.mirror import MirrorServer
 from testkit.notify_support import Press, channel_toml, deliveries, seed_statement, settings_from, statement
 from testkit.servers import Reply, SmtpServer, WebhookReceiver, validate_slack
 from tests.conftest import REPO, KorusWatch
@@ -113,6 +114,19 @@ def test_failed_deliveries_are_listed_and_requeued(korus_watch: KorusWatch, db: 
     assert unknown.returncode == 1 and "999" in unknown.stderr
 
 
+def test_deliver_exits_0_while_a_send_waits_for_its_retry_and_1_for_a_broken_channel(
+        korus_watch: KorusWatch, db: Database, receiver: WebhookReceiver) -> None:
+    configure(korus_watch, channel_toml(name="team-chat", type="slack", url=receiver.url("/slack")))
+    events_in(press_for(korus_watch, db), 1)
+    receiver.set_default("/slack", Reply.error(503))
+    retrying = korus_watch.run("deliver", check=False)
+    assert retrying.returncode == 0 and "sent 0, retrying 1, failed 0" in retrying.stdout, retrying.stderr
+    configure(korus_watch, channel_toml(name="typo", type="slak", url="https://example.org/x"))
+    broken = korus_watch.run("deliver", check=False)  # nothing is due: the retry waits for its backoff
+    assert broken.returncode == 1 and "sent 0, retrying 0, failed 0" in broken.stdout
+    assert "error: channel 'typo': unknown type 'slak'" in broken.stderr
+
+
 def test_notify_test_and_channels(korus_watch: KorusWatch, smtp: SmtpServer, receiver: WebhookReceiver) -> None:
     configure(korus_watch, (
         f'[smtp]\nport = {smtp.port}\nsecurity = "none"\nusername = ""\n'
@@ -155,6 +169,25 @@ def test_channel_config_errors_name_the_channel(korus_watch: KorusWatch, channel
     configure(korus_watch, f"[[channels]]\n{channel}\n")
     result = korus_watch.run("channels", check=False)
     assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"schedule": "61 25 * * *"}, "channels[analysts].schedule: Value error, '61 25 * * *' is not a crontab line: "),
+        ({"schedule": "0 8 * * mon-fri", "timezone": "America/New_Yrok"},
+         "channels[analysts].timezone: Value error, unknown time zone 'America/New_Yrok'"),
+    ],
+)
+def test_a_digest_that_can_never_be_sent_stops_every_command(korus_watch: KorusWatch, mirror: MirrorServer,
+                                                             fields: dict[str, str], message: str) -> None:
+    configure(korus_watch, channel_toml(name="analysts", type="email", to=["a@example.org"], mode="digest", **fields))
+    for command in ("status", "crawl", "channels"):
+        result = korus_watch.run(command, check=False)
+        assert result.returncode == 1, (command, result.stdout)
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("Error: config error: ") and message in line, (command, line)
+    assert mirror.requests == [], "the crawl started"
 
 
 def test_a_sender_killed_mid_batch_loses_and_duplicates_nothing(korus_watch: KorusWatch, db: Database,

@@ -17,7 +17,6 @@ from apscheduler.triggers.base import BaseTrigger
 from archive.db import Database
 from crawler.sources import configured_sources
 from korus_watch.settings import Settings
-from notify.channels import digest_trigger
 from scheduler.job_runs import job_runs, job_schedule, record_job_run
 from scheduler.schedule import START_SPREAD_SECONDS, first_runs, wanted_jobs
 from testkit.notify_support import channel_toml, settings_from
@@ -50,7 +49,7 @@ def digest_settings(timezone: str = "America/New_York", interval_minutes: float 
 
 def jobs_of(settings: Settings) -> dict[str, BaseTrigger]:
     """The service's jobs for these settings, built as `serve` builds them."""
-    digests = {channel.name: digest_trigger(channel) for channel in settings.channels if channel.mode == "digest"}
+    digests = {channel.name: channel.digest_trigger() for channel in settings.channels if channel.mode == "digest"}
     return wanted_jobs(configured_sources(settings.crawl, settings.sources), settings.service, digests)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -68,7 +70,8 @@ def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serv
     service = serve()
     service.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
     status, health = service.health() or (0, {})
-    assert status == 200 and health["role"] == "leader" and health["last_successful_poll"]
+    assert status == 200 and health["role"] == "leader"
+    assert health["sources"]["press-office"]["last_successful_poll"] and health["sources"]["press-office"]["fresh"]
 
     add_korus_statement(site, 1)
     added = time.time()
@@ -80,9 +83,13 @@ def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serv
     sent = 'korus_watch_deliveries{channel="team-chat",status="sent"} 1.0'
     service.wait_until(lambda: sent in service.metrics(), "the sent delivery in /metrics", timeout=10)
     metrics = service.metrics()
-    assert 'korus_watch_polls_total{status="succeeded"}' in metrics
+    assert 'korus_watch_polls_total{source="press-office",status="succeeded"}' in metrics
     assert "korus_watch_last_successful_poll_timestamp_seconds" in metrics
 
+    # Stopped between polls (right after one), so that `status` below reads a last crawl that succeeded: one cut
+    # short by the stop would make it exit 3.
+    polls = succeeded_polls(db)
+    service.wait_until(lambda: succeeded_polls(db) > polls, "a poll to end")
     assert service.stop(signal.SIGTERM) == 0
     records = [json.loads(line) for line in service.lines if line.startswith("{")]
     assert records and all({"ts", "level", "logger", "msg"} <= set(record) for record in records)
@@ -94,7 +101,7 @@ def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serv
 
     status_text = service_config.run("status").stdout
     assert "deliveries: 0 pending, 0 sending, 0 held for digests, 0 failed" in status_text
-    assert "job poll: next run 20" in status_text and "job housekeeping: next run" in status_text
+    assert "job poll:press-office: next run 20" in status_text and "job housekeeping: next run" in status_text
 
 
 def test_sigterm_in_the_middle_of_a_crawl_stops_it_at_a_clean_point(serve: Callable[[], Serve], db: Database,
@@ -105,11 +112,14 @@ def test_sigterm_in_the_middle_of_a_crawl_stops_it_at_a_clean_point(serve: Calla
     site.hang(slow, 30)
     add_korus_statement(site, 2)
     site.edit(slow, replace=("the", "THE"))
-    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)), "a poll to start")
-    time.sleep(1)
+    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)) and site.hung(slow),
+                       "a poll to be held up on the slow page")
     started = time.monotonic()
     assert service.stop(signal.SIGTERM) == 0
-    assert time.monotonic() - started < 10
+    # A clean stop waits for the request in flight up to its timeout (5 s), never for the 30 s answer, and within
+    # the shutdown grace (10 s): the process's exit comes on top.
+    assert time.monotonic() - started < 15
+    assert not any("still running after" in line for line in service.lines), service.log()
     last = runs(db)[-1]
     assert last.status == RunStatus.INTERRUPTED and last.finished_at is not None
     with db.sessions() as session:
@@ -123,8 +133,9 @@ def test_a_second_signal_exits_at_once_and_the_next_start_carries_on(serve: Call
     service.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
     for statement in site.statements:
         site.hang(statement.path, 30)  # a clean stop then waits for requests in flight (up to their 5 s timeout)
-    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db)), "a poll to start")
-    time.sleep(1)
+    service.wait_until(lambda: any(r.status == RunStatus.RUNNING for r in runs(db))
+                       and any(site.hung(statement.path) for statement in site.statements),
+                       "a poll to be held up on a page")
     assert service.process is not None
     service.process.send_signal(signal.SIGTERM)
     service.wait_until(lambda: any("stopping" in line for line in service.lines), "the first signal to be taken")
@@ -213,7 +224,41 @@ def test_health_turns_503_when_polls_keep_failing(korus_watch: KorusWatch, mirro
     assert status == 200 and str(health["reason"]).startswith("starting")
     service.wait_until(lambda: (service.health() or (0, {}))[0] == 503, "health to turn 503", timeout=30)
     status, health = service.health() or (0, {})
-    assert health["reason"] == "no successful poll ever" and health["last_successful_poll"] is None
+    assert health["reason"] == "no recent successful poll of press-office (since ever)"
+    assert health["sources"]["press-office"]["last_successful_poll"] is None
+    assert service.stop() == 0
+
+
+def test_a_file_value_the_environment_overrides_is_logged_once_at_start_by_key_never_by_value(
+        service_config: KorusWatch, serve: Callable[[], Serve]) -> None:
+    with service_config.config.open("a", encoding="utf-8") as config:
+        # The fixture's environment names the test's archive: this is overridden.
+        config.write('[database]\nurl = "postgresql://watch:file-secret@db.example.org/korus"\n')
+    said = "the environment overrides the config file's database.url (KORUS_WATCH_DATABASE__URL)"
+    service = serve()
+    service.wait_until(lambda: "service started" in "\n".join(service.lines), "the service to start")
+    assert service.stop() == 0
+    overrides = [json.loads(line) for line in service.lines if "overrides" in line]
+    assert [(record["level"], record["msg"]) for record in overrides] == [("WARNING", said)]
+    assert "file-secret" not in "\n".join(service.lines)
+    status = service_config.run("status")
+    assert said in status.stderr and service_config.env["KORUS_WATCH_DATABASE__URL"] not in status.stderr
+
+
+def test_a_failed_poll_says_when_the_next_one_is_due(mirror: MirrorServer, serve: Callable[[], Serve]) -> None:
+    mirror.stop()  # every poll fails: the site cannot be reached
+    service = serve()
+    service.wait_until(lambda: "crawl run 2 started" in "\n".join(service.lines), "the poll after the failed one")
+    records = [json.loads(line) for line in service.lines if line.startswith("{")]
+    failed = next(record for record in records if record["msg"].startswith("poll of press-office failed"))
+    due = re.fullmatch(r"poll of press-office failed \(crawl run 1 failed\): the next poll is due at (\S+)",
+                       failed["msg"])
+    assert due is not None and failed["level"] == "WARNING", failed
+    next_poll = datetime.fromisoformat(due.group(1))
+    second = next(record for record in records if record["msg"].startswith("crawl run 2 started"))
+    # Said of the poll to come, which came then (its start is logged once its run is open in the archive).
+    assert datetime.fromisoformat(failed["ts"]) < next_poll <= datetime.fromisoformat(second["ts"])
+    assert datetime.fromisoformat(second["ts"]) - next_poll < timedelta(seconds=INTERVAL_SECONDS)
     assert service.stop() == 0
 
 

@@ -53,6 +53,13 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
         ("[http]\nforwarded_allow_ips = [\"proxy.example.org\"]\n", "http.forwarded_allow_ips.0"),
         ("[http]\nforwarded_allow_ips = [\"10.0.0.1/8\"]\n", "http.forwarded_allow_ips.0"),
         ("[http]\npublic_url = \"watch.example.org\"\n", "http.public_url"),
+        ('[[channels]]\nname = "d"\ntype = "email"\nmode = "digest"\nschedule = "0 8 31 2 *"\n',
+         "channels[d].schedule: Value error, '0 8 31 2 *' never fires"),
+        ('[[channels]]\nname = "d"\ntype = "email"\nmode = "digest"\n',
+         "channels[d]: Value error, a digest channel needs `schedule`"),
+        ('[[channels]]\nname = "i"\ntype = "slack"\nschedule = "0 8 * * *"\n',
+         "channels[i]: Value error, `schedule` is for digest channels"),
+        ('[[channels]]\nname = "i"\ntype = "slack"\ntimezone = "UTC+9"\n', "channels[i].timezone: Value error, unknown"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_key(tmp_path: Path, toml: str, message: str) -> None:

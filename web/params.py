@@ -12,12 +12,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Request
 
-from archive.models import EventKind, StatementStatus
+from archive.models import MAX_ID, EventKind, StatementStatus
 from archive.read.events import EventFilters
 from archive.read.search import CANDIDATES, MAX_QUERY_LENGTH, SearchQuery
 from archive.read.statements import StatementFilters
-
-MAX_ID = 2**31 - 1
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EventCursor = Annotated[int | None, Query(ge=0, le=MAX_ID, description="An event id.")]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.identity import host_url_key, url_key
-from archive.models import Statement, StatementKey
+from archive.models import MAX_ID, Statement, StatementKey
 
 
 class NotFound(LookupError):
@@ -21,7 +21,8 @@ def day_start(day: date) -> datetime:
 
 
 def get_statement(session: Session, statement_id: int) -> Statement:
-    statement = session.get(Statement, statement_id)
+    # An id past the database's integers names nothing (PostgreSQL would refuse the query).
+    statement = session.get(Statement, statement_id) if statement_id <= MAX_ID else None
     if statement is None:
         raise NotFound(f"no statement {statement_id} in the archive")
     return statement
@@ -29,7 +30,7 @@ def get_statement(session: Session, statement_id: int) -> Statement:
 
 def find_statement(session: Session, reference: str) -> Statement:
     """An item by archive id, or by any URL it was found under (a press statement's path alone will do)."""
-    if reference.isdigit():
+    if reference.isdecimal():
         return get_statement(session, int(reference))
     keys = {url_key(reference), host_url_key(reference)}
     statement = session.scalar(

@@ -55,6 +55,7 @@ class App:
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
             configure_logging(self._settings.logging.level, self._settings.logging.format)
+            self._settings.log_environment_overrides()
         return self._settings
 
     @property

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from archive.lock import JobInProgress
+from archive.models import MAX_ID
 from korus_watch import app as composition
 from korus_watch.columns import columns
 from korus_watch.commands.common import (
@@ -158,7 +159,8 @@ def retry(app: App, ids: tuple[int, ...], all_failed: bool) -> None:
     if bool(ids) == all_failed:
         raise click.UsageError("give delivery IDs or --all-failed")
     with app.db.sessions.begin() as session:
-        requeued = requeue_failed(session, None if all_failed else list(ids))
+        # An id beyond MAX_ID is no delivery: listed below with the others that are not dead letters.
+        requeued = requeue_failed(session, None if all_failed else [number for number in ids if number <= MAX_ID])
     missing = sorted(set(ids) - set(requeued))
     click.echo(f"requeued {len(requeued)}: {', '.join(map(str, requeued)) or 'none'}")
     if missing:

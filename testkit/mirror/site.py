@@ -8,7 +8,7 @@ import hashlib
 import itertools
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -184,6 +184,7 @@ class MirrorSite:
         self._faults: dict[str, tuple[tuple[int, RetryAfter], int | None]] = {}
         self._limits: list[Overload | RateLimit] = []  # site-wide, after the per-path faults
         self._hangs: dict[str, tuple[float, int | None]] = {}
+        self._hung: Counter[str] = Counter()  # per path: the requests held up by `hang` so far
         self._redirects: dict[str, tuple[str, int]] = {}
         self._raw: dict[str, tuple[bytes, str]] = {}
         self._index: _Index | None = None
@@ -191,6 +192,8 @@ class MirrorSite:
         # Per page: the ETag last served and since when its content has been that way.
         self._validators: dict[tuple[str, int], tuple[str, datetime]] = {}
         self._started = _now()
+        # The rate limits' clock (time.monotonic): a test moves it instead of waiting for a window to pass.
+        self.clock: Callable[[], float] = monotonic
         for statement in statements:
             self.add(statement)
 
@@ -335,6 +338,11 @@ class MirrorSite:
         """The next `times` requests (None: all) wait `seconds` before being answered."""
         self._hangs[path_of(path)] = (seconds, times)
 
+    def hung(self, path: str) -> int:
+        """How many requests for `path` a `hang` has held up (or holds up now)."""
+        with self._lock:
+            return self._hung[path_of(path)]
+
     @_mutation
     def redirect(self, path: str, location: str, status: int = 301) -> None:
         self._redirects[path_of(path)] = (location, status)
@@ -361,6 +369,8 @@ class MirrorSite:
             page = 0  # Drupal ignores a page number it cannot read
         with self._lock:
             delay = _spend(self._hangs, path) or 0.0
+            if delay:
+                self._hung[path] += 1
             fault = _spend(self._faults, path)
             if fault is None:
                 fault = self._refusal()
@@ -376,7 +386,7 @@ class MirrorSite:
     def _refusal(self) -> tuple[int, RetryAfter] | None:
         """The first limit that refuses answers; the limits after it never see the request, as behind stacked
         proxies."""
-        now = monotonic()
+        now = self.clock()
         for limit in self._limits:
             if (refusal := limit.check(now)) is not None:
                 return refusal.status, refusal.retry_after

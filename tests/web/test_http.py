@@ -8,6 +8,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
@@ -490,7 +491,7 @@ def test_a_reader_pausing_longer_than_uvicorns_default_keeps_the_connection(web_
 
 def test_the_command_line_and_the_api_answer_from_one_read_model(client: httpx.Client, built: BuiltArchive) -> None:
     # The same questions asked of the CLI (its JSON) and of the API: one read model, so the same answers.
-    def cli(*args: str) -> object:
+    def cli(*args: str) -> Any:
         return json.loads(built.korus_watch.run(*args, "--json").stdout)
 
     edited = built.statement_id(built.edited)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -35,8 +36,18 @@ LATEST_VERSION = (
 )
 
 
+# The share of words two texts must have in common, in order, to be one item's: an edit keeps most of them, another
+# statement shares little beyond boilerplate.
+_SAME_ITEM_RATIO = 0.6
+
+
 def _same_title(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _mostly_the_same(a: str, b: str) -> bool:
+    matcher = SequenceMatcher(None, a.casefold().split(), b.casefold().split(), autojunk=False)
+    return matcher.quick_ratio() >= _SAME_ITEM_RATIO and matcher.ratio() >= _SAME_ITEM_RATIO
 
 
 @dataclass
@@ -90,9 +101,13 @@ class Identities:
         return session.execute(KNOWN_STATEMENT, {"statement_id": statement_id}).one()
 
     def _reads_as(self, session: Session, statement_id: int, page: FetchedStatement) -> bool:
-        """The reading is of the same item as the statement's current version: the same content, or the same title."""
+        """The reading is of the same item as the statement's current version: the same content, the same title, or
+        mostly the same text (an item moved and edited at once)."""
         latest = session.execute(LATEST_VERSION, {"statement_id": statement_id}).one()
-        return latest.content_hash == page.content_hash() or _same_title(latest.title, page.title)
+        if latest.content_hash == page.content_hash() or _same_title(latest.title, page.title):
+            return True
+        body = session.scalar(select(_VERSIONS.c.body_text).where(_VERSIONS.c.id == latest.id)) or ""
+        return _mostly_the_same(body, page.body_text)
 
     def remember(self, session: Session, known: Row, page: FetchedStatement) -> list[str]:
         """What the reading tells of a known item: its URL now, its external id now, the source listing it, and the

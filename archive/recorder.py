@@ -216,6 +216,8 @@ class RunRecorder:
         totals = self._totals(requests, not_modified, fetch_failures, refused, landings, landings_failed)
         self._end_phase(totals, record=not interrupted and failure is None and unwritable is None)
         findings = list(self._findings.values())
+        if (identities := self.identities.summary()) is not None:
+            log.info("crawl run %d (%s): %s", self.plan.run_id, self.plan.source.name, identities)
         if unwritable is not None:
             findings.insert(0, Finding(
                 HealthKind.ARCHIVE_UNWRITABLE,

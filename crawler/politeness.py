@@ -97,7 +97,9 @@ class PolitenessMiddleware:
         assert self.crawler.engine is not None
         scheduler = self.crawler.engine.scheduler
         assert isinstance(scheduler, PollScheduler)
-        self.hosts.hold(host_of(request.url), time.monotonic() + wait)
-        if not scheduler.hold_until(time.monotonic() + wait):
+        until = time.monotonic() + wait
+        if not scheduler.hold_until(until):
             raise RateLimited(response, wait)
+        # The other crawls of this process wait for the host too (a wait too long for this poll stops none of them).
+        self.hosts.hold(host_of(request.url), until)
         return response  # RetryMiddleware queues its retry, which the scheduler holds until the wait is over

@@ -310,7 +310,7 @@ def test_a_site_that_cannot_be_reached_is_known_within_seconds(korus_watch: Koru
     assert run.finished_at is not None and (run.finished_at - run.started_at).total_seconds() < 15
     # One short line per failure: the three landings, the health problem, robots.txt's; no traceback.
     assert "Traceback" not in result.stderr
-    assert len([line for line in result.stderr.splitlines() if "level=warning" in line]) == 3
+    assert len([line for line in result.stderr.splitlines() if "level=warning logger=archive.recorder" in line]) == 3
     with db.sessions() as session:
         kinds = {e.kind for e in session.scalars(select(CrawlError))}
         assert kinds == ({"timeout"} if where == "silent" else {"dns_failure"})

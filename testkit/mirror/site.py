@@ -286,6 +286,15 @@ class MirrorSite:
         return replacement
 
     @_mutation
+    def renumber(self, shift: int) -> None:
+        """A CMS migration: every node gets another id (the same URLs, the same content). The ids rotate by `shift`
+        places among the ones in use, so that each node takes an id another node had."""
+        numbered = sorted((s for s in self._live.values() if s.node_id is not None), key=lambda s: s.node_id or 0)
+        ids = [s.node_id for s in numbered]
+        for statement, node_id in zip(numbered, ids[shift:] + ids[:shift], strict=True):
+            self._live[statement.path] = dataclasses.replace(statement, node_id=node_id)
+
+    @_mutation
     def restore(self, path: str) -> None:
         key = path_of(path)
         if key not in self._removed:

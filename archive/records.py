@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass
@@ -21,6 +22,9 @@ class FetchedStatement:
     canonical_url: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    external_id: str | None = None  # the source's own id of the item (Drupal node id, FR document number)
+    fields: dict[str, Any] = field(default_factory=dict)  # the kind's metadata, JSON-serialisable
+    links: tuple[str, ...] = ()  # absolute http(s) URLs the item's text links to
 
     def content_hash(self) -> str:
         """Only what a reader sees as the statement: markup, chrome and URLs change nothing."""

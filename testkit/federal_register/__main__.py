@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 
 from testkit.federal_register.fixtures import generated_register, korus_register
 from testkit.federal_register.server import FederalRegisterServer
+from testkit.loopback import wait_for_termination
 
 
 def main() -> None:
@@ -28,12 +27,9 @@ def main() -> None:
 
     register = korus_register() if arguments.fixture == "korus" else generated_register(
         arguments.documents, arguments.seed, arguments.year, arguments.unrelated)
-    stop = threading.Event()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signal_number, lambda *_: stop.set())
     with FederalRegisterServer(register, port=arguments.port, latency=arguments.latency) as server:
         print(f"FEDERAL_REGISTER_API_URL={server.api_url}", flush=True)
-        stop.wait()
+        wait_for_termination()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import re
 import threading
 import time
@@ -29,11 +28,9 @@ from testkit.federal_register.documents import (
 from testkit.federal_register.faults import Fault, FaultMode, FaultTarget
 from testkit.federal_register.register import FederalRegister
 from testkit.federal_register.search import BadRequest, Search, nested_params, requested_fields
-from testkit.loopback import LoopbackHTTPServer, LoopbackService
+from testkit.loopback import LoopbackHTTPServer, LoopbackHTTPService
 from testkit.mirror.overload import Overload, RateLimit
 from testkit.mirror.server import MirrorRequest, RequestLog, ServingOptions
-
-log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_fr/"
 API = "/api/v1"
@@ -255,7 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(reply.body)
 
 
-class FederalRegisterServer(LoopbackService):
+class FederalRegisterServer(LoopbackHTTPService):
     """A FederalRegister served on an ephemeral port of 127.0.0.1; `api_url` is what a source's api_url names.
 
     With `latency`, every answer leaves no sooner than that many seconds after its request arrived, as from a
@@ -266,31 +263,13 @@ class FederalRegisterServer(LoopbackService):
     def __init__(self, register: FederalRegister, port: int = 0, *, latency: float = 0.0) -> None:
         self.state = ServingState(register, latency)
         self._port = port
-        self._server: _Server | None = None
+
+    def _new_server(self, port: int) -> _Server:
+        return _Server(port, self.state)
 
     @property
     def register(self) -> FederalRegister:
         return self.state.register
-
-    def start(self) -> FederalRegisterServer:
-        self._server = _Server(self._port, self.state)
-        self._port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="federal-register", daemon=True).start()
-        log.info("federal register imitation on %s", self.base_url)
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._server.close_connections()
-        self._server = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def api_url(self) -> str:

@@ -44,7 +44,7 @@ _RULE = re.compile(r"^\s*-{10,}\s*$")
 _MARKUP = re.compile(r"^\s*<(?:!doctype|html|\?xml|body|head)\b", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"'\]\[{}|\\^`]+", re.IGNORECASE)
 _URL_TAIL = ".,;:!?)"
-_HREF = re.compile(r'href="([^"]*)"')  # in HTML sanitised by nh3, which quotes every attribute so
+_HREF = re.compile(r'href="([^"]*)"')  # in HTML sanitised by nh3, whose attributes are always double-quoted
 
 
 @dataclass(frozen=True)
@@ -121,15 +121,15 @@ def read_document_json(url: str, status: int, body: bytes | str) -> dict[str, An
     """documents/{number}.json, checked to be the document asked for (its number, and its publication date when the
     URL names one: the same number has named two documents)."""
     document = _json_object(url, status, body)
-    where = f"{url}"
-    number = _required_text(document, "document_number", where)
-    published = _date_field(document, "publication_date", where, required=True)
+    number = _required_text(document, "document_number", url)
+    published = _date_field(document, "publication_date", url, required=True)
+    assert published is not None
     asked = urlsplit(url)
     path = _DOCUMENT_PATH.search(unquote(asked.path))
     if path and path.group(1) != number:
         raise ReadError("wrong_document", f"{url}: answered document {number}")
     asked_date = parse_qs(asked.query).get("publication_date")
-    if asked_date and published is not None and asked_date[0] != published.isoformat():
+    if asked_date and asked_date[0] != published.isoformat():
         raise ReadError("wrong_document", f"{url}: answered the document published {published.isoformat()}")
     return document
 
@@ -143,9 +143,9 @@ def text_url(document: Mapping[str, Any]) -> str:
     raise ReadError("missing_field", f"document {document.get('document_number')}: no raw_text_url or body_html_url")
 
 
-def read_document(document: Mapping[str, Any], text_url: str, text: bytes | str) -> FetchedStatement:
-    """One document: its JSON (from read_document_json) and the text fetched from `text_url`, which must be its
-    raw_text_url or its body_html_url."""
+def read_document(document: Mapping[str, Any], fetched_url: str, text: bytes | str) -> FetchedStatement:
+    """One document: its JSON (from read_document_json) and its text as fetched from `fetched_url`, which must be
+    its raw_text_url or its body_html_url (see text_url)."""
     number = _required_text(document, "document_number", "document")
     where = f"document {number}"
     published = _date_field(document, "publication_date", where, required=True)
@@ -155,19 +155,19 @@ def read_document(document: Mapping[str, Any], text_url: str, text: bytes | str)
     abstract = normalise_space(_optional_text(document, "abstract", where) or "")
     dates = normalise_space(_optional_text(document, "dates", where) or "")
 
-    if text_url == document.get("raw_text_url"):
+    if fetched_url == document.get("raw_text_url"):
         paragraphs = _raw_text_paragraphs(_decoded(text), where)
         text_html = "".join(f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs)
         links = _urls(paragraphs)
-    elif text_url == document.get("body_html_url"):
-        body = _body_html(_decoded(text), text_url, where)
+    elif fetched_url == document.get("body_html_url"):
+        body = _body_html(_decoded(text), fetched_url, where)
         paragraphs = body.text.split("\n\n") if body.text else []
         text_html = body.html
         links = _urls([*paragraphs, *(html.unescape(href) for href in _HREF.findall(body.html))])
     else:
-        raise ReadError("wrong_text", f"{where}: {text_url} is neither its raw_text_url nor its body_html_url")
+        raise ReadError("wrong_text", f"{where}: {fetched_url} is neither its raw_text_url nor its body_html_url")
     if not paragraphs:
-        raise ReadError("empty_text", f"{where}: its text at {text_url} is empty")
+        raise ReadError("empty_text", f"{where}: its text at {fetched_url} is empty")
 
     heading = [paragraph for paragraph in (abstract, dates) if paragraph]
     corrected = correction_of(document, paragraphs)

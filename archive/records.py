@@ -19,12 +19,12 @@ class FetchedStatement:
     body_text: str
     body_html: str
     node_id: int | None = None
+    external_id: str | None = None  # the source's own id of the item (Drupal node id, FR document number)
+    fields: dict[str, Any] = field(default_factory=dict)  # the kind's metadata, JSON-serialisable, shown by the web app
+    links: tuple[str, ...] = ()  # absolute http(s) URLs the item's text links to (related items, new chapter links)
     canonical_url: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    external_id: str | None = None  # the source's own id of the item (Drupal node id, FR document number)
-    fields: dict[str, Any] = field(default_factory=dict)  # the kind's metadata, JSON-serialisable
-    links: tuple[str, ...] = ()  # absolute http(s) URLs the item's text links to
 
     def content_hash(self) -> str:
         """Only what a reader sees as the statement: markup, chrome and URLs change nothing."""

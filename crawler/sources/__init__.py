@@ -1,2 +1,1 @@
-"""The kinds of source korus-watch reads, one package each (`crawler/sources/<kind>/`): its settings, its pure
-reader and its finder."""
+"""Sources: each kind in a package of its own (reader.py, settings.py, finder.py); what their readers share here."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import socketserver
 import sys
@@ -53,6 +54,17 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
             except OSError:
                 pass  # already closed by the client
 
+    def serve_in_background(self, name: str) -> None:
+        threading.Thread(target=self.serve_forever, args=(0.05,), name=name, daemon=True).start()
+
+    def stop_serving(self) -> None:
+        """Ends the waits that watch `stopping`, stops serving, closes the socket and hangs up on kept-alive
+        clients: the server really is down."""
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+        self.close_connections()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
             log.debug("client %s went away", client_address)  # e.g. it timed out while a reply was delayed
@@ -84,3 +96,37 @@ class LoopbackService(ABC):
         if not self._port:
             raise RuntimeError(f"the {self.kind} has not been started")
         return self._port
+
+
+class LoopbackHTTPService(LoopbackService):
+    """A LoopbackService whose server is the LoopbackHTTPServer that `_new_server` makes."""
+
+    _server: LoopbackHTTPServer | None = None
+
+    @abstractmethod
+    def _new_server(self, port: int) -> LoopbackHTTPServer: ...
+
+    def start(self) -> Self:
+        """Starts serving; after a stop, on the same port again."""
+        self._server = self._new_server(self._port)
+        self._port = self._server.server_port
+        self._server.serve_in_background(self.kind)
+        log.info("%s serving on %s", self.kind, self.base_url)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop_serving()
+            self._server = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def wait_for_termination() -> None:
+    """Blocks until SIGTERM or SIGINT: a `python -m testkit...` server's foreground."""
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
+    stop.wait()

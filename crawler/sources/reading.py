@@ -1,20 +1,11 @@
-"""What every source's reader shares: the refusal to read a response, and a reading with its warnings."""
+"""A reading with its warnings, for readers that can say what was odd without refusing the response
+(crawler.sources.errors.ReadError is the refusal)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from archive.records import FetchedStatement
-
-
-class ReadError(Exception):
-    """A response that cannot be read into an item: `kind` is short and stable (a crawl error's kind), `message` one
-    line for a person."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 @dataclass(frozen=True)

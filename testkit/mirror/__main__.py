@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 
+from testkit.loopback import wait_for_termination
 from testkit.mirror.fixtures import generated_site, korus_site
 from testkit.mirror.server import MirrorServer
 
@@ -25,12 +24,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     site = korus_site() if arguments.fixture == "korus" else generated_site(arguments.statements, arguments.seed)
-    stop = threading.Event()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signal_number, lambda *_: stop.set())
     with MirrorServer(site, port=arguments.port, latency=arguments.latency) as server:
         print(f"MIRROR_URL={server.base_url}", flush=True)
-        stop.wait()
+        wait_for_termination()
 
 
 if __name__ == "__main__":

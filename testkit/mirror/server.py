@@ -4,22 +4,18 @@ control API."""
 from __future__ import annotations
 
 import json
-import logging
 import math
 import threading
 import time
 from dataclasses import asdict, dataclass, replace
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from testkit.loopback import LoopbackHTTPServer
+from testkit.loopback import LoopbackHTTPServer, LoopbackHTTPService
 from testkit.mirror import control, timing
 from testkit.mirror.site import MirrorSite, Reply
-
-log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_mirror/"
 
@@ -247,42 +243,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-class MirrorServer:
+class MirrorServer(LoopbackHTTPService):
     """A MirrorSite served on an ephemeral port of 127.0.0.1 from a background thread per connection.
 
     With `latency`, every answer (304s and errors included, the control API's not) leaves no sooner than that many
     seconds after its request arrived, as from a distant server: a crawler's concurrency then shows in its
     throughput. The waits block nothing but their own connection."""
 
+    kind = "mirror"
+
     def __init__(self, site: MirrorSite, port: int = 0, *, latency: float = 0.0) -> None:
         self.site = site
         self._port = port
         self._log = RequestLog()
         self._options = ServingOptions(latency)
-        self._server: _Server | None = None
 
-    def start(self) -> MirrorServer:
-        """Starts serving; after a stop, on the same port again."""
-        self._server = _Server(self._port, self.site, self._log, self._options)
-        self._port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="mirror", daemon=True).start()
-        log.info("mirror serving on %s", self.base_url)
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._server.close_connections()
-        self._server = None
-
-    @property
-    def base_url(self) -> str:
-        if not self._port:
-            raise RuntimeError("the mirror has not been started")
-        return f"http://127.0.0.1:{self._port}"
+    def _new_server(self, port: int) -> _Server:
+        return _Server(port, self.site, self._log, self._options)
 
     def url(self, path: str) -> str:
         """The absolute URL of a (decoded) path, percent-encoded as a browser sends it."""
@@ -309,11 +286,3 @@ class MirrorServer:
 
     def clear_log(self) -> None:
         self._log.clear()
-
-    def __enter__(self) -> MirrorServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

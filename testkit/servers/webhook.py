@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import socket
 import threading
 import time
@@ -15,10 +14,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from testkit.loopback import LoopbackHTTPServer, LoopbackService
+from testkit.loopback import LoopbackHTTPServer, LoopbackHTTPService
 from testkit.servers.chat_schemas import PayloadInvalid
-
-log = logging.getLogger(__name__)
 
 Validator = Callable[..., None]  # validate_slack and the like: (payload, raw=body) -> None or PayloadInvalid
 
@@ -220,7 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
 
-class WebhookReceiver(LoopbackService):
+class WebhookReceiver(LoopbackHTTPService):
     """Chat webhooks on an ephemeral port of 127.0.0.1, served from a background thread.
 
     Paths name the platform by their first segment (/slack, /discord, /teams, /google-chat, anything else is
@@ -232,24 +229,9 @@ class WebhookReceiver(LoopbackService):
     def __init__(self, port: int = 0, defaults: Mapping[str, Reply] | None = None) -> None:
         self._port = port
         self._state = _State(defaults or {})
-        self._server: _Server | None = None
 
-    def start(self) -> WebhookReceiver:
-        """Starts serving; after a stop, on the same port again."""
-        self._server = _Server(self._port, self._state)
-        self._port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="webhook-receiver", daemon=True).start()
-        log.info("webhook receiver on http://127.0.0.1:%s", self._port)
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.stopping.set()  # ends scripted delays at once
-        self._server.shutdown()
-        self._server.server_close()
-        self._server.close_connections()
-        self._server = None
+    def _new_server(self, port: int) -> _Server:
+        return _Server(port, self._state)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"

@@ -33,8 +33,8 @@ from crawler.politeness import RateLimited
 from crawler.reachability import NotTried
 from crawler.settings import CrawlSettings
 from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
+from crawler.sources.errors import ReadError
 from crawler.sources.press_office.reader import read_statement
-from crawler.sources.reading import ReadError
 from crawler.text import MONTHS
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"

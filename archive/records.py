@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass
@@ -18,6 +19,9 @@ class FetchedStatement:
     body_text: str
     body_html: str
     node_id: int | None = None
+    external_id: str | None = None  # the source's own id of the item (Drupal node id, FR document number)
+    fields: dict[str, Any] = field(default_factory=dict)  # the kind's metadata, JSON-serialisable, shown by the web app
+    links: tuple[str, ...] = ()  # absolute http(s) URLs the item's text links to (related items, new chapter links)
     canonical_url: str | None = None
     etag: str | None = None
     last_modified: str | None = None

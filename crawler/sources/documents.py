@@ -27,19 +27,20 @@ from crawler.text import normalise_space, read_body
 
 DocumentType = Literal["html", "pdf"]
 
-# Chrome inside a content frame: landmarks of navigation, page header and footer, forms, hidden parts, and the
-# breadcrumbs and share bars that sit above or below an article. Links are content here, so nothing is dropped for
-# holding many links (trafilatura's and readability's link-density pruning drops a page's list of chapter links).
-_CHROME = CSSSelector(
-    "nav, header, footer, aside, form, script, style, noscript, template, iframe, button, "
+# Left out of a read part: chrome (landmarks of navigation, page header and footer, forms, hidden parts, and the
+# breadcrumbs and share bars around an article), and the h1, which is the item's title (page_title). Links are
+# content here, so nothing is dropped for holding many links (trafilatura's and readability's link-density pruning
+# drops a page's list of chapter links).
+_LEFT_OUT = CSSSelector(
+    "h1, nav, header, footer, aside, form, script, style, noscript, template, iframe, button, "
     "[role=navigation], [role=banner], [role=contentinfo], [role=search], [hidden], [aria-hidden=true], "
     "[class*=breadcrumb], [class*=share-], [class*=social-]"
 )
 # A line a site changes by itself: "Last updated: November 5, 2026", "Page last reviewed 2026-11-05" (a date must
-# follow: "Revised text of Article 3 ..." is content).
+# follow at once: "Revised text of Article 3 enters into force on January 1, 2019." is content).
 _UPDATED_LINE = re.compile(
     r"^(?:this\s+)?(?:page|site|content)?\s*(?:was\s+)?(?:last\s+)?(?:updated|modified|reviewed|revised)\b"
-    r"(?:\s+on)?\s*:?\s*(?P<when>\S.{0,60})$",
+    r"(?:\s+on)?\s*:?\s*(?P<when>(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec).{0,60})$",
     re.IGNORECASE,
 )
 _UPDATED_LINE_MAX_CHARS = 100
@@ -141,7 +142,7 @@ def read_region(elements: list[lxml.html.HtmlElement], url: str) -> Region:
         piece = copy.deepcopy(element)
         piece.tail = None
         holder.append(piece)
-    _drop_chrome(holder)
+    _leave_out(holder)
     links: list[str] = []
     for anchor in holder.iter("a"):
         link = absolute_link(anchor.get("href") or "", url)
@@ -159,8 +160,8 @@ def read_region(elements: list[lxml.html.HtmlElement], url: str) -> Region:
     return Region(text=written.text, html=shown.html, links=tuple(dict.fromkeys(links)))
 
 
-def _drop_chrome(root: lxml.html.HtmlElement) -> None:
-    for element in _CHROME(root):
+def _leave_out(root: lxml.html.HtmlElement) -> None:
+    for element in _LEFT_OUT(root):
         if element.getparent() is not None:
             element.drop_tree()
     for element in _BLOCK(root):
@@ -175,16 +176,23 @@ def _is_updated_line(text: str) -> bool:
 
 
 def page_title(tree: lxml.html.HtmlElement) -> str:
-    """The page's first heading outside its header, navigation and footer (a site's logo is often an h1), else its
+    """The page's first h1 outside its header, navigation and footer (a site's logo is often an h1), else its
     <title>; "" when it has neither."""
     for heading in _TITLE_ELEMENTS(tree):
-        if any(ancestor.tag in ("header", "nav", "footer") for ancestor in heading.iterancestors()):
+        if any(_is_site_chrome(element) for element in (heading, *heading.iterancestors())):
             continue
         text = normalise_space(heading.text_content())
         if text:
             return text
     titles = tree.findall(".//title")
     return normalise_space(titles[0].text_content()) if titles else ""
+
+
+def _is_site_chrome(element: lxml.html.HtmlElement) -> bool:
+    if element.tag in ("header", "nav", "footer"):
+        return True
+    names = f"{element.get('id') or ''} {element.get('class') or ''}".lower()
+    return any(word in names for word in ("header", "logo", "footer"))
 
 
 @dataclass(frozen=True)

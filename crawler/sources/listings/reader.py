@@ -119,7 +119,7 @@ def _base_url(tree: lxml.html.HtmlElement, url: str) -> str:
 def _listed_item(
     element: lxml.html.HtmlElement, base: str, url: str, settings: ListingsSettings,
 ) -> ListedItem:
-    text = normalise_space(element.text_content())
+    text = normalise_space(" ".join(element.itertext()))  # its parts' texts apart: "Press Release Korea and"
     anchors = [anchor for anchor in css(settings.link)(element) if anchor.get("href") is not None]
     if not anchors:
         raise ReadError(

@@ -53,6 +53,13 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
             except OSError:
                 pass  # already closed by the client
 
+    def stop(self) -> None:
+        """Stops serving: ends the waits that watch `stopping`, closes the socket and hangs up on every client."""
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+        self.close_connections()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
             log.debug("client %s went away", client_address)  # e.g. it timed out while a reply was delayed

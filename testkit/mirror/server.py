@@ -272,10 +272,7 @@ class MirrorServer:
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._server.close_connections()
+        self._server.stop()
         self._server = None
 
     @property

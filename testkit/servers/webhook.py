@@ -245,10 +245,7 @@ class WebhookReceiver(LoopbackService):
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server.stopping.set()  # ends scripted delays at once
-        self._server.shutdown()
-        self._server.server_close()
-        self._server.close_connections()
+        self._server.stop()  # ends scripted delays at once
         self._server = None
 
     def url(self, path: str) -> str:

@@ -96,9 +96,7 @@ class SiteServer(LoopbackService):
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server.shutdown()
-        self._server.server_close()
-        self._server.close_connections()
+        self._server.stop()
         self._server = None
 
     @property

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from archive.settings import Section
 from crawler.sources import settings as checks
 from crawler.sources.dates import DateOrder
 
 
-class ListingsSettings(Section):
-    name: str
+class ListingsSettings(checks.SourceSection):
     url: str  # the listing's first page
     item: str  # each listed item
     link: str = "a[href]"  # the item's link, inside the item (the first match with an href)
@@ -22,12 +20,6 @@ class ListingsSettings(Section):
     pages: int = Field(default=2, ge=1)  # list pages read on a routine poll
     max_pages: int = Field(default=20, ge=1)  # list pages read by the baseline
     body: str | None = None  # the item page's text; None: its main content
-    interval_minutes: float | None = Field(default=None, gt=0)  # None: the crawl's interval
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        return checks.source_name(name)
 
     @field_validator("url")
     @classmethod

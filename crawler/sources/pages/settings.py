@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from archive.settings import Section
 from crawler.sources import settings as checks
 
 
-class PagesSettings(Section):
-    name: str
+class PagesSettings(checks.SourceSection):
     # Each URL is one item.
     urls: list[str] = Field(min_length=1)
     # The part of an HTML page to watch; None: the page's main content (crawler.sources.documents.main_content).
     selector: str | None = None
-    # None: the crawl's interval.
-    interval_minutes: float | None = Field(default=None, gt=0)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        return checks.source_name(name)
 
     @field_validator("urls")
     @classmethod

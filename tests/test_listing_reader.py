@@ -167,7 +167,17 @@ def test_an_item_pages_body_selector_that_matches_nothing_names_it() -> None:
     assert caught.value.kind == "selector_matched_nothing" and "body selector '.board_view'" in caught.value.message
 
 
-def test_an_item_page_must_be_an_html_200_answer() -> None:
+def test_an_item_that_is_a_pdf_is_read_by_its_text() -> None:
+    pdf = text_pdf(["Joint Statement on the KORUS FTA", "The two sides met in Seoul."], title="Joint Statement")
+    read = read_item_page(ITEM + ".pdf", 200, {"Content-Type": "application/pdf"}, pdf, settings())
+    assert (read.title, read.published_on) == ("Joint Statement", None)
+    assert read.body_text == "Joint Statement on the KORUS FTA\n\nThe two sides met in Seoul."
+    listed = ListedItem(ITEM + ".pdf", "Joint statement (PDF)", date(2026, 11, 4), "2026.11.04", True)
+    read = read_item_page(ITEM + ".pdf", 200, {"Content-Type": "application/pdf"}, pdf, settings(), listed)
+    assert (read.title, read.published_on) == ("Joint statement (PDF)", date(2026, 11, 4))
+
+
+def test_an_item_page_must_be_an_html_or_pdf_200_answer() -> None:
     with pytest.raises(ReadError, match="unsupported_type"):
         read_item_page(ITEM, 200, {"Content-Type": "image/jpeg"}, b"\xff\xd8", settings())
     with pytest.raises(ReadError, match="unexpected_status"):

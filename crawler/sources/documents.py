@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape
 from typing import Literal
 
 import lxml.etree
@@ -44,9 +45,7 @@ _UPDATED_LINE = re.compile(
     re.IGNORECASE,
 )
 _UPDATED_LINE_MAX_CHARS = 100
-_BLOCKS = "p, div, li, span, small, time, dd, dt, td, h2, h3, h4, h5, h6"
-_BLOCK = CSSSelector(_BLOCKS)
-_TITLE_ELEMENTS = CSSSelector("h1")
+_BLOCK = CSSSelector("p, div, li, span, small, time, dd, dt, td, h2, h3, h4, h5, h6")
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ def _is_updated_line(text: str) -> bool:
 def page_title(tree: lxml.html.HtmlElement) -> str:
     """The page's first h1 outside its header, navigation and footer (a site's logo is often an h1), else its
     <title>; "" when it has neither."""
-    for heading in _TITLE_ELEMENTS(tree):
+    for heading in tree.iter("h1"):
         if any(_is_site_chrome(element) for element in (heading, *heading.iterancestors())):
             continue
         text = normalise_space(heading.text_content())
@@ -200,6 +199,10 @@ class PdfText:
     title: str  # the document's /Title, else its first line
     text: str  # paragraphs separated by blank lines
     pages: int
+
+    @property
+    def html(self) -> str:
+        return "\n".join(f"<p>{escape(paragraph)}</p>" for paragraph in self.text.split("\n\n"))
 
 
 def read_pdf(url: str, body: bytes) -> PdfText:

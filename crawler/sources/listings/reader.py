@@ -22,6 +22,7 @@ from crawler.sources.documents import (
     page_title,
     parse_html,
     read_part,
+    read_pdf,
     selected,
 )
 from crawler.sources.errors import ReadError
@@ -58,7 +59,7 @@ def read_list_page(
 
     ReadError kinds: unexpected_status, unsupported_type (a PDF included), empty_page, not_html,
     selector_matched_nothing (no item), item_without_link, ambiguous_date, date_unreadable."""
-    tree = _html_page(url, status, headers, body, "list page")
+    tree = _list_page_tree(url, status, headers, body)
     base = _base_url(tree, url)
     items: dict[str, ListedItem] = {}
     for element in selected(tree, settings.item, url, "item"):
@@ -76,36 +77,40 @@ def read_item_page(
     url: str, status: int, headers: Mapping[str, str], body: bytes, settings: ListingsSettings,
     listed: ListedItem | None = None,
 ) -> FetchedStatement:
-    """One listed item's page. The title and date are the listing's when `listed` carries them (what the configured
-    selectors point at), else the page's (its first heading, its published date as htmldate finds it in the markup).
-    A re-check without the listing at hand passes the archived title and date as `listed`, so that they stay.
+    """One listed item's page, HTML or PDF. The title and date are the listing's when `listed` carries them (what the
+    configured selectors point at), else the page's (an HTML page's first h1 or <title> and its published date as
+    htmldate finds it in the markup; a PDF's /Title or first line). A re-check without the listing at hand passes the
+    archived title and date as `listed`, so that they stay.
 
     ReadError kinds: unexpected_status, unsupported_type, empty_page, not_html, selector_matched_nothing (body),
-    no_main_content, nothing_to_read."""
-    tree = _html_page(url, status, headers, body, "item page")
-    region = read_part(tree, url, settings.body, "body")
-    published_on: date | None
-    if listed is not None and listed.date is not None:
-        published_on, published_text = listed.date, listed.date_text
+    no_main_content, nothing_to_read, unreadable_pdf, pdf_without_text."""
+    if status != 200:
+        raise ReadError("unexpected_status", f"{url} answered HTTP {status}")
+    published_on, published_text = (listed.date, listed.date_text) if listed is not None else (None, None)
+    links: tuple[str, ...] = ()
+    if document_type(url, headers, body) == "pdf":
+        pdf = read_pdf(url, body)
+        own_title, text, html = pdf.title, pdf.text, pdf.html
     else:
-        found = htmldate.find_date(tree, extensive_search=False, original_date=True, max_date=_LATEST_PAGE_DATE)
-        published_on = date.fromisoformat(found) if found else None
-        published_text = found
-    title = (listed.title if listed is not None else "") or page_title(tree) or url
+        tree = parse_html(url, headers, body)
+        region = read_part(tree, url, settings.body, "body")
+        own_title, text, html, links = page_title(tree), region.text, region.html, region.links
+        if published_on is None:
+            found = htmldate.find_date(tree, extensive_search=False, original_date=True, max_date=_LATEST_PAGE_DATE)
+            published_on, published_text = (date.fromisoformat(found), found) if found else (None, None)
     return FetchedStatement(
-        url=url, section=SECTION, title=title, published_on=published_on, published_text=published_text,
-        doc_type=None, body_text=region.text, body_html=region.html, fields={"listing": settings.url},
-        links=region.links, etag=header(headers, "ETag"), last_modified=header(headers, "Last-Modified"),
+        url=url, section=SECTION, title=(listed.title if listed is not None else "") or own_title or url,
+        published_on=published_on, published_text=published_text, doc_type=None, body_text=text, body_html=html,
+        fields={"listing": settings.url}, links=links,
+        etag=header(headers, "ETag"), last_modified=header(headers, "Last-Modified"),
     )
 
 
-def _html_page(
-    url: str, status: int, headers: Mapping[str, str], body: bytes, what: str,
-) -> lxml.html.HtmlElement:
+def _list_page_tree(url: str, status: int, headers: Mapping[str, str], body: bytes) -> lxml.html.HtmlElement:
     if status != 200:
         raise ReadError("unexpected_status", f"{url} answered HTTP {status}")
     if document_type(url, headers, body) != "html":
-        raise ReadError("unsupported_type", f"{url} answered a PDF, not an HTML {what}")
+        raise ReadError("unsupported_type", f"{url} answered a PDF, not an HTML list page")
     return parse_html(url, headers, body)
 
 

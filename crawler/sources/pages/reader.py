@@ -8,7 +8,6 @@ parameters, session ids and fragments in links (crawler.sources.documents, crawl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
 
 from archive.records import FetchedStatement
 from crawler.sources.documents import (
@@ -38,8 +37,8 @@ def read_page(
     links: tuple[str, ...] = ()
     if document_type(url, headers, body) == "pdf":
         pdf = read_pdf(url, body)
-        title, doc_type, text, fields = pdf.title, "PDF", pdf.text, {"format": "pdf", "pages": pdf.pages}
-        html = "\n".join(f"<p>{escape(paragraph)}</p>" for paragraph in pdf.text.split("\n\n"))
+        title, doc_type, text, html = pdf.title, "PDF", pdf.text, pdf.html
+        fields = {"format": "pdf", "pages": pdf.pages}
     else:
         tree = parse_html(url, headers, body)
         region = read_part(tree, url, settings.selector, "watched part")

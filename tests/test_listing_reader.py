@@ -52,6 +52,13 @@ def test_items_are_read_with_absolute_links_titles_and_dates() -> None:
     assert page.next_url == URL + "?pageIndex=2" and page.off_host_next is None
 
 
+def test_a_page_in_a_legacy_korean_encoding_is_decoded_by_its_meta_charset() -> None:
+    body = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=euc-kr"></head><body>'
+            '<ul class="board_list"><li><a href="/v/1">한미 FTA 공동위원회 개최</a></li></ul></body></html>')
+    page = read_list_page(URL, 200, {"Content-Type": "text/html"}, body.encode("euc-kr"), settings(date=None))
+    assert page.items[0].title == "한미 FTA 공동위원회 개최"
+
+
 def test_the_link_setting_picks_the_items_link() -> None:
     body = board('<li><a href="/category/press">Press</a><a class="title" href="/view/9">Title</a></li>')
     assert read_list_page(URL, 200, HTML, body, settings(date=None)).items[0].title == "Press"

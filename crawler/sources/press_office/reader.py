@@ -12,7 +12,8 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from archive.records import FetchedStatement
-from crawler.sources.errors import ReadError, Reading
+from crawler.sources.errors import ReadError
+from crawler.sources.reading import Reading
 from crawler.text import normalise_space, parse_date, read_body
 
 # Changed whenever a page reads differently than before (issue 17 re-reads the archived pages then).

@@ -1,0 +1,1 @@
+"""Other sites' listings: a page listing items, configured by CSS selectors; each listed item's page is an item."""

@@ -10,6 +10,10 @@ from archive.product import USER_AGENT
 from archive.settings import Section
 from crawler.hosts import HostPaces
 from crawler.pace import Politeness
+from crawler.sources.federal_register.settings import FederalRegisterSettings
+from crawler.sources.listings.settings import ListingsSettings
+from crawler.sources.pages.settings import PagesSettings
+from crawler.sources.settings import SourceSection
 
 DEFAULT_SECTIONS = ("press-releases", "fact-sheets", "speeches-and-remarks")
 
@@ -51,18 +55,15 @@ class CrawlSettings(Section):
         return value.rstrip("/")
 
 
-class SourceSettings(Section):
-    """What every configured source has, beside its kind's own keys."""
-
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    # How often it is polled; unset, crawl.interval_minutes.
-    interval_minutes: float | None = Field(default=None, gt=0)
-
-
 class SourcesSettings(Section):
-    """`[[sources.<kind>]]` tables: the sources beyond the press office, each kind a list."""
+    """`[[sources.<kind>]]` tables: the sources beyond the press office, each kind a list (its field named as the
+    kind's package in crawler/sources/)."""
 
-    def by_kind(self) -> dict[str, list[SourceSettings]]:
+    federal_register: list[FederalRegisterSettings] = Field(default_factory=list)
+    pages: list[PagesSettings] = Field(default_factory=list)
+    listings: list[ListingsSettings] = Field(default_factory=list)
+
+    def by_kind(self) -> dict[str, list[SourceSection]]:
         return {name: list(getattr(self, name)) for name in type(self).model_fields}
 
 

@@ -33,7 +33,7 @@ def open_database(settings: Settings) -> Database:
 
 
 def sources(settings: Settings) -> list[ConfiguredSource]:
-    from crawler.sources import configured_sources
+    from crawler.sources.registry import configured_sources
 
     return configured_sources(settings.crawl, settings.sources)
 

@@ -15,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from archive.db import Database
-from crawler.sources import configured_sources
+from crawler.sources.registry import configured_sources
 from korus_watch.settings import Settings
 from scheduler.job_runs import job_runs, job_schedule, record_job_run
 from scheduler.schedule import START_SPREAD_SECONDS, first_runs, wanted_jobs

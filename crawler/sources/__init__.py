@@ -1,22 +1,2 @@
-"""The sources korus-watch polls: each a configured instance of a kind (crawler.sources.base)."""
-
-from __future__ import annotations
-
-from archive.models import PRESS_OFFICE
-from crawler.settings import CrawlSettings, SourcesSettings
-from crawler.sources import press_office
-from crawler.sources.base import ConfiguredSource, SourceKind
-
-KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (press_office.KIND,)}
-
-
-def configured_sources(crawl: CrawlSettings, sources: SourcesSettings) -> list[ConfiguredSource]:
-    """Every configured source, the press office first."""
-    configured = [ConfiguredSource(PRESS_OFFICE, press_office.KIND, crawl, crawl.interval_minutes)]
-    for kind_name, entries in sources.by_kind().items():
-        kind = KINDS[kind_name]
-        configured += [
-            ConfiguredSource(entry.name, kind, entry, entry.interval_minutes or crawl.interval_minutes)
-            for entry in entries
-        ]
-    return configured
+"""The sources korus-watch polls: each kind in a package of its own (settings.py, reader.py, finder.py; see
+crawler.sources.base), registered in crawler.sources.registry; what their readers share here."""

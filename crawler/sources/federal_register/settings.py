@@ -8,19 +8,17 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from archive.settings import Section
+from crawler.sources.settings import SourceSection, http_url
 
 DocumentType = Literal["RULE", "PRORULE", "NOTICE", "PRESDOCU"]
 DOCUMENT_TYPES: tuple[DocumentType, ...] = ("RULE", "PRORULE", "NOTICE", "PRESDOCU")
 DEFAULT_API_URL = "https://www.federalregister.gov/api/v1"
 # The API searches documents published since 1994 (its OpenAPI document); an earlier date would read nothing more.
 EARLIEST = date(1994, 1, 1)
-_SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _AGENCY_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class FederalRegisterSettings(Section):
-    name: str = Field(max_length=64)
+class FederalRegisterSettings(SourceSection):
     api_url: str = DEFAULT_API_URL
     # Agency slugs as the API names them ("trade-representative-office-of-united-states"); an unknown slug is
     # refused by the API itself (400), which only a poll can tell.
@@ -30,22 +28,11 @@ class FederalRegisterSettings(Section):
     types: list[DocumentType] = Field(default_factory=lambda: list(DOCUMENT_TYPES), min_length=1)
     # The baseline reads the documents published from this date on.
     since: date
-    # None: the crawl's interval.
-    interval_minutes: float | None = Field(default=None, gt=0)
-
-    @field_validator("name")
-    @classmethod
-    def _plain_name(cls, value: str) -> str:
-        if not _SOURCE_NAME.match(value):
-            raise ValueError("must start with a letter or digit and hold only letters, digits, '.', '_' and '-'")
-        return value
 
     @field_validator("api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+        return http_url(value).rstrip("/")
 
     @field_validator("agencies")
     @classmethod

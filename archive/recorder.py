@@ -210,12 +210,17 @@ class RunRecorder:
         failure: str | None = None,
         note: str | None = None,
         unwritable: str | None = None,
+        rate_limited: str | None = None,
     ) -> CrawlRun:
         """Ends the run, its last phase with it. `interrupted`: stopped before its end; `failure`: stopped for this
         reason (a timeout); either drops the changes held in the last phase. `note`: what to say of a run that did
-        not fail. `unwritable`: stopped because the archive refused writes, for this reason (a health problem)."""
+        not fail. `unwritable`: stopped because the archive refused writes, for this reason (a health problem).
+        `rate_limited`: left re-checks for the next poll because the site refused, as this says (a health problem;
+        what was checked is recorded)."""
         totals = self._totals(requests, not_modified, fetch_failures, refused, landings, landings_failed)
         self._end_phase(totals, record=not interrupted and failure is None and unwritable is None)
+        if rate_limited is not None:
+            self._findings[HealthKind.RATE_LIMITED] = Finding(HealthKind.RATE_LIMITED, rate_limited)
         findings = list(self._findings.values())
         if unwritable is not None:
             findings.insert(0, Finding(

@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.statscollectors import StatsCollector
 
+from crawler.politeness import REFUSED_STAT
 from crawler.recording import Recording
 
 
@@ -28,7 +29,7 @@ def crawl_counts(stats: StatsCollector) -> dict[str, int]:
         "requests": count("downloader/request_count"),
         "not_modified": count("korus/not_modified"),
         "fetch_failures": count("korus/fetch_failures"),
-        "refused": count("korus/refused"),
+        "refused": count(REFUSED_STAT),
         "landings": count("korus/landings"),
         "landings_failed": count("korus/landings_failed"),
     }

@@ -23,8 +23,9 @@ from archive.relevance import Topic
 from crawler.log_filters import quiet_scrapy_tracebacks
 from crawler.phases import crawl_counts
 from crawler.planning import prepare_recorder
+from crawler.politeness import REFUSED_STAT
 from crawler.recording import Recording
-from crawler.scheduling import LEFT_STAT
+from crawler.scheduling import LEFT_STAT, RECHECKS_LEFT_STAT
 from crawler.settings import CrawlSettings, scrapy_settings
 from crawler.spiders.press_office import SITE_UNREACHABLE, PressOfficeSpider
 
@@ -95,9 +96,16 @@ class ArchiveCrawl:
             if self.recording.plan.baseline:
                 # Not a finished baseline: the statements it did not reach must not be announced as new.
                 interrupted, note = True, f"{note}; the baseline goes on in the next poll"
+        rate_limited = None
+        if rechecks_left := stats.get(RECHECKS_LEFT_STAT, 0):
+            rate_limited = (
+                f"the site is rate limiting: it refused {stats.get(REFUSED_STAT, 0)} requests (429 or 503), and after "
+                f"crawl.max_refusals ({self.settings.max_refusals}) no re-check started: {rechecks_left} re-checks "
+                "left for the next poll"
+            )
         return self.recording.recorder.finish(
             **crawl_counts(self.crawler.stats), cpu_seconds=cpu_seconds, interrupted=interrupted, failure=failure,
-            note=note, unwritable=self.recording.unwritable,
+            note=note, unwritable=self.recording.unwritable, rate_limited=rate_limited,
         )
 
 def run_crawl(

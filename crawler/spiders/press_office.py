@@ -32,6 +32,7 @@ from archive.records import FetchedStatement, ListingPage, PageProblem, Statemen
 from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
 from crawler.politeness import RateLimited
 from crawler.reachability import NotTried
+from crawler.scheduling import RECHECK
 from crawler.text import MONTHS, normalise_space, parse_date, read_body
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"
@@ -83,7 +84,7 @@ class PressOfficeSpider(scrapy.Spider):
         """The re-checks: what the listings named, then the plan's re-verification rotation."""
         yield from self.rechecks
         for target in self.plan.revisit:
-            yield self._statement(self.base_url + target.path, target.section)
+            yield self._statement(self.base_url + target.path, target.section, recheck=True)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -98,13 +99,13 @@ class PressOfficeSpider(scrapy.Spider):
             meta={"section": section, "listing": True, "first_page": first_page, "older_siblings": older_siblings},
         )
 
-    def _statement(self, url: str, section: str, priority: int = 0) -> scrapy.Request:
+    def _statement(self, url: str, section: str, priority: int = 0, *, recheck: bool = False) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_statement,
             errback=self.fetch_failed,
             priority=priority,
-            meta={"section": section, "handle_httpstatus_list": [304, *_GONE]},
+            meta={"section": section, "handle_httpstatus_list": [304, *_GONE], RECHECK: recheck},
         )
 
     # -- listings ------------------------------------------------------------------------------
@@ -139,7 +140,7 @@ class PressOfficeSpider(scrapy.Spider):
             # A full crawl re-checks every known statement by the plan's rotation, which knows those already
             # re-checked by an earlier part of it; a routine poll re-checks those on a first listing page too.
             elif (first_page and not full) or self.plan.needs_recheck(url):
-                self.rechecks.append(self._statement(url, section))
+                self.rechecks.append(self._statement(url, section, recheck=True))
 
         # A routine poll reads back only until it reaches statements it already knows.
         if next_page and statements and (full or unknown):

@@ -248,6 +248,26 @@ class PageValidator(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class FirstBaseline(Base):
+    """The archive's first baseline: when it began, and whether it read every listing page before its statements.
+    One row, made when that baseline starts; a baseline that goes on after it was cut short announces what its
+    listings did not show (archive.planning.FirstBaselineView)."""
+
+    __tablename__ = "first_baseline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    began_at: Mapped[datetime]
+    listings_complete: Mapped[bool] = mapped_column(default=False)
+
+
+class FirstBaselineListing(Base):
+    """A statement (its URL key) that a listing page read by the first baseline showed."""
+
+    __tablename__ = "first_baseline_listings"
+
+    url_key: Mapped[str] = mapped_column(String(2048), primary_key=True)
+
+
 class HealthProblem(Base):
     __tablename__ = "health_problems"
 

@@ -4,7 +4,7 @@ validators for conditional requests, and which statements are due for re-verific
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from math import ceil
 from urllib.parse import urlsplit
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from archive.db import Database
+from archive.first_baseline import FirstBaselineView, open_first_baseline
 from archive.identity import url_key
 from archive.models import CrawlRun, PageValidator, RunStatus, Statement, StatementStatus, StatementUrl, utcnow
 
@@ -40,7 +41,8 @@ class CrawlPlan:
 
     run_id: int
     full: bool
-    baseline: bool
+    # A baseline's view of the archive's first baseline (archive.first_baseline); None in a run that is not one.
+    first_baseline: FirstBaselineView | None
     # The archive's identities, kept current during the run: URL key or node id -> statement id.
     statement_by_key: dict[str, int]
     statement_by_node: dict[int, int]
@@ -48,6 +50,14 @@ class CrawlPlan:
     recheck_keys: set[str]
     revisit: list[RevisitTarget]
     validators: dict[str, Validator]
+
+    @property
+    def baseline(self) -> bool:
+        return self.first_baseline is not None
+
+    def announces_new(self, keys: set[str], published_on: date | None) -> bool:
+        """Whether a statement archived now for the first time, known by these URL keys, is announced as new."""
+        return self.first_baseline is None or self.first_baseline.announces(keys, published_on)
 
     def is_known(self, url: str) -> bool:
         return url_key(url) in self.statement_by_key
@@ -76,6 +86,7 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
         run = CrawlRun(started_at=now, full=full_since is not None, baseline=baseline, full_since=full_since)
         session.add(run)
         session.flush()
+        first_baseline = open_first_baseline(session, now) if baseline else None
 
         statement_by_key, statement_by_node = load_identities(session)
         recheck_keys = set(
@@ -109,7 +120,7 @@ def start_run(db: Database, *, full: bool, interval_minutes: float, full_revisit
         return CrawlPlan(
             run_id=run.id,
             full=run.full,
-            baseline=baseline,
+            first_baseline=first_baseline,
             statement_by_key=statement_by_key,
             statement_by_node=statement_by_node,
             recheck_keys=recheck_keys,

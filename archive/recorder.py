@@ -83,6 +83,7 @@ class RunRecorder:
     unchanged: int = 0
     errors: int = 0
     pages_read: int = 0
+    listings_read: int = 0
     statements_not_modified: int = 0
     extraction_failures: int = 0
     # One change per statement and phase, whichever of its URLs was read first: a statement listed under
@@ -158,6 +159,9 @@ class RunRecorder:
                 self._hold(_HeldChange(known.id, gone_status=item.status))
 
     def listing_fetched(self, page: ListingPage) -> None:
+        self.listings_read += 1
+        if self.plan.first_baseline is not None:
+            self.plan.first_baseline.record_listing(self.db, page.listed)
         with self.db.sessions.begin() as session:
             self._save_validator(session, page.url, page.etag, page.last_modified, page.body)
 
@@ -189,12 +193,16 @@ class RunRecorder:
 
     def close_phase(
         self, *, requests: int, not_modified: int, fetch_failures: int, landings: int, landings_failed: int,
-        refused: int = 0,
+        refused: int = 0, listings_complete: bool = False,
     ) -> None:
         """Ends the run's current phase (the crawler's counts are the run's so far): judged by its own pages, its
-        held changes become events, committed now, unless it tripped the guard."""
+        held changes become events, committed now, unless it tripped the guard. `listings_complete`: every listing
+        page the phase asked for was read (the first baseline records it: archive.first_baseline)."""
         totals = self._totals(requests, not_modified, fetch_failures, refused, landings, landings_failed)
         self._end_phase(totals, record=True)
+        if listings_complete and self.plan.first_baseline and self.plan.first_baseline.complete_listings(self.db):
+            log.info("first baseline: every listing page read, %d statements listed",
+                     len(self.plan.first_baseline.listed))
 
     def finish(
         self,
@@ -256,6 +264,7 @@ class RunRecorder:
         return RunCounts(
             requests=requests, not_modified=not_modified, fetch_failures=fetch_failures, refused=refused,
             landings=landings, landings_failed=landings_failed, pages_read=self.pages_read,
+            listings_read=self.listings_read,
             statements_not_modified=self.statements_not_modified, extraction_failures=self.extraction_failures,
             unchanged=self.unchanged, held_changes=0,
         )
@@ -323,7 +332,7 @@ class RunRecorder:
                 self._hold(_HeldChange(previous_owner, gone_status=200, replaced=True))
         statement_id, version = self.writer.create_statement(session, page, now, new_keys=keys - moved,
                                                              moved_keys=moved)
-        if not self.plan.baseline:
+        if self.plan.announces_new(keys, page.published_on):
             self._record_event(session, EventKind.NEW, statement_id, now, after=version)
         self._save_validator(session, page.url, page.etag, page.last_modified)
         self.new += 1

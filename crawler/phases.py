@@ -16,6 +16,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.politeness import REFUSED_STAT
 from crawler.recording import Recording
+from crawler.scheduling import LEFT_STAT
 
 
 def crawl_counts(stats: StatsCollector) -> dict[str, int]:
@@ -52,8 +53,10 @@ class Phases:
             return
         self.first_phase = False
         assert self.crawler.stats is not None and self.crawler.engine is not None
-        # Queued behind every record of the first phase, and ahead of every record of the second.
-        self.recording.close_phase(crawl_counts(self.crawler.stats))
+        # Queued behind every record of the first phase, and ahead of every record of the second. The phase read
+        # every listing page it asked for unless one failed or the time budget left some.
+        listings_complete = not spider.listings_failed and not self.crawler.stats.get_value(LEFT_STAT, 0)
+        self.recording.close_phase(crawl_counts(self.crawler.stats), listings_complete=listings_complete)
         second = list(spider.second_phase())
         for request in second:
             self.crawler.engine.crawl(request)

@@ -69,6 +69,11 @@ class PressOfficeSpider(scrapy.Spider):
         self.unreachable_landings = 0
         # Known statements the listings named for a re-check, kept for the second phase.
         self.rechecks: list[scrapy.Request] = []
+        # The first baseline reads every listing before any statement (archive.first_baseline): its statements wait
+        # for the second phase too.
+        self.after_listings: list[scrapy.Request] = []
+        # Listing pages that could not be read: then the listings the first baseline recorded are incomplete.
+        self.listings_failed = 0
 
     def section_path(self, section: str) -> str:
         return section if section.startswith("/") else f"{PRESS_OFFICE}/{section}"
@@ -81,7 +86,9 @@ class PressOfficeSpider(scrapy.Spider):
             yield landing
 
     def second_phase(self) -> Iterator[scrapy.Request]:
-        """The re-checks: what the listings named, then the plan's re-verification rotation."""
+        """The re-checks: what the listings named, then the plan's re-verification rotation. (In the first baseline:
+        the statements its listings named.)"""
+        yield from self.after_listings
         yield from self.rechecks
         for target in self.plan.revisit:
             yield self._statement(self.base_url + target.path, target.section, recheck=True)
@@ -116,6 +123,7 @@ class PressOfficeSpider(scrapy.Spider):
         statements = self._listed_statement_urls(response) if html else []
         archive_links = self._archive_links(response, section) if html else []
         if not statements and not archive_links:
+            self.listings_failed += 1
             if response.meta.get("landing"):
                 self.crawler.stats.inc_value("korus/landings_failed")
             reason = "has neither statement links nor archive links" if html else "is not HTML"
@@ -130,12 +138,16 @@ class PressOfficeSpider(scrapy.Spider):
                 response.text.encode("utf-8"),
                 _header(response, b"ETag"),
                 _header(response, b"Last-Modified"),
+                tuple(statements),
             )
 
         full, first_page = self.plan.full, response.meta["first_page"]
         unknown = [url for url in statements if not self.plan.is_known(url)]
+        listings_first = self.plan.first_baseline is not None and self.plan.first_baseline.records_listings
         for url in statements:
-            if url in unknown:
+            if url in unknown and listings_first:
+                self.after_listings.append(self._statement(url, section, priority=_NEW_STATEMENT))
+            elif url in unknown:
                 yield self._statement(url, section, priority=_NEW_STATEMENT)
             # A full crawl re-checks every known statement by the plan's rotation, which knows those already
             # re-checked by an earlier part of it; a routine poll re-checks those on a first listing page too.
@@ -275,6 +287,8 @@ class PressOfficeSpider(scrapy.Spider):
         # Recorded under the URL the site linked to, not where its redirects led.
         url = request.meta.get("redirect_urls", [request.url])[0]
         yield PageProblem(url, kind, str(failure.value) or kind, checked=kind != RATE_LIMITED)
+        if request.meta.get("listing"):
+            self.listings_failed += 1
         if not request.meta.get("landing"):
             return
         self.crawler.stats.inc_value("korus/landings_failed")

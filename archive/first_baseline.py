@@ -4,8 +4,8 @@ by a stop, a kill, a database outage or its time budget) announces as new.
 A baseline archives without announcing: what it finds was there before korus-watch watched. But statements published
 while a cut-short baseline waited to go on were not there when watching began, and must not be swallowed by the
 baseline that resumes it. So the first baseline (and only it) reads every listing page before any statement page,
-records which statements they showed (table first_baseline_listings, with each listing page's unit of work), and,
-once it has read them all, that they are complete. A resumed baseline announces a statement that they did not show;
+records which statements they showed (table first_baseline_listings, committed page by page), and, once it has
+read them all, that they are complete. A resumed baseline announces a statement that they did not show;
 where they are not complete, whether they would have shown it is not known, and it announces one dated on or after
 the day the first baseline began."""
 

@@ -193,7 +193,7 @@ class RunRecorder:
 
     def close_phase(
         self, *, requests: int, not_modified: int, fetch_failures: int, landings: int, landings_failed: int,
-        refused: int = 0, listings_complete: bool = False,
+        listings_complete: bool, refused: int = 0,
     ) -> None:
         """Ends the run's current phase (the crawler's counts are the run's so far): judged by its own pages, its
         held changes become events, committed now, unless it tripped the guard. `listings_complete`: every listing

@@ -47,7 +47,7 @@ class ListingPage:
     etag: str | None
     last_modified: str | None
     # The statement pages it links to.
-    listed: tuple[str, ...] = ()
+    listed: tuple[str, ...]
 
 
 @dataclass

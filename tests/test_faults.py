@@ -15,9 +15,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import func, select
 
-from archive.db import Database
+from archive.db import MIGRATIONS, Database
 from archive.models import (
     ChangeEvent,
     CrawlRun,
@@ -158,6 +160,36 @@ def test_a_baseline_killed_while_reading_its_listings_announces_what_was_publish
     korus_watch.run("crawl")
     # Whether the listings not read showed the statement filed into 2019 is not known: dated before the day the
     # first baseline began, it is archived as the baseline's. The one dated today is news.
+    assert new_events(db) == {mirror.base_url + today.href}
+    assert statement_count(db) == len(site.statements)
+
+
+def test_a_first_baseline_with_a_listing_page_it_cannot_read_succeeds_knowing_its_listings_incomplete(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
+    listing = site.statements[0].path.rsplit("/", 1)[0]
+    site.fault(listing, status=500, times=None)
+    # A phase of listing pages only, one failed: the site answered all the others, it is not unreachable.
+    assert "succeeded (baseline)" in korus_watch.run("crawl").stdout
+    assert first_baseline(db) == (len(site.statements), False)
+    assert statement_count(db) == len(site.statements)  # the landing pages list that month's statements too
+
+
+def test_a_baseline_cut_short_before_the_upgrade_goes_on_from_the_day_it_began(
+    korus_watch: KorusWatch, site: MirrorSite, mirror: MirrorServer, db: Database
+) -> None:
+    stuck = site.statements[0]
+    site.hang(stuck.path, 60)
+    kill_crawl_when(korus_watch, lambda: statement_count(db) >= 30, "30 statements archived")
+    site.clear_override(stuck.path)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")  # an archive from before migration 0011: nothing known of its listings
+    today, _ = publish_meanwhile(site)
+
+    korus_watch.run("crawl")  # korus-watch upgrades the archive first
     assert new_events(db) == {mirror.base_url + today.href}
     assert statement_count(db) == len(site.statements)
 

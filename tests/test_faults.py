@@ -208,7 +208,10 @@ def test_a_full_disk_stops_the_crawl_at_once_and_floods_no_false_new_events(
 ) -> None:
     database = small_disk.mountpoint / "archive.sqlite3"
     korus_watch.env["KORUS_WATCH_DATABASE__URL"] = f"sqlite:///{database}"
-    for index in range(400):  # about 2.5 MB of statements more: the 3 MB disk cannot hold the baseline
+    # Room for what the first baseline reads first, every listing page (about 0.9 MB of them are kept, a few MB with
+    # SQLite's log), but not for its statements: about 6.5 MB of text, twice that with their search index.
+    small_disk.grow("6m")
+    for index in range(400):
         site.new_statement(title=f"Statement on trade policy {index}", paragraphs=[f"Paragraph {index}. " * 400],
                            published=date(2025, 1 + index % 12, 1 + index % 28))
     first = korus_watch.run("crawl", check=False)

@@ -11,7 +11,7 @@ the day the first baseline began."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ class FirstBaselineView:
     # This run is the first baseline: it reads the listings first and records what they show.
     records_listings: bool
     # Listing pages whose statements this run began to record and has not committed (a failed write leaves one).
-    unrecorded_pages: int = field(default=0)
+    unrecorded_pages: int = 0
 
     def announces(self, keys: set[str], published_on: date | None) -> bool:
         """Whether a statement archived by this baseline, known by these URL keys, is news."""

@@ -249,8 +249,8 @@ class PageValidator(Base):
 
 
 class FirstBaseline(Base):
-    """The archive's first baseline: when it began, and whether it read every listing page before its statements.
-    One row, made when that baseline starts; a baseline that goes on after it was cut short announces what its
+    """The archive's first baseline: when it began, and whether it read (and recorded) every listing page. One row,
+    made when that baseline starts; a baseline that goes on after it was cut short announces what its
     listings did not show (archive.first_baseline)."""
 
     __tablename__ = "first_baseline"

@@ -36,6 +36,8 @@ class RunCounts:
     pages_read: int
     statements_not_modified: int
     extraction_failures: int
+    # Listing pages read (a 304's stored body aside).
+    listings_read: int
     # Known statements re-checked and found unchanged, and the changes to known statements held for the verdict.
     unchanged: int
     held_changes: int
@@ -61,7 +63,7 @@ def judge(counts: RunCounts, policy: GuardPolicy) -> list[Finding]:
     # Statement pages read, failed, or confirmed by a 304 (listing pages' 304s say nothing of extraction).
     pages_answered = counts.extraction_failures + counts.pages_read + counts.statements_not_modified
     checked_known = counts.unchanged + counts.held_changes
-    reached_site = bool(counts.pages_read or counts.not_modified or counts.extraction_failures)
+    reached_site = bool(counts.pages_read or counts.listings_read or counts.not_modified or counts.extraction_failures)
     if reached_site and counts.landings and counts.landings_failed == counts.landings:
         findings.append(Finding(
             HealthKind.LISTINGS_UNREADABLE,

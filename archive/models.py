@@ -302,6 +302,27 @@ class PageValidator(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class FirstBaseline(Base):
+    """A source's first baseline: when it began, and whether it read (and recorded) every listing page. One row per
+    source, made when that baseline starts; a baseline that goes on after it was cut short announces what its
+    listings did not show (archive.first_baseline)."""
+
+    __tablename__ = "first_baselines"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    began_at: Mapped[datetime]
+    listings_complete: Mapped[bool] = mapped_column(default=False)
+
+
+class FirstBaselineListing(Base):
+    """An item (its key in the source's namespace) that a listing page read by the source's first baseline showed."""
+
+    __tablename__ = "first_baseline_listings"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(2048), primary_key=True)
+
+
 class HealthProblem(Base):
     __tablename__ = "health_problems"
 

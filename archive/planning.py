@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from math import ceil
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from archive.db import Database
+from archive.first_baseline import FirstBaselineView, open_first_baseline
 from archive.models import (
     CrawlRun,
     PageValidator,
@@ -63,7 +64,8 @@ class CrawlPlan:
     run_id: int
     source: SourceRef
     full: bool
-    baseline: bool
+    # A baseline's view of the source's first baseline (archive.first_baseline); None in a run that is not one.
+    first_baseline: FirstBaselineView | None
     # The namespace's identities, kept current during the run: key -> statement id.
     statement_by_key: dict[str, int]
     # The source's own ids of its items (hints: archive.recorder decides): external id -> statement id.
@@ -77,6 +79,14 @@ class CrawlPlan:
 
     def key_of(self, url: str) -> str:
         return self.source.key_of(url)
+
+    @property
+    def baseline(self) -> bool:
+        return self.first_baseline is not None
+
+    def announces_new(self, keys: set[str], published_on: date | None) -> bool:
+        """Whether an item archived now for the first time, known by these keys, is announced as new."""
+        return self.first_baseline is None or self.first_baseline.announces(keys, published_on)
 
     def is_known(self, url: str) -> bool:
         return self.key_of(url) in self.statement_by_key
@@ -110,6 +120,7 @@ def start_run(
                        full_since=full_since)
         session.add(run)
         session.flush()
+        first_baseline = open_first_baseline(session, source.name, now) if baseline else None
 
         statement_by_key, statement_by_external = load_identities(session, source)
         listed_by_source = select(StatementSource.statement_id).where(StatementSource.source == source.name)
@@ -148,7 +159,7 @@ def start_run(
             run_id=run.id,
             source=source,
             full=run.full,
-            baseline=baseline,
+            first_baseline=first_baseline,
             statement_by_key=statement_by_key,
             statement_by_external=statement_by_external,
             listed=listed,

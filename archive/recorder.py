@@ -75,6 +75,7 @@ class RunRecorder:
     unchanged: int = 0
     errors: int = 0
     pages_read: int = 0
+    listings_read: int = 0
     statements_not_modified: int = 0
     extraction_failures: int = 0
     # One change per statement and phase, whichever of its URLs was read first: a statement listed under
@@ -157,6 +158,9 @@ class RunRecorder:
                 self._hold(_HeldChange(known.id, gone_status=item.status))
 
     def listing_fetched(self, page: ListingPage) -> None:
+        self.listings_read += 1
+        if self.plan.first_baseline is not None:
+            self.plan.first_baseline.record_listing(self.db, [self.plan.key_of(url) for url in page.listed])
         with self.db.sessions.begin() as session:
             self._save_validator(session, page.url, page.etag, page.last_modified, page.body)
 
@@ -188,12 +192,16 @@ class RunRecorder:
 
     def close_phase(
         self, *, requests: int, not_modified: int, fetch_failures: int, landings: int, landings_failed: int,
-        refused: int = 0,
+        listings_complete: bool, refused: int = 0,
     ) -> None:
         """Ends the run's current phase (the crawler's counts are the run's so far): judged by its own pages, its
-        held changes become events, committed now, unless it tripped the guard."""
+        held changes become events, committed now, unless it tripped the guard. `listings_complete`: every listing
+        page the phase asked for was read (the first baseline records it: archive.first_baseline)."""
         totals = self._totals(requests, not_modified, fetch_failures, refused, landings, landings_failed)
         self._end_phase(totals, record=True)
+        if listings_complete and self.plan.first_baseline and self.plan.first_baseline.complete_listings(self.db):
+            log.info("first baseline of %s: every listing page read, %d items listed", self.plan.source.name,
+                     len(self.plan.first_baseline.listed))
 
     def finish(
         self,
@@ -209,12 +217,17 @@ class RunRecorder:
         failure: str | None = None,
         note: str | None = None,
         unwritable: str | None = None,
+        rate_limited: str | None = None,
     ) -> CrawlRun:
         """Ends the run, its last phase with it. `interrupted`: stopped before its end; `failure`: stopped for this
         reason (a timeout); either drops the changes held in the last phase. `note`: what to say of a run that did
-        not fail. `unwritable`: stopped because the archive refused writes, for this reason (a health problem)."""
+        not fail. `unwritable`: stopped because the archive refused writes, for this reason (a health problem).
+        `rate_limited`: left re-checks for the next poll because the site refused, as this says (a health problem;
+        what was checked is recorded)."""
         totals = self._totals(requests, not_modified, fetch_failures, refused, landings, landings_failed)
         self._end_phase(totals, record=not interrupted and failure is None and unwritable is None)
+        if rate_limited is not None:
+            self._findings[HealthKind.RATE_LIMITED] = Finding(HealthKind.RATE_LIMITED, rate_limited)
         findings = list(self._findings.values())
         if (identities := self.identities.summary()) is not None:
             log.info("crawl run %d (%s): %s", self.plan.run_id, self.plan.source.name, identities)
@@ -252,6 +265,7 @@ class RunRecorder:
         return RunCounts(
             requests=requests, not_modified=not_modified, fetch_failures=fetch_failures, refused=refused,
             landings=landings, landings_failed=landings_failed, pages_read=self.pages_read,
+            listings_read=self.listings_read,
             statements_not_modified=self.statements_not_modified, extraction_failures=self.extraction_failures,
             unchanged=self.unchanged, held_changes=0,
         )
@@ -335,7 +349,7 @@ class RunRecorder:
         statement_id, version = self.writer.create_statement(session, self.plan.source, page, now,
                                                              new_keys=new_keys, moved_keys=moved)
         self.new += 1
-        if not self.plan.baseline:
+        if self.plan.announces_new(set(self.identities.keys_of(page)), page.published_on):
             event_id = self._record_event(session, EventKind.NEW, statement_id, now, after=version)
             self._new_arrived(session, event_id)
         self._save_validator(session, page.url, page.etag, page.last_modified)

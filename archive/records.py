@@ -59,6 +59,8 @@ class ListingPage:
     body: bytes
     etag: str | None
     last_modified: str | None
+    # The statement pages it links to.
+    listed: tuple[str, ...]
 
 
 @dataclass

@@ -9,7 +9,10 @@ crawler.politeness (the pace and the refusals) and crawler.scheduling (the waits
   to keep half the permitted concurrency busy at the latency the site shows, moving halfway down on each answer and
   straight up when the site slows. Every answer counts: a 304, a redirect or a 404 is the site answering, and a
   poll of 304s runs at the cap, not at a start delay. Only server errors never make it faster.
-- A 429 or 503 is a refusal: the spacing doubles, and no request starts until its Retry-After has passed."""
+- A 429 or 503 is a refusal: the spacing doubles, and no request starts until its Retry-After has passed.
+- After `max_refusals` refusals in one poll the site is shedding load: the poll starts no more re-checks of statements
+  already archived (they wait for the next poll, at the head of the rotation). Listings and new statements are news,
+  and still go out, each after its wait."""
 
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ class Politeness:
     max_requests_per_second: float
     # Follow the site's latency (crawl.autothrottle); off, the pace stays at the cap unless the site refuses.
     adaptive: bool
+    # Refusals in one poll after which it starts no more re-checks (crawl.max_refusals).
+    max_refusals: int
 
     @property
     def fastest_interval(self) -> float:
@@ -52,6 +57,10 @@ class Politeness:
 
     def after_refusal(self, interval: float) -> float:
         return self._bounded(interval * 2)
+
+    def stops_rechecks(self, refusals: int) -> bool:
+        """Whether a poll that met this many refusals starts no more re-checks."""
+        return refusals >= self.max_refusals
 
     @staticmethod
     def wait_after_refusal(retry_after: float | None) -> float:

@@ -14,7 +14,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.statscollectors import StatsCollector
 
+from crawler.politeness import REFUSED_STAT
 from crawler.recording import Recording
+from crawler.scheduling import LEFT_STAT
 
 
 def crawl_counts(stats: StatsCollector) -> dict[str, int]:
@@ -28,7 +30,7 @@ def crawl_counts(stats: StatsCollector) -> dict[str, int]:
         "requests": count("downloader/request_count"),
         "not_modified": count("korus/not_modified"),
         "fetch_failures": count("korus/fetch_failures"),
-        "refused": count("korus/refused"),
+        "refused": count(REFUSED_STAT),
         "landings": count("korus/landings"),
         "landings_failed": count("korus/landings_failed"),
     }
@@ -51,8 +53,12 @@ class Phases:
             return
         self.first_phase = False
         assert self.crawler.stats is not None and self.crawler.engine is not None
-        # Queued behind every record of the first phase, and ahead of every record of the second.
-        self.recording.close_phase(crawl_counts(self.crawler.stats))
+        # Queued behind every record of the first phase, and ahead of every record of the second. The phase read
+        # every listing page it asked for unless one failed or the time budget left some; a finder that reads no
+        # listings (it has no `listings_failed`) leaves them never complete (archive.first_baseline).
+        listings_failed = getattr(spider, "listings_failed", None)
+        listings_complete = listings_failed == 0 and not self.crawler.stats.get_value(LEFT_STAT, 0)
+        self.recording.close_phase(crawl_counts(self.crawler.stats), listings_complete=listings_complete)
         second = list(spider.second_phase())
         for request in second:
             self.crawler.engine.crawl(request)

@@ -21,16 +21,16 @@ from scrapy.http import Response
 from archive.retry_after import retry_after_seconds
 from crawler.hosts import HostPaces, host_of
 from crawler.pace import REFUSALS, Politeness
-from crawler.scheduling import PollScheduler
+from crawler.scheduling import RECHECKS_LEFT_STAT, PollScheduler, is_recheck
+
+REFUSED_STAT = "korus/refused"
 
 
 class RateLimited(IgnoreRequest):
-    """The site refused a request and asked for a wait that does not fit in this poll: its work is left for the next
-    one."""
+    """The site refused a request, and this poll does not ask again (`why`): its work is left for the next one."""
 
-    def __init__(self, response: Response, wait: float) -> None:
-        super().__init__(f"answered {response.status}; the site asked for a {wait:.0f} s wait, past this poll's "
-                         "time budget: left for the next poll")
+    def __init__(self, response: Response, why: str) -> None:
+        super().__init__(f"answered {response.status}; {why}: left for the next poll")
         self.response = response
 
 
@@ -40,8 +40,9 @@ def is_refusal(response: Response) -> bool:
 
 class PolitenessMiddleware:
     """Keeps the site's downloader slot at the policy's spacing, and turns a refusal into a wait for the whole site
-    (PollScheduler.hold_until) after which RetryMiddleware's retry goes out, or, when the wait would not end within
-    the poll's time budget, into RateLimited for the spider to record."""
+    (PollScheduler.hold_until) after which RetryMiddleware's retry goes out, or into RateLimited for the spider to
+    record: when the wait would not end within the poll's time budget, or when the refusal is a re-check's and the
+    poll has met its refusals (PollScheduler.stop_rechecks)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -62,7 +63,7 @@ class PolitenessMiddleware:
     async def process_request(self, request: Request) -> None:
         """Waits for the host's turn among every crawl of this process (one crawl alone is spaced by its slot, and
         waits at most a moment here)."""
-        wait = self.hosts.reserve(host_of(request.url), self.interval)
+        wait = self.hosts.reserve(host_of(request.url), self.interval, self.crawler)
         if wait > 0:
             await asyncio.sleep(wait)
 
@@ -90,7 +91,7 @@ class PolitenessMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if not is_refusal(response):
             return response
-        self.stats.inc_value("korus/refused")
+        self.stats.inc_value(REFUSED_STAT)
         header = response.headers.get(b"Retry-After")
         retry_after = retry_after_seconds(header.decode("latin-1") if header else None, datetime.now(UTC))
         wait = self.policy.wait_after_refusal(retry_after)
@@ -98,8 +99,17 @@ class PolitenessMiddleware:
         scheduler = self.crawler.engine.scheduler
         assert isinstance(scheduler, PollScheduler)
         until = time.monotonic() + wait
-        if not scheduler.hold_until(until):
-            raise RateLimited(response, wait)
-        # The other crawls of this process wait for the host too (a wait too long for this poll stops none of them).
-        self.hosts.hold(host_of(request.url), until)
+        held = scheduler.hold_until(until)
+        if held:
+            # The other crawls of this process wait for the host too (a wait too long for this poll stops none).
+            self.hosts.hold(host_of(request.url), until, self.crawler)
+        refusals = self.stats.get_value(REFUSED_STAT, 0)
+        if self.policy.stops_rechecks(refusals):
+            scheduler.stop_rechecks()
+            if is_recheck(request):
+                self.stats.inc_value(RECHECKS_LEFT_STAT)
+                raise RateLimited(response, f"the site refused {refusals} requests in this poll "
+                                            f"(crawl.max_refusals: {self.policy.max_refusals})")
+        if not held:
+            raise RateLimited(response, f"the site asked for a {wait:.0f} s wait, past this poll's time budget")
         return response  # RetryMiddleware queues its retry, which the scheduler holds until the wait is over

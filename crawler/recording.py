@@ -50,9 +50,10 @@ class Recording:
     async def call(self, function: Callable[..., Result], *args: object) -> Result:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
-    def close_phase(self, counts: dict[str, int]) -> None:
+    def close_phase(self, counts: dict[str, int], *, listings_complete: bool) -> None:
         """Closes the run's current phase (RunRecorder.close_phase) after the calls already made, without waiting."""
-        done = asyncio.get_running_loop().run_in_executor(self._thread, partial(self.recorder.close_phase, **counts))
+        close = partial(self.recorder.close_phase, **counts, listings_complete=listings_complete)
+        done = asyncio.get_running_loop().run_in_executor(self._thread, close)
         done.add_done_callback(self._phase_closed)
 
     def _phase_closed(self, done: asyncio.Future[None]) -> None:

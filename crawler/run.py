@@ -26,8 +26,9 @@ from crawler.hosts import HostPaces
 from crawler.log_filters import quiet_scrapy_tracebacks
 from crawler.phases import crawl_counts
 from crawler.planning import prepare_recorder
+from crawler.politeness import REFUSED_STAT
 from crawler.recording import Recording
-from crawler.scheduling import LEFT_STAT
+from crawler.scheduling import LEFT_STAT, RECHECKS_LEFT_STAT
 from crawler.settings import CrawlSettings, scrapy_settings
 from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
 
@@ -97,9 +98,17 @@ class ArchiveCrawl:
             if self.recording.plan.baseline:
                 # Not a finished baseline: the statements it did not reach must not be announced as new.
                 interrupted, note = True, f"{note}; the baseline goes on in the next poll"
+        rate_limited = None
+        if rechecks_left := stats.get(RECHECKS_LEFT_STAT, 0):
+            max_refusals = self.crawler.settings["KORUS_WATCH_POLITENESS"].max_refusals
+            rate_limited = (
+                f"the site is rate limiting: it refused {stats.get(REFUSED_STAT, 0)} requests (429 or 503), and after "
+                f"crawl.max_refusals ({max_refusals}) no re-check started: {rechecks_left} re-checks "
+                "left for the next poll"
+            )
         return self.recording.recorder.finish(
             **crawl_counts(self.crawler.stats), cpu_seconds=cpu_seconds, interrupted=interrupted, failure=failure,
-            note=note, unwritable=self.recording.unwritable,
+            note=note, unwritable=self.recording.unwritable, rate_limited=rate_limited,
         )
 
 def run_crawl(

@@ -11,6 +11,15 @@ from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 
 LEFT_STAT = "korus/left_for_next_poll"
+# Re-checks of archived statements not made because the site refused too often (crawler.pace.Politeness.max_refusals).
+RECHECKS_LEFT_STAT = "korus/rechecks_left_refused"
+# The meta key that marks a request as a re-check of a statement already archived (the poll's second phase); its
+# retries and redirects carry it too.
+RECHECK = "korus_recheck"
+
+
+def is_recheck(request: Request) -> bool:
+    return bool(request.meta.get(RECHECK))
 
 
 class PollScheduler(Scheduler):
@@ -21,12 +30,16 @@ class PollScheduler(Scheduler):
 
     It also hands out a request only when none is on its way to the downloader's slot or waiting there for its turn
     (the slot's spacing): a request handed out is then sent at once or next, so a wait begun by a refusal holds back
-    all but that one, and nothing waits in the downloader when the poll stops."""
+    all but that one, and nothing waits in the downloader when the poll stops.
+
+    Once the site has refused too often (crawler.politeness), it hands out no more re-checks: it lets those queued go
+    and refuses new ones, which keep their place at the head of the rotation, while the rest of the poll goes on."""
 
     budget: float
     _deadline: float
     _resume_at: float
     _wake_up: asyncio.TimerHandle | None
+    rechecks_stopped: bool
     # Requests handed out that have not reached the slot yet (the downloader's middlewares run in a task of their
     # own, so a request handed out is not in the slot's queue at once).
     _on_their_way: set[Request]
@@ -43,6 +56,7 @@ class PollScheduler(Scheduler):
         self._resume_at = 0.0
         self._wake_up = None
         self._on_their_way = set()
+        self.rechecks_stopped = False
         return super().open(spider)
 
     def close(self, reason: str) -> Any:
@@ -62,6 +76,21 @@ class PollScheduler(Scheduler):
             self._wake_up = asyncio.get_running_loop().call_later(when - time.monotonic(), self._resume)
         return True
 
+    def stop_rechecks(self) -> None:
+        """Starts no more re-checks in this poll: those queued are let go now, not when a wait is over."""
+        if self.rechecks_stopped:
+            return
+        self.rechecks_stopped = True
+        kept = []
+        while (request := super().next_request()) is not None:
+            if is_recheck(request):
+                self._leave(1, RECHECKS_LEFT_STAT)
+            else:
+                kept.append(request)
+        for request in kept:
+            request.dont_filter = True  # the duplicate filter has seen it
+            super().enqueue_request(request)
+
     def _resume(self) -> None:
         # The engine asks for requests as answers arrive, or every five seconds; during a wait none arrive. A request
         # handed back to it when the wait ends (past the duplicate filter, which has seen it) wakes it at once.
@@ -75,6 +104,9 @@ class PollScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         if time.monotonic() >= self._deadline:
             self._leave(1)
+            return False
+        if self.rechecks_stopped and is_recheck(request):
+            self._leave(1, RECHECKS_LEFT_STAT)
             return False
         return super().enqueue_request(request)
 
@@ -103,7 +135,7 @@ class PollScheduler(Scheduler):
         self._on_their_way &= downloader.active
         return bool(self._on_their_way) or any(slot.queue for slot in downloader.slots.values())
 
-    def _leave(self, count: int) -> None:
+    def _leave(self, count: int, stat: str = LEFT_STAT) -> None:
         if count:
             assert self.stats is not None
-            self.stats.inc_value(LEFT_STAT, count)
+            self.stats.inc_value(stat, count)

@@ -28,6 +28,8 @@ class CrawlSettings(Section):
     concurrent_requests: int = Field(default=8, ge=1, le=64)
     max_requests_per_second: float = Field(default=10.0, gt=0)
     autothrottle: bool = True
+    # After this many refusals (429, 503) in one poll, the poll starts no more re-checks: they wait for the next one.
+    max_refusals: int = Field(default=3, ge=1)
     obey_robots_txt: bool = True
     verify_tls: bool = True
     timeout_seconds: float = Field(default=30.0, gt=0)
@@ -76,7 +78,8 @@ def time_budget_seconds(crawl: CrawlSettings) -> float:
 
 def scrapy_settings(crawl: CrawlSettings, host_paces: HostPaces) -> dict[str, Any]:
     """Scrapy's settings for the crawls of a process, which share `host_paces`."""
-    politeness = Politeness(crawl.concurrent_requests, crawl.max_requests_per_second, adaptive=crawl.autothrottle)
+    politeness = Politeness(crawl.concurrent_requests, crawl.max_requests_per_second, adaptive=crawl.autothrottle,
+                            max_refusals=crawl.max_refusals)
     return {
         "BOT_NAME": "korus-watch",
         "USER_AGENT": crawl.user_agent,

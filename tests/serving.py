@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -103,7 +104,7 @@ class Serve:
         for line in process.stderr:
             lines.append(line.rstrip("\n"))
 
-    def health(self) -> tuple[int, dict[str, object]] | None:
+    def health(self) -> tuple[int, dict[str, Any]] | None:
         try:
             response = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
         except httpx.TransportError:

@@ -16,12 +16,22 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import func, select
 
-from archive.db import Database
-from archive.models import ChangeEvent, CrawlRun, EventKind, HealthProblem, Statement
+from archive.db import MIGRATIONS, Database
+from archive.models import (
+    ChangeEvent,
+    CrawlRun,
+    EventKind,
+    FirstBaseline,
+    FirstBaselineListing,
+    HealthProblem,
+    Statement,
+)
 from notify.models import Delivery
-from testkit.mirror import MirrorServer, MirrorSite, generated_site
+from testkit.mirror import MirrorServer, MirrorSite, MirrorStatement, generated_site
 from testkit.notify_support import channel_toml
 from testkit.servers import Reply, WebhookReceiver
 from tests import diskfull, pgcluster
@@ -98,6 +108,93 @@ def test_baselines_killed_at_several_points_leave_an_archive_that_announces_the_
     assert statement_count(db) == total + 1
 
 
+def first_baseline(db: Database) -> tuple[int, bool]:
+    """How many statements the first baseline's listings showed, and whether it read them all."""
+    with db.sessions() as session:
+        listed = session.scalar(select(func.count()).select_from(FirstBaselineListing)) or 0
+        complete = session.scalar(select(FirstBaseline.listings_complete))
+        return listed, bool(complete)
+
+
+def new_events(db: Database) -> set[str]:
+    with db.sessions() as session:
+        return set(session.scalars(select(Statement.url).join(ChangeEvent).where(ChangeEvent.kind == EventKind.NEW)))
+
+
+def publish_meanwhile(site: MirrorSite) -> tuple[MirrorStatement, MirrorStatement]:
+    """A statement published today, and one filed into an old month folder, as USTR sometimes does."""
+    return (
+        site.new_statement(title="USTR Statement on the KORUS Joint Committee", paragraphs=KORUS_PARAGRAPHS),
+        site.new_statement(title="KORUS Fact Sheet filed late", paragraphs=KORUS_PARAGRAPHS, section="fact-sheets",
+                           published=date(2019, 5, 2)),
+    )
+
+
+def test_a_baseline_killed_after_its_listings_announces_what_was_published_before_it_resumed(
+    korus_watch: KorusWatch, site: MirrorSite, mirror: MirrorServer, db: Database
+) -> None:
+    stuck = site.statements[0]
+    site.hang(stuck.path, 60)  # the baseline cannot end before the kill
+    kill_crawl_when(korus_watch, lambda: first_baseline(db)[1] and statement_count(db) >= 30,
+                    "every listing read and 30 statements archived")
+    site.clear_override(stuck.path)
+    assert first_baseline(db)[0] == len(site.statements)
+    published = publish_meanwhile(site)
+
+    resumed = korus_watch.run("crawl")
+    assert "succeeded (baseline)" in resumed.stdout
+    # Both are news, the one filed into 2019 too: the first baseline's listings, all read, did not show them.
+    assert new_events(db) == {mirror.base_url + statement.href for statement in published}
+    assert statement_count(db) == len(site.statements)
+
+
+def test_a_baseline_killed_while_reading_its_listings_announces_what_was_published_since_the_day_it_began(
+    korus_watch: KorusWatch, site: MirrorSite, mirror: MirrorServer, db: Database
+) -> None:
+    listing = site.statements[0].path.rsplit("/", 1)[0]  # a month folder's listing page
+    site.hang(listing, 60)
+    kill_crawl_when(korus_watch, lambda: first_baseline(db)[0] > 0, "the first listings recorded")
+    site.clear_override(listing)
+    assert first_baseline(db)[1] is False and statement_count(db) == 0  # statements wait for the listings
+    today, filed_late = publish_meanwhile(site)
+
+    korus_watch.run("crawl")
+    # Whether the listings not read showed the statement filed into 2019 is not known: dated before the day the
+    # first baseline began, it is archived as the baseline's. The one dated today is news.
+    assert new_events(db) == {mirror.base_url + today.href}
+    assert statement_count(db) == len(site.statements)
+
+
+def test_a_first_baseline_with_a_listing_page_it_cannot_read_succeeds_knowing_its_listings_incomplete(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database
+) -> None:
+    listing = site.statements[0].path.rsplit("/", 1)[0]
+    site.fault(listing, status=500, times=None)
+    # A phase of listing pages only, one failed: the site answered all the others, it is not unreachable.
+    assert "succeeded (baseline)" in korus_watch.run("crawl").stdout
+    assert first_baseline(db) == (len(site.statements), False)
+    assert statement_count(db) == len(site.statements)  # the landing pages list that month's statements too
+
+
+def test_a_baseline_cut_short_before_the_upgrade_goes_on_from_the_day_it_began(
+    korus_watch: KorusWatch, site: MirrorSite, mirror: MirrorServer, db: Database
+) -> None:
+    stuck = site.statements[0]
+    site.hang(stuck.path, 60)
+    kill_crawl_when(korus_watch, lambda: statement_count(db) >= 30, "30 statements archived")
+    site.clear_override(stuck.path)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")  # an archive from before migration 0011: nothing known of its listings
+    today, _ = publish_meanwhile(site)
+
+    korus_watch.run("crawl")  # korus-watch upgrades the archive first
+    assert new_events(db) == {mirror.base_url + today.href}
+    assert statement_count(db) == len(site.statements)
+
+
 def health_deliveries(db: Database) -> list[tuple[str, bool]]:
     with db.sessions() as session:
         rows = session.execute(
@@ -112,7 +209,10 @@ def test_a_full_disk_stops_the_crawl_at_once_and_floods_no_false_new_events(
 ) -> None:
     database = small_disk.mountpoint / "archive.sqlite3"
     korus_watch.env["KORUS_WATCH_DATABASE__URL"] = f"sqlite:///{database}"
-    for index in range(400):  # about 2.5 MB of statements more: the 3 MB disk cannot hold the baseline
+    # Room for what the first baseline reads first, every listing page (about 0.9 MB of them are kept, a few MB with
+    # SQLite's log), but not for its statements: about 6.5 MB of text, twice that with their search index.
+    small_disk.grow("6m")
+    for index in range(400):
         site.new_statement(title=f"Statement on trade policy {index}", paragraphs=[f"Paragraph {index}. " * 400],
                            published=date(2025, 1 + index % 12, 1 + index % 28))
     first = korus_watch.run("crawl", check=False)
@@ -220,6 +320,42 @@ def test_serve_lives_through_a_postgresql_outage_and_resumes_without_a_restart(
     outage_lines = [line for line in service.lines if "database unreachable" in line]
     assert len(outage_lines) == 1, outage_lines
     assert sum("answers again" in line for line in service.lines) == 1
+    assert service.stop() == 0
+
+
+def test_a_baseline_cut_short_by_a_database_outage_announces_what_was_published_during_it(
+    served_on_private_postgres: Callable[[], Serve], private_postgres: PostgresCluster, site: MirrorSite,
+    mirror: MirrorServer, receiver: WebhookReceiver,
+) -> None:
+    stuck = site.statements[0]
+    site.hang(stuck.path, 60)  # the baseline cannot end before the outage
+    archive = Database(private_postgres.url)
+    service = served_on_private_postgres()
+    service.wait_until(lambda: first_baseline(archive)[1] and statement_count(archive) >= 30,
+                       "every listing read and 30 statements archived")
+    archive.dispose()
+    private_postgres.crash()
+    service.wait_until(lambda: (service.health() or (200, {}))[0] == 503, "/healthz to report the outage", 30)
+    published = publish_meanwhile(site)
+    site.clear_override(stuck.path)
+
+    private_postgres.start()
+    service.wait_until(lambda: len(posted(receiver, "/team")) >= 2, "the alerts of what was published meanwhile", 90)
+    archive = Database(private_postgres.url)
+    try:
+        service.wait_until(lambda: statement_count(archive) == len(site.statements), "the baseline to go on", 30)
+        assert new_events(archive) == {mirror.base_url + statement.href for statement in published}
+        with archive.sessions() as session:
+            # Announced by the baseline that went on after the one the outage cut short (recorded as failed, or as
+            # interrupted when the service could not record its end).
+            first, resumed = session.scalars(select(CrawlRun).order_by(CrawlRun.id).limit(2)).all()
+            assert first.baseline and first.status.value in ("failed", "interrupted")
+            assert resumed.baseline and {e.crawl_run_id for e in session.scalars(select(ChangeEvent))} == {resumed.id}
+    finally:
+        archive.dispose()
+    alerts = json.dumps(posted(receiver, "/team"))
+    assert "KORUS Joint Committee" in alerts and "KORUS Fact Sheet filed late" in alerts
+    assert len(posted(receiver, "/team")) == 2
     assert service.stop() == 0
 
 

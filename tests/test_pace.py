@@ -15,7 +15,7 @@ from crawler.pace import (
     Politeness,
 )
 
-POLICY = Politeness(concurrent_requests=8, max_requests_per_second=10, adaptive=True)
+POLICY = Politeness(concurrent_requests=8, max_requests_per_second=10, adaptive=True, max_refusals=3)
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
@@ -36,7 +36,7 @@ def test_quick_answers_of_any_kind_bring_the_pace_to_the_cap() -> None:
 def test_a_slower_site_gets_a_slower_pace_at_once() -> None:
     # 0.8 s answers with 8 permitted in flight: half of them busy means a start every 0.2 s.
     assert POLICY.after_answer(POLICY.fastest_interval, latency=0.8, status=304) == pytest.approx(0.2)
-    fixed = Politeness(concurrent_requests=8, max_requests_per_second=10, adaptive=False)
+    fixed = Politeness(concurrent_requests=8, max_requests_per_second=10, adaptive=False, max_refusals=3)
     assert fixed.after_answer(fixed.fastest_interval, latency=0.8, status=200) == fixed.fastest_interval
 
 

@@ -10,14 +10,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from archive.db import Database
+from archive.identity import url_key
 from archive.models import ChangeEvent, CrawlError, CrawlRun, RunStatus, Statement
-from testkit.mirror import MirrorRequest, MirrorServer, MirrorSite
+from notify.models import Delivery
+from testkit.mirror import MirrorRequest, MirrorServer, MirrorSite, MirrorStatement
+from testkit.notify_support import channel_toml
 from testkit.servers import WebhookReceiver
 from tests.conftest import REPO, KorusWatch
 from tests.test_crawl import SEED_SLUG, archived, by_slug, events, last_run
@@ -150,6 +153,92 @@ def test_a_site_that_refuses_everything_is_rate_limited_not_unreachable(korus_wa
         assert {e.kind for e in session.scalars(select(CrawlError))} == {"rate_limited"}
     status = korus_watch.run("status", check=False).stdout
     assert "HEALTH PROBLEM rate_limited" in status
+
+
+def shed_load(site: MirrorSite, db: Database, *, retry_after: int, times: int | None) -> list[MirrorStatement]:
+    """Three statement pages in ten answer 503 with this Retry-After (`times` each; None: until cleared), counted in
+    the order a full re-check asks for them (the rotation's: checked longest ago first), so that the first of them
+    is answered."""
+    checked = {url_key(url): when for url, when in checked_at(db).items()}
+    rotation = sorted(site.statements, key=lambda s: (checked.get(url_key(s.path)) or datetime.max.replace(tzinfo=UTC), s.path))
+    shedding = [s for i, s in enumerate(rotation) if i % 10 in (1, 4, 7)]
+    for statement in shedding:
+        site.fault(statement.path, status=503, times=times, retry_after=retry_after)
+    return shedding
+
+
+def test_a_site_shedding_load_ends_the_poll_early_and_the_next_poll_goes_on_where_it_stopped(
+    korus_watch: KorusWatch, site: MirrorSite, mirror: MirrorServer, db: Database
+) -> None:
+    korus_watch.config.write_text(korus_watch.config.read_text(encoding="utf-8") + channel_toml(
+        name="team", type="webhook", url="http://127.0.0.1:9/hook"), encoding="utf-8")
+    korus_watch.run("crawl")
+    known = list(site.statements)
+    before = checked_at(db)
+    added = site.new_statement(title="USTR Statement on the KORUS Joint Committee",
+                               paragraphs=["Washington, DC – The KORUS Joint Committee met today.", "###"])
+    # About 30% of the statement pages refuse with a two-minute Retry-After, as ustr.gov's CDN does when it sheds
+    # load; a poll that waited out each refusal (60 s at most) would take a quarter of an hour.
+    shedding = shed_load(site, db, retry_after=120, times=None)
+    polite(korus_watch, max_refusals="1")
+    mirror.clear_log()
+    result = korus_watch.run("crawl", "--full", check=False)  # every archived statement due for a re-check
+
+    assert result.returncode == 1
+    answered = statement_requests(site, mirror.requests)
+    (refusal, *more) = [r for r in answered if r.status == 503]
+    assert refusal.finished is not None
+    # No re-check started after the refusal: only one already on its way went, and no refused page was asked again.
+    assert len([r for r in answered if r.arrived > refusal.finished]) <= 1 and len(more) <= 1
+    rechecked = {r.path for r in answered if r.status == 304}
+    assert 0 < len(rechecked) < len(known) - len(shedding)
+    run = last_run(db)
+    assert run.status == RunStatus.FAILED and run.message is not None
+    left = len(known) - len(rechecked)
+    assert f"after crawl.max_refusals (1) no re-check started: {left} re-checks left for the next poll" in run.message
+    assert run.unchanged == len(rechecked)
+    # The first phase's new statement is recorded and queued for its alert all the same.
+    assert events(db) == [("new", mirror.base_url + added.href)]
+    with db.sessions() as session:
+        assert [d.channel for d in session.scalars(select(Delivery))] == ["team"]
+    status = korus_watch.run("status", check=False)
+    assert status.returncode == 4 and "HEALTH PROBLEM rate_limited" in status.stdout
+    # What was not re-checked keeps its place at the head of the rotation.
+    after = checked_at(db)
+    left_behind = {s.path for s in known if s.path not in rechecked}
+    assert {s.path for s in known if after[mirror.base_url + s.href] == before[mirror.base_url + s.href]} == left_behind
+
+    for statement in shedding:
+        site.clear_override(statement.path)
+    mirror.clear_log()
+    korus_watch.run("crawl")  # a routine poll once the site has recovered: it goes on with the re-check
+    assert {r.path for r in statement_requests(site, mirror.requests)} == left_behind
+    assert last_run(db).status == RunStatus.SUCCEEDED
+    assert "health: ok" in korus_watch.run("status").stdout
+
+
+@sqlite_only
+def test_a_poll_waits_out_refusals_until_crawl_max_refusals(korus_watch: KorusWatch, site: MirrorSite,
+                                                             mirror: MirrorServer, db: Database) -> None:
+    korus_watch.run("crawl")
+    shed_load(site, db, retry_after=1, times=1)  # each refuses once, then answers
+    polite(korus_watch)  # max_refusals: the default, 3
+    mirror.clear_log()
+    korus_watch.run("crawl", "--full", check=False)
+    answered = statement_requests(site, mirror.requests)
+    refusals = [r for r in answered if r.status == 503]
+    assert len(refusals) == 3
+    for refusal in refusals[:2]:  # each waited out before the next re-check started
+        assert refusal.finished is not None
+        following = next(r for r in answered if r.arrived > refusal.finished)
+        assert following.arrived >= refusal.finished + 0.95
+    # The third ended the re-checks: the retries of all three were let go, with what was still to be checked.
+    assert refusals[2].finished is not None
+    assert len([r for r in answered if r.arrived > refusals[2].finished]) <= 1
+    assert not any(r.path in {refusal.path for refusal in refusals} for r in answered if r.status == 304)
+    run = last_run(db)
+    assert run.message is not None and "after crawl.max_refusals (3) no re-check started" in run.message
+    assert run.unchanged == len(answered) - 3 < len(site.statements) - 3
 
 
 # -- phases -----------------------------------------------------------------------------------------

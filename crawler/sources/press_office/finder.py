@@ -31,6 +31,7 @@ from archive.records import ListingPage, PageProblem, StatementGone, StatementNo
 from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
 from crawler.politeness import RateLimited
 from crawler.reachability import NotTried
+from crawler.scheduling import RECHECK
 from crawler.settings import CrawlSettings
 from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
 from crawler.sources.errors import ReadError
@@ -65,6 +66,11 @@ class Finder(scrapy.Spider):
         self.unreachable_landings = 0
         # Known statements the listings named for a re-check, kept for the second phase.
         self.rechecks: list[scrapy.Request] = []
+        # The first baseline reads every listing before any statement (archive.first_baseline): its statements wait
+        # for the second phase too.
+        self.after_listings: list[scrapy.Request] = []
+        # Listing pages that could not be read: then the listings the first baseline recorded are incomplete.
+        self.listings_failed = 0
 
     def section_path(self, section: str) -> str:
         return section if section.startswith("/") else f"{PRESS_OFFICE}/{section}"
@@ -77,13 +83,15 @@ class Finder(scrapy.Spider):
             yield landing
 
     def second_phase(self) -> Iterator[scrapy.Request]:
-        """The re-checks: what the listings named, then the plan's re-verification rotation."""
+        """The re-checks: what the listings named, then the plan's re-verification rotation. (In the first baseline:
+        the statements its listings named.)"""
+        yield from self.after_listings
         yield from self.rechecks
         for target in self.plan.revisit:
             # From the configured site, wherever the statement was read before: the site or a mirror of it.
             parts = urlsplit(target.url)
             yield self._statement(self.base_url + parts.path + (f"?{parts.query}" if parts.query else ""),
-                                  target.section)
+                                  target.section, recheck=True)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -98,13 +106,13 @@ class Finder(scrapy.Spider):
             meta={"section": section, "listing": True, "first_page": first_page, "older_siblings": older_siblings},
         )
 
-    def _statement(self, url: str, section: str, priority: int = 0) -> scrapy.Request:
+    def _statement(self, url: str, section: str, priority: int = 0, *, recheck: bool = False) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_statement,
             errback=self.fetch_failed,
             priority=priority,
-            meta={"section": section, "handle_httpstatus_list": [304, *_GONE]},
+            meta={"section": section, "handle_httpstatus_list": [304, *_GONE], RECHECK: recheck},
         )
 
     # -- listings ------------------------------------------------------------------------------
@@ -115,6 +123,7 @@ class Finder(scrapy.Spider):
         statements = self._listed_statement_urls(response) if html else []
         archive_links = self._archive_links(response, section) if html else []
         if not statements and not archive_links:
+            self.listings_failed += 1
             if response.meta.get("landing"):
                 self.crawler.stats.inc_value("korus/landings_failed")
             reason = "has neither statement links nor archive links" if html else "is not HTML"
@@ -129,17 +138,21 @@ class Finder(scrapy.Spider):
                 response.text.encode("utf-8"),
                 _header(response, b"ETag"),
                 _header(response, b"Last-Modified"),
+                tuple(statements),
             )
 
         full, first_page = self.plan.full, response.meta["first_page"]
         unknown = [url for url in statements if not self.plan.is_known(url)]
+        listings_first = self.plan.first_baseline is not None and self.plan.first_baseline.records_listings
         for url in statements:
-            if url in unknown:
+            if url in unknown and listings_first:
+                self.after_listings.append(self._statement(url, section, priority=_NEW_STATEMENT))
+            elif url in unknown:
                 yield self._statement(url, section, priority=_NEW_STATEMENT)
             # A full crawl re-checks every known statement by the plan's rotation, which knows those already
             # re-checked by an earlier part of it; a routine poll re-checks those on a first listing page too.
             elif (first_page and not full) or self.plan.needs_recheck(url):
-                self.rechecks.append(self._statement(url, section))
+                self.rechecks.append(self._statement(url, section, recheck=True))
 
         # A routine poll reads back only until it reaches statements it already knows.
         if next_page and statements and (full or unknown):
@@ -229,6 +242,8 @@ class Finder(scrapy.Spider):
         # Recorded under the URL the site linked to, not where its redirects led.
         url = request.meta.get("redirect_urls", [request.url])[0]
         yield PageProblem(url, kind, str(failure.value) or kind, checked=kind != RATE_LIMITED)
+        if request.meta.get("listing"):
+            self.listings_failed += 1
         if not request.meta.get("landing"):
             return
         self.crawler.stats.inc_value("korus/landings_failed")

@@ -4,6 +4,7 @@ no substantive edit may be missed."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections import Counter
@@ -193,3 +194,52 @@ def test_a_rewritten_statement_keeps_its_record_small() -> None:
     assert judgement.level is Significance.SUBSTANTIVE and len(judgement.reasons) <= 20
     assert all(len(reason.get("from", "")) <= 300 and len(reason.get("to", "")) <= 300
                for reason in judgement.reasons)
+
+
+def test_the_migration_judges_the_edits_already_archived(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from archive.db import MIGRATIONS, Database
+
+    engine = create_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+        connection.execute(text(
+            "INSERT INTO statements (id, url, section, title, status, missing_checks, first_seen_at, last_seen_at, "
+            "last_checked_at) VALUES (1, 'https://ustr.gov/x', 'press-releases', 'T', 'active', 0, :now, :now, :now)"
+        ), {"now": "2026-01-01 00:00:00"})
+        bodies = ["The changes take effect on May 1, 2018.", "The changes take effect on June 1, 2018.",
+                  "The changes take effect on June 1, 2018"]
+        for number, body in enumerate(bodies, 1):
+            connection.execute(text(
+                "INSERT INTO versions (id, statement_id, number, title, body_text, body_html, content_hash, "
+                "first_seen_at, last_seen_at) VALUES (:n, 1, :n, 'T', :body, '', :hash, :now, :now)"
+            ), {"n": number, "body": body, "hash": str(number), "now": "2026-01-01 00:00:00"})
+        for event_id, kind, before, after in [(1, "new", None, 1), (2, "edited", 1, 2), (3, "edited", 2, 3),
+                                              (4, "removed", 3, None)]:
+            connection.execute(text(
+                "INSERT INTO change_events (id, statement_id, kind, from_version_id, to_version_id, detected_at) "
+                "VALUES (:id, 1, :kind, :before, :after, :now)"
+            ), {"id": event_id, "kind": kind, "before": before, "after": after, "now": "2026-01-01 00:00:00"})
+    engine.dispose()
+
+    database = Database(database_url)  # migrates to the head
+    try:
+        with database.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, significance, reasons FROM change_events ORDER BY id")).all()
+    finally:
+        database.dispose()
+    # Plain SQL: PostgreSQL's driver reads the JSON, SQLite's gives its text.
+    judged = [(row.id, row.significance, row.reasons if isinstance(row.reasons, list) else json.loads(row.reasons))
+              for row in rows]
+    assert judged == [
+        (1, "substantive", []),
+        (2, "substantive", [{"kind": "date", "from": "May 1, 2018", "to": "June 1, 2018", "what": "effective date"}]),
+        (3, "cosmetic", [{"kind": "cosmetic", "from": "."}]),
+        (4, "substantive", []),
+    ]

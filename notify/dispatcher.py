@@ -29,6 +29,7 @@ from notify.channels import Channels, build_channels
 from notify.content import Content, delivery_content, newest_first
 from notify.errors import DeliveryError
 from notify.formats import Format
+from notify.holding import settle_quiet_hours
 from notify.limits import fold_over_limit, newest_delivery_id
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.outbox import new_key
@@ -182,7 +183,7 @@ class Dispatcher:
         # A pass ends with the deliveries that existed when it began: a crawl queueing more cannot keep it going,
         # nor slip past the hourly count.
         if channel_format.channel.mode == "instant":
-            folded, last_id = self.fold_over_limit(channel_format.channel)
+            folded, last_id = self.fold(channel_format.channel)
             report.folded += folded
         else:
             with self.db.sessions() as session:
@@ -195,8 +196,11 @@ class Dispatcher:
         return report
 
     def _channels_with_due_work(self) -> set[str]:
+        """Channels with a delivery due, or with alerts held for the end of their quiet hours (whether it came is
+        judged by the channel's pass)."""
+        waiting = or_(self._due(utcnow()), Delivery.status == DeliveryStatus.QUIET)
         with self.db.sessions() as session:
-            return set(session.scalars(select(Delivery.channel).where(self._due(utcnow())).distinct()))
+            return set(session.scalars(select(Delivery.channel).where(waiting).distinct()))
 
     def _due(self, now: datetime):  # type: ignore[no-untyped-def]
         due = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
@@ -215,10 +219,11 @@ class Dispatcher:
 
     def _settle_reconfigured(self, report: DeliveryReport) -> None:
         """Deliveries whose channel was removed are dead-lettered (visible, and requeued by `retry` once it is
-        back); events held for a channel that is now instant are sent as instant alerts."""
+        back); events held for a channel that is now instant are sent as instant alerts, and alerts held in the
+        quiet hours of a channel that is now a digest channel wait for its digest."""
         configured = {channel.name for channel in self.settings.channels}
         instant = [channel.name for channel in self.settings.channels if channel.mode == "instant"]
-        waiting = or_(self._due(utcnow()), Delivery.status == DeliveryStatus.HELD)
+        waiting = or_(self._due(utcnow()), Delivery.status.in_([DeliveryStatus.HELD, DeliveryStatus.QUIET]))
         with self.db.sessions.begin() as session:
             orphans = session.scalars(select(Delivery).where(waiting, Delivery.channel.not_in(configured))).all()
             for delivery in orphans:
@@ -231,12 +236,19 @@ class Dispatcher:
                 .where(Delivery.status == DeliveryStatus.HELD, Delivery.channel.in_(instant))
                 .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow())
             )
+            session.execute(
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.QUIET, Delivery.channel.in_(configured - set(instant)))
+                .values(status=DeliveryStatus.HELD)
+            )
 
     # -- before a channel's claims ----------------------------------------------------------------
 
-    def fold_over_limit(self, channel: ChannelSettings) -> tuple[int, int]:
-        """Keeps an instant channel within max_per_hour (notify.limits); returns how many events were folded into a
-        summary, and the newest delivery the pass may send."""
+    def fold(self, channel: ChannelSettings) -> tuple[int, int]:
+        """An instant channel's alerts held in its quiet hours, or folded into one summary when they end
+        (notify.holding), then kept within max_per_hour (notify.limits). Returns how many events were folded into an
+        hourly summary, and the newest delivery the pass may send."""
+        settle_quiet_hours(self.db, channel)
         return fold_over_limit(self.db, channel)
 
     # -- one delivery -------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from notify.settings import ChannelSettings
 log = logging.getLogger(__name__)
 
 _HOUR = timedelta(hours=1)
-_COUNTED_AGAINST_LIMIT = (DeliveryKind.EVENT, DeliveryKind.SUMMARY)
+_SUMMARIES = (DeliveryKind.SUMMARY, DeliveryKind.QUIET_SUMMARY)
+_COUNTED_AGAINST_LIMIT = (DeliveryKind.EVENT, *_SUMMARIES)
 
 
 def newest_delivery_id(session: Session) -> int:
@@ -44,7 +45,7 @@ def fold_over_limit(db: Database, channel: ChannelSettings) -> tuple[int, int]:
                 counted,
                 or_(Delivery.status == DeliveryStatus.SENDING,
                     and_(Delivery.status == DeliveryStatus.PENDING,
-                         or_(Delivery.attempts > 0, Delivery.kind == DeliveryKind.SUMMARY))),
+                         or_(Delivery.attempts > 0, Delivery.kind.in_(_SUMMARIES)))),
             )
         ) or 0
         # Locked: a sender claiming one of them meanwhile (PostgreSQL) would otherwise send an event that is

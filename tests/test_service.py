@@ -93,7 +93,7 @@ def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serv
     assert all(run.status != RunStatus.RUNNING for run in runs(db))
 
     status_text = service_config.run("status").stdout
-    assert "deliveries: 0 pending, 0 sending, 0 held for digests, 0 failed" in status_text
+    assert "deliveries: 0 pending, 0 sending, 0 held for digests, 0 held for quiet hours, 0 failed" in status_text
     assert "job poll: next run 20" in status_text and "job housekeeping: next run" in status_text
 
 

@@ -10,7 +10,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from archive.parties import NOT_NAMES, PARTY_NAMES, TITLE_WORDS
 
@@ -28,7 +28,7 @@ class Mention:
 # -- sentences ------------------------------------------------------------------------------------
 
 # A sentence ends at . ! ? (and any closing quote or bracket) before a space and what may start a sentence.
-_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9\u1100-\uffdc])|\n+")
+_SENTENCE_END = r"[.!?:;][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9\u1100-\uffdc])|\n+"
 # Abbreviations whose period ends no sentence: "U.S. Trade Representative", "Mr. Kim", "Sept. 3".
 _ABBREVIATIONS = frozenset("""mr mrs ms dr st no nos jan feb mar apr jun jul aug sep sept oct nov dec inc corp co ltd
 jr sr vs amb gov sen rep dept approx etc""".split())
@@ -39,7 +39,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     between them."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for end in _SENTENCE_END.finditer(text):
+    for end in _pattern(_SENTENCE_END).finditer(text):
         if end.group().startswith("."):
             word = re.search(r"(\w+)\.$", text[start : end.start() + 1])
             if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
@@ -59,6 +59,13 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
         spans.append((start, end))
 
 
+@cache
+def _pattern(source: str, flags: int = 0) -> re.Pattern[str]:
+    """Compiled on first use: the classifier's patterns cost milliseconds to compile, which a process that judges
+    no edit (most commands, most polls) need not pay."""
+    return re.compile(source, flags)
+
+
 def words(text: str) -> list[str]:
     return re.findall(r"\w+", text)
 
@@ -70,7 +77,7 @@ _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|Octob
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]|2[01])\d\d"
-_DATE = re.compile(
+_DATE = (
     rf"(?<![\w$€£₩¥])(?:"
     rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"        # (Tuesday,) May 1(, 2018)
     rf"|(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH},?(?:\s+{_YEAR})?"  # 1 May 2018, the 1st of May
@@ -84,13 +91,20 @@ _DATE = re.compile(
 
 
 def dates(text: str) -> list[Mention]:
+    """The dates, keyed by how they are written (by_meaning keys them by the date they give)."""
     found = []
-    for match in _DATE.finditer(text):
+    for match in _pattern(_DATE).finditer(text):
         written = match.group().rstrip(",")
         if written == "May" and _opens_sentence(text, match.start()):
             continue  # "May we ..." is the modal verb
-        found.append(Mention(_date_key(written), written, match.start(), match.start() + len(written)))
+        found.append(Mention(" ".join(written.split()), written, match.start(), match.start() + len(written)))
     return found
+
+
+def by_meaning(found: list[Mention]) -> list[Mention]:
+    """Dates keyed by the date they give, so that "May 1, 2018" and "1 May 2018" are one date. Reading them costs
+    more than finding them: done only when the written dates differ."""
+    return [Mention(_date_key(date.text), date.text, date.start, date.end) for date in found]
 
 
 def _opens_sentence(text: str, position: int) -> bool:
@@ -131,13 +145,12 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
 _NUMBER_WORD = "|".join(sorted([*_UNITS, *_SCALES, *_ORDINALS], key=len, reverse=True))
 _CURRENCY = r"(?:US\$|\$|€|£|₩|¥|USD\s|EUR\s|KRW\s)"
 _PERCENT = r"(?:\s?%|\s+percent(?:age points?)?|\s+per\s?cent)"
-_NUMBER = re.compile(
+_NUMBER = (
     rf"(?P<currency>{_CURRENCY})?\s?"
     rf"(?:(?P<digits>\d+(?:[.,]\d+)*)(?P<ordinal>st|nd|rd|th)?"
     rf"|(?P<words>\b(?:{_NUMBER_WORD})(?:(?:-|\s+(?:and\s+)?)(?:{_NUMBER_WORD}))*\b))"
     rf"(?:\s?(?P<scale>hundred|thousand|million|billion|trillion|[mb]n\b))?"
-    rf"(?P<percent>{_PERCENT})?(?!\w)",
-    re.IGNORECASE,
+    rf"(?P<percent>{_PERCENT})?(?!\w)"
 )
 
 
@@ -146,7 +159,7 @@ def numbers(text: str, dates_found: list[Mention]) -> list[Mention]:
     percent sign ("25 percent" and "25%" are one rate; "8703.23" is a code, kept as written)."""
     taken = [(d.start, d.end) for d in dates_found]
     found = []
-    for match in _NUMBER.finditer(text):
+    for match in _pattern(_NUMBER, re.IGNORECASE).finditer(text):
         if not (match.group("digits") or match.group("words")):
             continue
         start = match.start("digits") if match.group("digits") else match.start("words")
@@ -197,24 +210,20 @@ def _value(match: re.Match[str]) -> Hashable | None:
 
 # -- negations and obligations --------------------------------------------------------------------
 
-_NEGATION = re.compile(
-    r"\b(?:not(?!\s+only\b)|no(?!\.\s*\d)|never|without|none|nor|neither|nobody|nothing|cannot|\w+n[’']t)\b",
-    re.IGNORECASE,
-)
-_MODAL = re.compile(r"\b(?:shall|must|may|will|should|can|could|would|might|cannot|won(?=[’']t)|shan(?=[’']t))\b",
-                    re.IGNORECASE)
+_NEGATION = r"\b(?:not(?!\s+only\b)|no(?!\.\s*\d)|never|without|none|nor|neither|nobody|nothing|cannot|\w+n[’']t)\b"
+_MODAL = r"\b(?:shall|must|may|will|should|can|could|would|might|cannot|won(?=[’']t)|shan(?=[’']t))\b"
 _MODAL_SPELLINGS = {"cannot": "can", "won": "will", "shan": "shall"}
 
 
 def negations(text: str) -> list[Mention]:
-    return [Mention("negation", m.group(), m.start(), m.end()) for m in _NEGATION.finditer(text)]
+    return [Mention("negation", m.group(), m.start(), m.end()) for m in _pattern(_NEGATION, re.IGNORECASE).finditer(text)]
 
 
 def obligations(text: str, dates_found: list[Mention]) -> list[Mention]:
     """The modal verbs: "May" in a date is the month."""
     taken = [(d.start, d.end) for d in dates_found]
     found = []
-    for match in _MODAL.finditer(text):
+    for match in _pattern(_MODAL, re.IGNORECASE).finditer(text):
         if any(s <= match.start() < e for s, e in taken):
             continue
         word = match.group().lower()
@@ -224,12 +233,12 @@ def obligations(text: str, dates_found: list[Mention]) -> list[Mention]:
 
 # -- parties --------------------------------------------------------------------------------------
 
-_KNOWN_PARTY = re.compile(
+_KNOWN_PARTY = (
     r"(?<![\w.])(?:" + "|".join(re.escape(s) for s in sorted(PARTY_NAMES, key=len, reverse=True)) + r")(?![\w])"
 )
 # A capitalised word (a hyphenated or apostrophised name too), an acronym, or initials such as "U.S.".
 _NAME_WORD = r"(?:[A-Z][a-z]+(?:[-’'][A-Za-z]+)*|[A-Z]{2,}s?|(?:[A-Z]\.){2,})"
-_NAME = re.compile(rf"(?<![\w.]){_NAME_WORD}(?:\s+(?:(?:of|for|de|van|von)(?:\s+the)?\s+)?{_NAME_WORD})*")
+_NAME = rf"(?<![\w.]){_NAME_WORD}(?:\s+(?:(?:of|for|de|van|von)(?:\s+the)?\s+)?{_NAME_WORD})*"
 _CONNECTORS = frozenset({"of", "for", "de", "van", "von", "the"})
 
 
@@ -239,10 +248,10 @@ def parties(text: str, dates_found: list[Mention]) -> list[Mention]:
     last word, lower-cased ("Deputy Minister Myung-hee Yoo" and "Minister Yoo" are one party). Dates are no names."""
     found: list[Mention] = []
     taken = [(d.start, d.end) for d in dates_found]
-    for match in _KNOWN_PARTY.finditer(text):
+    for match in _pattern(_KNOWN_PARTY).finditer(text):
         found.append(Mention(("party", PARTY_NAMES[match.group()]), match.group(), match.start(), match.end()))
         taken.append(match.span())
-    for match in _NAME.finditer(text):
+    for match in _pattern(_NAME).finditer(text):
         for start, end in _outside(match.start(), match.end(), taken):
             end = start + len(text[start:end].rstrip())
             name_words = text[start:end].split()

@@ -260,6 +260,8 @@ def _rest_reasons(old: str, new: str) -> list[Reason]:
     explained: list[_Hunk] = []
 
     old_dates, new_dates = mentions.dates(old), mentions.dates(new)
+    if Counter(d.key for d in old_dates) != Counter(d.key for d in new_dates):
+        old_dates, new_dates = mentions.by_meaning(old_dates), mentions.by_meaning(new_dates)
     for before, after in _paired(_differences(old_dates, new_dates), _differences(new_dates, old_dates)):
         label = _date_label(old, before) or _date_label(new, after)
         reasons.append(_reason("date", _text(before), _text(after), what=label))

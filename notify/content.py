@@ -53,9 +53,9 @@ class EventItem:
     topics: dict[str, list[str]]
     opening: list[Highlight]
     # How much the change matters (substantive, wording, cosmetic), why, and both in words.
-    significance: str = Significance.SUBSTANTIVE.value
-    reasons: list[Reason] = field(default_factory=list)
-    significance_summary: str = ""
+    significance: str
+    reasons: list[Reason]
+    significance_summary: str
     # Edits: the word changes of title and body, condensed to the changed regions, and the dates either side.
     title_diff: list[Segment] = field(default_factory=list)
     body_diff: list[Segment] = field(default_factory=list)

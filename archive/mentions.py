@@ -41,8 +41,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for end in _pattern(_SENTENCE_END).finditer(text):
         if end.group().startswith("."):
-            word = re.search(r"(\w+)\.$", text[start : end.start() + 1])
-            if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
+            # The word the period ends ("U.S." ends "S"): a letter or an abbreviation ends no sentence.
+            before = text[max(start, end.start() - 12) : end.start()].split()
+            word = before[-1].rsplit(".", 1)[-1].strip("\"“”‘’'([") if before else ""
+            if word.isalpha() and (len(word) == 1 or word.lower() in _ABBREVIATIONS):
                 continue
         _add_span(text, start, end.end() if not end.group().startswith("\n") else end.start(), spans)
         start = end.end()
@@ -210,7 +212,7 @@ def _value(match: re.Match[str]) -> Hashable | None:
 
 # -- negations and obligations --------------------------------------------------------------------
 
-_NEGATION = r"\b(?:not(?!\s+only\b)|no(?!\.\s*\d)|never|without|none|nor|neither|nobody|nothing|cannot|\w+n[’']t)\b"
+_NEGATION = r"\b(?:not(?!\s+only\b)|no(?!\.\s*\d)|never|without|unless|none|nor|neither|nobody|nothing|cannot|\w+n[’']t)\b"
 _MODAL = r"\b(?:shall|must|may|will|should|can|could|would|might|cannot|won(?=[’']t)|shan(?=[’']t))\b"
 _MODAL_SPELLINGS = {"cannot": "can", "won": "will", "shan": "shall"}
 

@@ -117,14 +117,23 @@ def judge_edit(old: VersionText, new: VersionText) -> Judgement:
 # -- the body -------------------------------------------------------------------------------------
 
 def _body_reasons(old: str, new: str) -> list[Reason]:
-    old_sentences = [old[start:end] for start, end in mentions.sentences(old)]
-    new_sentences = [new[start:end] for start, end in mentions.sentences(new)]
-    matcher = difflib.SequenceMatcher(None, old_sentences, new_sentences, autojunk=False)
+    """The changed paragraphs (as archive.diffing matches lines first), then their changed sentences."""
+    old_paragraphs, new_paragraphs = old.split("\n"), new.split("\n")
     reasons: list[Reason] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            reasons += _passage_reasons(old_sentences[i1:i2], new_sentences[j1:j2])
+    paragraphs = difflib.SequenceMatcher(None, old_paragraphs, new_paragraphs, autojunk=False)
+    for tag, i1, i2, j1, j2 in paragraphs.get_opcodes():
+        if tag == "equal":
+            continue
+        old_sentences, new_sentences = _sentences(old_paragraphs[i1:i2]), _sentences(new_paragraphs[j1:j2])
+        matcher = difflib.SequenceMatcher(None, old_sentences, new_sentences, autojunk=False)
+        for sentence_tag, k1, k2, l1, l2 in matcher.get_opcodes():
+            if sentence_tag != "equal":
+                reasons += _passage_reasons(old_sentences[k1:k2], new_sentences[l1:l2])
     return reasons
+
+
+def _sentences(paragraphs: list[str]) -> list[str]:
+    return [paragraph[start:end] for paragraph in paragraphs for start, end in mentions.sentences(paragraph)]
 
 
 def _passage_reasons(old_sentences: list[str], new_sentences: list[str]) -> list[Reason]:
@@ -145,7 +154,8 @@ def _passage_reasons(old_sentences: list[str], new_sentences: list[str]) -> list
     old_rest = " ".join(s for s in old_sentences if s not in removed)
     new_rest = " ".join(s for s in new_sentences if s not in added)
     if old_rest != new_rest:
-        reasons += _rest_reasons(old_rest, new_rest)
+        whole = old_rest == old_text and new_rest == new_text
+        reasons += _rest_reasons(old_rest, new_rest, segments if whole else None)
     return reasons
 
 
@@ -215,8 +225,9 @@ class _Hunk:
     new_phrase: str
 
 
-def _hunks(old: str, new: str, context: int = _CONTEXT_WORDS) -> list[_Hunk]:
-    segments = word_diff(old, new)
+def _hunks(old: str, new: str, segments: list[Segment] | None = None, context: int = _CONTEXT_WORDS) -> list[_Hunk]:
+    """The changes of the word diff (`segments`, when already made, of these texts)."""
+    segments = word_diff(old, new) if segments is None else segments
     hunks: list[_Hunk] = []
     old_position = new_position = 0
     index = 0
@@ -252,10 +263,10 @@ def _joined(before: str, changed: str, after: str, text: str, start: int, end: i
     return " ".join(f"{before}{space_before}{changed.strip()}{space_after}{after}".split())
 
 
-def _rest_reasons(old: str, new: str) -> list[Reason]:
+def _rest_reasons(old: str, new: str, segments: list[Segment] | None) -> list[Reason]:
     """The reasons of a changed passage whose sentences are all still there: what changed of its dates, numbers,
     negations, obligations and parties, then its other words."""
-    hunks = _hunks(old, new)
+    hunks = _hunks(old, new, segments)
     reasons: list[Reason] = []
     explained: list[_Hunk] = []
 

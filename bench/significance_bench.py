@@ -97,8 +97,16 @@ class Poll:
     edited: int
 
 
+def copy_archive(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite archive in WAL mode (its -wal file included), replacing the target's files."""
+    for stale in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+
+
 def poll(env: dict[str, str], mirror: Mirror, scratch: Path, saved: Path, database: Path, judged: bool) -> Poll:
-    shutil.copy(saved, database)
+    copy_archive(saved, database)
     command = ([KORUS_WATCH] if judged else [sys.executable, "-c", WITHOUT_JUDGING]) + ["crawl", "--full"]
     run = measure(f"crawl --full, {'judged' if judged else 'not judged'}", command, env, mirror, scratch)
     with sqlite3.connect(database) as db:
@@ -112,7 +120,7 @@ def benchmark(statements: int, edits: int, repeats: int, scratch: Path) -> str:
         database, saved = scratch / "archive.sqlite3", scratch / "before-edits.sqlite3"
         env = crawl_env(mirror, database)
         measure("baseline crawl", [KORUS_WATCH, "crawl"], env, mirror, scratch)
-        shutil.copy(database, saved)
+        copy_archive(database, saved)
         site = generated_site(statements)  # the mirror's own statements: the generator is deterministic
         for index, statement in enumerate(site.statements[:edits]):
             mirror.control("edit", {"path": statement.path, "paragraphs": edited(statement.paragraphs, index % 5)})

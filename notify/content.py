@@ -11,7 +11,8 @@ from typing import Any, Literal, TypeVar
 
 from archive.diffing import Segment, word_diff
 from archive.models import ChangeEvent, EventKind, HealthProblem, Version
-from archive.significance import Reason, Significance, summary
+from archive.significance import Reason, Significance
+from archive.significance_words import summary
 from notify.models import Delivery, DeliveryKind
 
 ContentKind = Literal["event", "digest", "summary", "quiet_summary", "health", "test"]

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from archive.relevance import KORUS, TopicScorer
-from archive.significance import Judgement, Significance, VersionText, judge, judge_edit, summary
+from archive.significance import Judgement, Significance, VersionText, judge, judge_edit
+from archive.significance_words import summary
 from testkit.mirror.fixtures import KORUS_PATHS, SEED_EDIT, SEED_PATH, korus_site
 
 TABLE = Path(__file__).with_name("data") / "significance_edits.toml"
@@ -122,7 +123,7 @@ def report(title: str, edits: list[Edit], judged: list[Judgement]) -> dict[str, 
         print(f"  {level:<12} precision {precision:.2f}  recall {recall:.2f}  ({count} expected)")
     for edit, judgement in zip(edits, judged, strict=True):
         if judgement.level.value != edit.expected:
-            print(f"  MISJUDGED {edit.name!r}: expected {edit.expected}, got {judgement.summary()}")
+            print(f"  MISJUDGED {edit.name!r}: expected {edit.expected}, got {summary(judgement.level, judgement.reasons)}")
     return measured
 
 
@@ -154,12 +155,12 @@ def test_reasons_say_what_changed_from_what_to_what() -> None:
     assert judgement.level is Significance.SUBSTANTIVE
     assert judgement.reasons == [{"kind": "date", "from": "May 1, 2018", "to": "June 1, 2018",
                                   "what": "effective date"}]
-    assert judgement.summary() == "Substantive: the effective date changed from May 1, 2018 to June 1, 2018"
+    assert summary(judgement.level, judgement.reasons) == "Substantive: the effective date changed from May 1, 2018 to June 1, 2018"
 
     wording = judge_edit(version("T", "Lighthizer initiated talks."), version("T", "Lighthizer launched talks."))
     assert (wording.level, wording.reasons) == (Significance.WORDING,
                                                 [{"kind": "wording", "from": "initiated", "to": "launched"}])
-    assert wording.summary() == "Wording: “initiated” became “launched”"
+    assert summary(wording.level, wording.reasons) == "Wording: “initiated” became “launched”"
 
 
 def test_the_statements_date_a_new_title_and_the_other_kinds() -> None:

@@ -22,10 +22,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import NullType, TypeDecorator
+
+from archive.significance import Reason, Significance
 
 # The largest id an integer column holds on every backend (PostgreSQL's `integer`): a larger one is in no archive, and
 # the database refuses to compare a column with it (an error, not an empty answer).
@@ -283,6 +286,11 @@ class ChangeEvent(Base):
     to_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How much the change matters, and why (archive.significance), judged when it is recorded. The defaults are a
+    # new, removed or restored statement's: substantive, for no reason beyond its kind.
+    significance: Mapped[Significance] = mapped_column(enum_column(Significance),
+                                                       server_default=Significance.SUBSTANTIVE.value)
+    reasons: Mapped[list[Reason]] = mapped_column(JSON, server_default=text("'[]'"))
 
     statement: Mapped[Statement] = relationship()
     from_version: Mapped[Version | None] = relationship(foreign_keys=[from_version_id])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive.identity import host_url_key
@@ -29,6 +29,7 @@ from archive.models import (
 from archive.planning import SourceRef
 from archive.records import FetchedStatement
 from archive.relevance import TopicScorer
+from archive.significance import Significance, VersionText, judge
 
 _STATEMENTS, _KEYS, _LINKS = table_of(Statement), table_of(StatementKey), table_of(StatementLink)
 _INSERT_STATEMENT = insert(_STATEMENTS).returning(_STATEMENTS.c.id)
@@ -38,6 +39,11 @@ _INSERT_LINK = insert(_LINKS)
 _INSERT_VERSION = insert(table_of(Version)).returning(table_of(Version).c.id)
 _INSERT_TOPIC_RELEVANCE = insert(table_of(TopicRelevance))
 _INSERT_EVENT = insert(table_of(ChangeEvent)).returning(table_of(ChangeEvent).c.id)
+_VERSIONS, _RELEVANCE = table_of(Version), table_of(TopicRelevance)
+_STORED_VERSION = select(_VERSIONS.c.title, _VERSIONS.c.body_text, _VERSIONS.c.published_on).where(
+    _VERSIONS.c.id == bindparam("version_id"))
+_STORED_RELEVANCE = select(_RELEVANCE.c.topic, _RELEVANCE.c.relevant, _RELEVANCE.c.matched_terms).where(
+    _RELEVANCE.c.version_id == bindparam("version_id"))
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,8 @@ class WrittenVersion:
     id: int
     # The topics its content is relevant to.
     topics: frozenset[str]
+    # What an edit's significance is judged by.
+    text: VersionText
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class RecordedEvent:
     statement_id: int
     # The topics of the version the event is about: the new one, or the last one of a removal.
     topics: frozenset[str]
+    significance: Significance
 
 
 class StatementWriter:
@@ -130,15 +139,17 @@ class StatementWriter:
                  "matched_terms": list(s.matched_terms)}
                 for s in scores
             ])
-        return WrittenVersion(version_id, frozenset(s.topic for s in scores if s.relevant))
+        text = VersionText(page.title, page.body_text, page.published_on,
+                           {s.topic: s.matched_terms for s in scores})
+        return WrittenVersion(version_id, frozenset(s.topic for s in scores if s.relevant), text)
 
     @staticmethod
     def stored_version(session: Session, version_id: int) -> WrittenVersion:
         """A version already archived, with the topics it was found relevant to."""
-        topics = session.scalars(
-            select(TopicRelevance.topic).where(TopicRelevance.version_id == version_id, TopicRelevance.relevant)
-        )
-        return WrittenVersion(version_id, frozenset(topics))
+        title, body, published_on = session.execute(_STORED_VERSION, {"version_id": version_id}).one()
+        relevance = session.execute(_STORED_RELEVANCE, {"version_id": version_id}).all()
+        text = VersionText(title, body, published_on, {row.topic: tuple(row.matched_terms) for row in relevance})
+        return WrittenVersion(version_id, frozenset(row.topic for row in relevance if row.relevant), text)
 
     @staticmethod
     def record_event(
@@ -147,11 +158,13 @@ class StatementWriter:
     ) -> RecordedEvent:
         described = after or before
         assert described is not None, "every change event has a version"
+        judgement = judge(kind, before.text if before else None, after.text if after else None)
         event_id: int = session.execute(_INSERT_EVENT, {
             "statement_id": statement_id, "kind": kind, "crawl_run_id": run_id, "detected_at": now,
             "from_version_id": before.id if before else None, "to_version_id": after.id if after else None,
+            "significance": judgement.level, "reasons": judgement.reasons,
         }).scalar_one()
-        return RecordedEvent(event_id, kind, statement_id, described.topics)
+        return RecordedEvent(event_id, kind, statement_id, described.topics, judgement.level)
 
 
 def _statement_values(source: SourceRef, page: FetchedStatement, now: datetime) -> dict[str, Any]:

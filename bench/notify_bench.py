@@ -344,9 +344,9 @@ class TimedDispatcher(Dispatcher):
         with self.stages.stage("record"):
             return super()._record(delivery_id, attempt, **values)
 
-    def fold_over_limit(self, channel: Any) -> tuple[int, int]:
+    def fold(self, channel: Any) -> tuple[int, int]:
         with self.stages.stage("fold"):
-            return super().fold_over_limit(channel)
+            return super().fold(channel)
 
 
 STAGES = ("fold", "claim", "load", "render", "send", "record")

@@ -15,9 +15,11 @@ from archive.diffing import Segment, word_diff
 from archive.models import ChangeEvent, EventKind, HealthProblem, Version
 from archive.read.relevance import relevant_topics
 from archive.read.schemas import TopicMatch
+from archive.significance import Reason, Significance
+from archive.significance_words import summary
 from notify.models import Delivery, DeliveryKind
 
-ContentKind = Literal["event", "digest", "summary", "health", "test"]
+ContentKind = Literal["event", "digest", "summary", "quiet_summary", "health", "test"]
 # Untrusted text is cut to lengths that fit every medium's smallest field.
 TITLE_CHARS = 240
 OPENING_CHARS = 1200
@@ -25,6 +27,8 @@ OPENING_CHARS = 1200
 DIFF_CONTEXT_WORDS = 12
 KIND_ORDER = tuple(kind.value for kind in EventKind)
 NO_TOPIC = ""
+_SUBSTANTIVE = Significance.SUBSTANTIVE.value
+_MINOR_LEVELS = (Significance.WORDING.value, Significance.COSMETIC.value)
 # Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in a scraped title they can make
 # it read backwards or reorder what a message shows around it. Every medium gets scraped text without them.
 _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
@@ -53,6 +57,10 @@ class EventItem:
     # Topic -> the terms that made the statement relevant to it.
     topics: dict[str, list[str]]
     opening: list[Highlight]
+    # How much the change matters (substantive, wording, cosmetic), why, and both in words.
+    significance: str
+    reasons: list[Reason]
+    significance_summary: str
     # Edits: the word changes of title and body, condensed to the changed regions, and the dates either side.
     title_diff: list[Segment] = field(default_factory=list)
     body_diff: list[Segment] = field(default_factory=list)
@@ -115,7 +123,9 @@ class Content:
         return ", ".join(f"{count} {kind}" for kind, count in self.counts.items())
 
     def groups(self, channel_topics: list[str]) -> list[TopicGroup]:
-        """Items by topic (the channel's topics in its order, then any other), then by kind, newest first."""
+        """Items by topic (the channel's topics in its order, then any other), then by kind, newest first; in each
+        topic the substantive changes first: edits of wording (or less) come after every other kind, under
+        "edited (wording)" and "edited (cosmetic)"."""
         by_topic: dict[str, list[EventItem]] = {}
         for item in self.items:
             topic = next((t for t in [*channel_topics, *item.topics] if t in item.topics), NO_TOPIC)
@@ -125,7 +135,10 @@ class Content:
         for topic in dict.fromkeys(order):
             items = by_topic.get(topic)
             if items:
-                kinds = [(kind, [i for i in items if i.kind == kind]) for kind in KIND_ORDER]
+                kinds = [(kind, [i for i in items if i.kind == kind and i.significance == _SUBSTANTIVE])
+                         for kind in KIND_ORDER]
+                kinds += [(f"edited ({level})", [i for i in items if i.significance == level])
+                          for level in _MINOR_LEVELS]
                 groups.append(TopicGroup(topic, [(kind, listed) for kind, listed in kinds if listed]))
         return groups
 
@@ -231,6 +244,9 @@ def event_item(event: ChangeEvent, matches: list[TopicMatch], event_link: EventL
         detected_at=event.detected_at,
         topics=topics,
         opening=highlight(opening, [t for terms in topics.values() for t in terms]),
+        significance=event.significance.value,
+        reasons=[{key: without_bidi_controls(value) for key, value in reason.items()} for reason in event.reasons],
+        significance_summary=without_bidi_controls(summary(event.significance, event.reasons)),
         page_url=event_link(event.id) if event_link is not None else None,
     )
     old = event.from_version

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 from archive.models import ChangeEvent, utcnow
 from notify.models import Delivery, DeliveryStatus
 
-# The delivery states worth a line in `status`: waiting for a digest, queued, in flight, dead-lettered.
-_QUEUE_STATES = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED,
-                 DeliveryStatus.UNKNOWN)
+# The delivery states worth a line in `status`: waiting for a digest or the end of quiet hours, queued, in flight,
+# dead-lettered.
+_QUEUE_STATES = (DeliveryStatus.HELD, DeliveryStatus.QUIET, DeliveryStatus.PENDING, DeliveryStatus.SENDING,
+                 DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 # Dead letters: what no pass sends again until `retry` queues it.
 DEAD = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import random
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -20,24 +19,24 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple
 
-from sqlalchemy import Engine, and_, func, or_, select, text, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from archive.db import Database
-from archive.lock import AdvisoryLock, JobInProgress, job_lock
+from archive.lock import JobInProgress, job_lock
 from archive.models import ChangeEvent, utcnow
 from notify.channels import Channels, build_channels
 from notify.content import Content, delivery_content, newest_first
 from notify.errors import DeliveryError
 from notify.formats import Format
+from notify.holding import settle_quiet_hours
+from notify.limits import fold_over_limit, newest_delivery_id
 from notify.models import Delivery, DeliveryKind, DeliveryStatus
 from notify.outbox import new_key
+from notify.presence import SENDER_GONE, SenderPresence, lock_channel
 from notify.settings import ChannelSettings, NotifierSettings
 
 log = logging.getLogger(__name__)
-
-_HOUR = timedelta(hours=1)
-_COUNTED_AGAINST_LIMIT = (DeliveryKind.EVENT, DeliveryKind.SUMMARY)
 
 
 @dataclass
@@ -56,43 +55,6 @@ class DeliveryReport:
         self.errors += other.errors
 
 
-class SenderPresence:
-    """On PostgreSQL a sender shows that it is alive by holding an advisory lock on a key of its own for as long as
-    it runs; a delivery claimed under a key that nobody holds any more was abandoned and is taken over at once.
-    A live sender's claim is never taken, however slow its send: that would send the message twice."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.key: int | None = None
-        self._lock: AdvisoryLock | None = None
-        if engine.dialect.name == "postgresql":
-            self.key = secrets.randbits(62) or 1
-            self._lock = AdvisoryLock(engine, self.key)
-            self._lock.acquire()
-
-    def alive(self) -> bool:
-        """False once the lock that shows it was lost with its connection (the database restarted, say)."""
-        return self._lock is None or self._lock.still_held()
-
-    def close(self) -> None:
-        if self._lock is not None:
-            self._lock.release()
-
-
-# A bigint advisory lock shows in pg_locks as its high and low 32 bits (classid, objid) with objsubid 1.
-_SENDER_GONE = text(
-    "deliveries.claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-    "AND granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = deliveries.claimed_by)"
-)
-
-
-def lock_channel(session: Session, channel: str) -> None:
-    """Serialises changes to one channel's queue across PostgreSQL instances (SQLite writers are serial anyway)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :key))"),
-                        {"key": f"korus-watch channel {channel}"})
-
-
-# What a message says about an event: its statement, and both versions with their topics.
 # What a message shows of an event; its topics come from the read model (notify.content.event_items).
 _EVENT_CONTENT = (
     joinedload(ChangeEvent.statement),
@@ -109,10 +71,6 @@ def _loaded_delivery(session: Session, delivery_id: int) -> Delivery:
             joinedload(Delivery.health_problem),
         )
     ).unique().one()
-
-
-def newest_delivery_id(session: Session) -> int:
-    return session.scalar(select(func.max(Delivery.id))) or 0
 
 
 class Claim(NamedTuple):
@@ -225,7 +183,7 @@ class Dispatcher:
         # A pass ends with the deliveries that existed when it began: a crawl queueing more cannot keep it going,
         # nor slip past the hourly count.
         if channel_format.channel.mode == "instant":
-            folded, last_id = self.fold_over_limit(channel_format.channel)
+            folded, last_id = self.fold(channel_format.channel)
             report.folded += folded
         else:
             with self.db.sessions() as session:
@@ -238,14 +196,17 @@ class Dispatcher:
         return report
 
     def _channels_with_due_work(self) -> set[str]:
+        """Channels with a delivery due, or with alerts held for the end of their quiet hours (whether it came is
+        judged by the channel's pass)."""
+        waiting = or_(self._due(utcnow()), Delivery.status == DeliveryStatus.QUIET)
         with self.db.sessions() as session:
-            return set(session.scalars(select(Delivery.channel).where(self._due(utcnow())).distinct()))
+            return set(session.scalars(select(Delivery.channel).where(waiting).distinct()))
 
     def _due(self, now: datetime):  # type: ignore[no-untyped-def]
         due = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
         if self.db.engine.dialect.name != "postgresql":
             return due  # SQLite's one sender takes back what was left sending when it starts
-        return or_(due, and_(Delivery.status == DeliveryStatus.SENDING, _SENDER_GONE))
+        return or_(due, and_(Delivery.status == DeliveryStatus.SENDING, SENDER_GONE))
 
     def _take_back_abandoned(self) -> None:
         with self.db.sessions.begin() as session:
@@ -258,10 +219,11 @@ class Dispatcher:
 
     def _settle_reconfigured(self, report: DeliveryReport) -> None:
         """Deliveries whose channel was removed are dead-lettered (visible, and requeued by `retry` once it is
-        back); events held for a channel that is now instant are sent as instant alerts."""
+        back); events held for a channel that is now instant are sent as instant alerts, and alerts held in the
+        quiet hours of a channel that is now a digest channel wait for its digest."""
         configured = {channel.name for channel in self.settings.channels}
         instant = [channel.name for channel in self.settings.channels if channel.mode == "instant"]
-        waiting = or_(self._due(utcnow()), Delivery.status == DeliveryStatus.HELD)
+        waiting = or_(self._due(utcnow()), Delivery.status.in_([DeliveryStatus.HELD, DeliveryStatus.QUIET]))
         with self.db.sessions.begin() as session:
             orphans = session.scalars(select(Delivery).where(waiting, Delivery.channel.not_in(configured))).all()
             for delivery in orphans:
@@ -274,58 +236,20 @@ class Dispatcher:
                 .where(Delivery.status == DeliveryStatus.HELD, Delivery.channel.in_(instant))
                 .values(status=DeliveryStatus.PENDING, next_attempt_at=utcnow())
             )
+            session.execute(
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.QUIET, Delivery.channel.in_(configured - set(instant)))
+                .values(status=DeliveryStatus.HELD)
+            )
 
-    # -- one channel's hourly limit -----------------------------------------------------------------
+    # -- before a channel's claims ----------------------------------------------------------------
 
-    def fold_over_limit(self, channel: ChannelSettings) -> tuple[int, int]:
-        """Keeps an instant channel within max_per_hour: events past the limit become one summary message.
-
-        Returns how many events were folded, and the newest delivery the pass may send: what a crawl queues after
-        this count waits for the next pass and its count."""
-        now = utcnow()
-        counted = and_(Delivery.channel == channel.name, Delivery.kind.in_(_COUNTED_AGAINST_LIMIT))
-        with self.db.sessions.begin() as session:
-            lock_channel(session, channel.name)
-            up_to = newest_delivery_id(session)
-            sent_in_window = [sent_at for sent_at in session.scalars(
-                select(Delivery.sent_at).where(counted, Delivery.status == DeliveryStatus.SENT,
-                                               Delivery.sent_at >= now - _HOUR).order_by(Delivery.sent_at)
-            ) if sent_at is not None]
-            queued = session.scalar(
-                select(func.count(Delivery.id)).where(
-                    counted,
-                    or_(Delivery.status == DeliveryStatus.SENDING,
-                        and_(Delivery.status == DeliveryStatus.PENDING,
-                             or_(Delivery.attempts > 0, Delivery.kind == DeliveryKind.SUMMARY))),
-                )
-            ) or 0
-            # Locked: a sender claiming one of them meanwhile (PostgreSQL) would otherwise send an event that is
-            # also in the summary. A row a sender holds already is skipped; it goes out on its own.
-            fresh = session.scalars(
-                select(Delivery).where(counted, Delivery.kind == DeliveryKind.EVENT, Delivery.id <= up_to,
-                                       Delivery.status == DeliveryStatus.PENDING, Delivery.attempts == 0)
-                .order_by(Delivery.id).with_for_update(skip_locked=True)
-            ).all()
-            room = channel.max_per_hour - len(sent_in_window) - queued
-            if len(fresh) <= room:
-                return 0, up_to
-            if room <= 0:
-                # The window opens again when its oldest message turns an hour old.
-                reopens = (sent_in_window[0] + _HOUR) if sent_in_window else now + timedelta(minutes=1)
-                for delivery in fresh:
-                    delivery.next_attempt_at = max(delivery.next_attempt_at, reopens)
-                return 0, up_to
-            summary = Delivery(channel=channel.name, kind=DeliveryKind.SUMMARY, status=DeliveryStatus.PENDING,
-                               idempotency_key=new_key(), created_at=now, next_attempt_at=now)
-            folded = fresh[room - 1:]
-            for delivery in folded:
-                delivery.status, delivery.parent = DeliveryStatus.FOLDED, summary
-            session.add(summary)
-            session.flush()
-            up_to = summary.id
-        log.info("channel %s over %d messages an hour: %d events folded into one summary",
-                 channel.name, channel.max_per_hour, len(folded))
-        return len(folded), up_to
+    def fold(self, channel: ChannelSettings) -> tuple[int, int]:
+        """An instant channel's alerts held in its quiet hours, or folded into one summary when they end
+        (notify.holding), then kept within max_per_hour (notify.limits). Returns how many events were folded into an
+        hourly summary, and the newest delivery the pass may send."""
+        settle_quiet_hours(self.db, channel)
+        return fold_over_limit(self.db, channel)
 
     # -- one delivery -------------------------------------------------------------------------------
 

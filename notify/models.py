@@ -16,12 +16,16 @@ class DeliveryKind(enum.StrEnum):
     DIGEST = "digest"
     # Events over an instant channel's hourly limit, folded into one message.
     SUMMARY = "summary"
+    # Alerts held in an instant channel's quiet hours, sent together when they end.
+    QUIET_SUMMARY = "quiet_summary"
     HEALTH = "health"
 
 
 class DeliveryStatus(enum.StrEnum):
     # An event waiting for its channel's next digest.
     HELD = "held"
+    # An instant alert waiting for the end of its channel's quiet hours (notify.holding).
+    QUIET = "quiet"
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"

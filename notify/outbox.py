@@ -23,7 +23,8 @@ def new_key() -> str:
 
 
 def matches(channel: ChannelSettings, event: RecordedEvent) -> bool:
-    return event.kind in channel.events and (not channel.topics or bool(event.topics.intersection(channel.topics)))
+    return (event.kind in channel.events and event.significance.at_least(channel.min_significance)
+            and (not channel.topics or bool(event.topics.intersection(channel.topics))))
 
 
 class Outbox:

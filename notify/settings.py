@@ -16,7 +16,9 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 
 from archive.models import EventKind
 from archive.settings import Section
+from archive.significance import Significance
 from notify.addresses import link_local_or_metadata
+from notify.quiet_hours import QuietHours
 
 
 class SmtpSettings(Section):
@@ -77,6 +79,14 @@ class ChannelSettings(Section):
     # Otherwise such a send is not repeated (it may have arrived), and waits for `korus-watch retry`.
     deduplicates: bool = False
     max_per_hour: int = Field(default=20, ge=2)
+    # Changes below this level are archived and shown, but not sent: by default cosmetic edits (punctuation, case,
+    # spacing) reach no one.
+    min_significance: Significance = Significance.WORDING
+    # Instant channels: alerts falling due in these hours ("20:00-07:00", in `timezone`; on `quiet_days` only, when
+    # given) wait, and go out as one summary when they end; "substantive" changes may bypass them.
+    quiet_hours: str | None = None
+    quiet_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(default_factory=list)
+    quiet_bypass: Literal["substantive"] | None = None
     # A webhook on a link-local address (169.254.0.0/16, fe80::/10) or a cloud metadata endpoint is refused unless
     # this is set: such a URL is far more often a mistake, or an attempt to read the host's credentials.
     allow_link_local: bool = False
@@ -120,6 +130,23 @@ class ChannelSettings(Section):
     def digest_trigger(self) -> CronTrigger:
         assert self.schedule is not None, "a digest channel has a schedule (checked when the settings load)"
         return cron_trigger(self.schedule, self.timezone)
+
+    @model_validator(mode="after")
+    def _quiet_time(self) -> ChannelSettings:
+        if self.quiet_hours is None:
+            if self.quiet_days or self.quiet_bypass:
+                raise ValueError("`quiet_days` and `quiet_bypass` need `quiet_hours`, e.g. \"20:00-07:00\"")
+            return self
+        if self.mode == "digest":
+            raise ValueError("`quiet_hours` is for instant channels; a digest is sent on its `schedule`")
+        self.quiet()  # a bad value or time zone is a config error now
+        return self
+
+    def quiet(self) -> QuietHours | None:
+        """The channel's quiet hours, or None."""
+        if self.quiet_hours is None:
+            return None
+        return QuietHours.parse(self.quiet_hours, list(self.quiet_days), self.timezone)
 
     @model_validator(mode="after")
     def _no_link_local_webhook(self) -> ChannelSettings:

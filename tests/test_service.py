@@ -8,7 +8,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -100,7 +100,7 @@ def test_serve_alerts_within_one_poll_and_stops_cleanly(serve: Callable[[], Serv
     assert all(run.status != RunStatus.RUNNING for run in runs(db))
 
     status_text = service_config.run("status").stdout
-    assert "deliveries: 0 pending, 0 sending, 0 held for digests, 0 failed" in status_text
+    assert "deliveries: 0 pending, 0 sending, 0 held for digests, 0 held for quiet hours, 0 failed" in status_text
     assert "job poll:press-office: next run 20" in status_text and "job housekeeping: next run" in status_text
 
 
@@ -173,6 +173,44 @@ def test_a_killed_service_restarts_losing_and_duplicating_nothing(serve: Callabl
     received = Counter(r.headers["Idempotency-Key"] for r in receiver.requests())
     assert set(received) == keys and len(keys) == 12
     assert sum(count - 1 for count in received.values()) <= 1  # only the send in flight at the kill, same key
+
+
+def held_for_quiet_hours(db: Database) -> int:
+    with db.sessions() as session:
+        return len(session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.QUIET)).all())
+
+
+def test_a_restart_inside_quiet_hours_loses_nothing(serve: Callable[[], Serve], service_config: KorusWatch,
+                                                    db: Database, site: MirrorSite, receiver: WebhookReceiver) -> None:
+    now = datetime.now(UTC)
+    quiet = f"{now - timedelta(hours=1):%H:%M}-{now + timedelta(hours=1):%H:%M}"
+    with service_config.config.open("a", encoding="utf-8") as config:
+        config.write(channel_toml(name="night", type="webhook", url=receiver.url("/night"), quiet_hours=quiet))
+    first = serve()
+    first.wait_until(lambda: succeeded_polls(db) >= 1, "the baseline poll")
+    add_korus_statement(site, 1)
+    receiver.wait_for(1, SECRET_PATH, timeout=INTERVAL_SECONDS + 10)  # a channel without quiet hours has it now
+    first.wait_until(lambda: held_for_quiet_hours(db) == 1, "the night channel's alert held")
+    first.stop(signal.SIGKILL)
+
+    second = serve()
+    polls = succeeded_polls(db)
+    # Two polls after the restart, each followed by a delivery pass, and the sweeps in between: still quiet.
+    second.wait_until(lambda: succeeded_polls(db) >= polls + 2, "two polls after the restart")
+    assert receiver.requests("/night") == [] and held_for_quiet_hours(db) == 1
+    assert second.stop() == 0
+
+    # Restarted with quiet hours that have ended: the held alert goes out, once, as a summary.
+    ended = f"{now - timedelta(hours=3):%H:%M}-{now - timedelta(hours=2):%H:%M}"
+    service_config.config.write_text(service_config.config.read_text(encoding="utf-8").replace(quiet, ended),
+                                     encoding="utf-8")
+    third = serve()
+    (summary,) = receiver.wait_for(1, "/night", timeout=30)
+    assert summary.json["type"] == "korus-watch.quiet_summary"
+    assert [event["title"] for event in summary.json["events"]] == ["KORUS Joint Committee statement 1"]
+    third.wait_until(lambda: held_for_quiet_hours(db) == 0, "nothing held any more")
+    assert third.stop() == 0
+    assert len(receiver.requests("/night")) == 1
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -69,7 +69,8 @@ def print_status(app: App, data: dict[str, Any]) -> None:
                f"{data['versions']} versions; {data['events']} events")
     queue = data["deliveries"]
     click.echo(f"deliveries: {queue.get('pending', 0)} pending, {queue.get('sending', 0)} sending, "
-               f"{queue.get('held', 0)} held for digests, {queue.get('failed', 0)} failed, "
+               f"{queue.get('held', 0)} held for digests, {queue.get('quiet', 0)} held for quiet hours, "
+               f"{queue.get('failed', 0)} failed, "
                f"{queue.get('unknown', 0)} of unknown outcome")
     for job in data["jobs"]:
         next_run = f"{job['next_run_at']:%Y-%m-%d %H:%M:%S} UTC" if job["next_run_at"] else "paused"

@@ -2,7 +2,7 @@
 short and resumed announces the items published meanwhile
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 
 A source whose baseline was cut short before this migration (crawl runs of it, none succeeded) gets its first
 baseline from its first run, with no listings known: its resumed baseline announces the items dated on or after the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

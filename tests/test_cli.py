@@ -87,16 +87,22 @@ def test_listings_are_columns_and_bad_arguments_are_refused(korus_watch: KorusWa
     korus_watch.run("crawl", "--full")
 
     header, *rows = korus_watch.run("statements").stdout.splitlines()
-    assert header.split() == ["ID", "PUBLISHED", "TOPICS", "STATUS", "TITLE"]
+    assert header.split() == ["ID", "PUBLISHED", "SOURCE", "TOPICS", "STATUS", "TITLE"]
     assert len(rows) == len(site.statements)
     title_at = header.index("TITLE")
     assert all(row[title_at - 1] == " " and row[title_at] != " " for row in rows), rows
     assert any(row[title_at:] == seed.title for row in rows)
 
-    header, row = korus_watch.run("events").stdout.splitlines()
-    assert header.split() == ["ID", "DETECTED", "KIND", "TOPICS", "STATEMENT", "TITLE"]
-    assert "edited" in row and "korus" in row and row.endswith(seed.title)
+    header, row, why = korus_watch.run("events").stdout.splitlines()
+    assert header.split() == ["ID", "DETECTED", "KIND", "SIGNIFICANCE", "SOURCE", "TOPICS", "STATEMENT", "TITLE"]
+    assert "edited" in row and "wording" in row and "press-office" in row and "korus" in row
+    assert row.endswith(seed.title) and why == "    Wording: “initiated” became “launched”"
+    assert korus_watch.run("events", "--significance", "substantive").stdout.startswith("no events")
+    assert korus_watch.run("events", "--source", "press-office", "--significance", "wording").stdout == (
+        korus_watch.run("events").stdout)
     (event,) = json.loads(korus_watch.run("events", "--json").stdout)
+    assert event["significance"] == "wording" and event["reasons"] == [
+        {"kind": "wording", "from": "initiated", "to": "launched"}]
     topics = {match["topic"]: match for match in event["topics"]}
     assert "korus" in topics and topics["korus"]["matched_terms"]
     assert event["published_on"] == str(seed.published)

@@ -20,11 +20,19 @@ from archive.read.search import CANDIDATES
 from web.diffs import DiffCache
 from web.facets import FacetCache
 from web.highlight import mark_terms
-from web.params import EventCursor, EventFiltersParam, FromNumber, ItemId, StatementFiltersParam, ToNumber
+from web.params import (
+    EventCursor,
+    EventFiltersParam,
+    FromNumber,
+    ItemId,
+    StatementFiltersParam,
+    ToNumber,
+    VersionNumber,
+)
 from web.rendering import link
 from web.status import StatusSource, read_status
 
-FEED_FILTERS = ("topic", "kind", "section", "source")
+FEED_FILTERS = ("topic", "kind", "section", "source", "significance")
 TIMELINE_PAGE = 50
 ARCHIVE_PAGE = 25
 
@@ -67,6 +75,13 @@ def page_router(
         terms = [term for topic in detail.topics for term in topic.matched_terms]
         paragraphs = [mark_terms(paragraph, terms) for paragraph in detail.current.body_text.split("\n\n")]
         return render(request, "statement.html", statement=detail, paragraphs=paragraphs)
+
+    @router.get("/statements/{statement_id}/versions/{number}")
+    def version(request: Request, statement_id: ItemId, number: VersionNumber) -> Response:
+        with db.sessions() as session:
+            found = statements.get_version(session, statement_id, number)
+            title = statements.get_statement(session, statement_id).title
+        return render(request, "version.html", version=found, statement_title=title)
 
     @router.get("/statements/{statement_id}/diff")
     def diff(request: Request, statement_id: ItemId, from_number: FromNumber = None,

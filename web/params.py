@@ -16,6 +16,7 @@ from archive.models import MAX_ID, EventKind, StatementStatus
 from archive.read.events import EventFilters
 from archive.read.search import CANDIDATES, MAX_QUERY_LENGTH, SearchQuery
 from archive.read.statements import StatementFilters
+from archive.significance import Significance
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EventCursor = Annotated[int | None, Query(ge=0, le=MAX_ID, description="An event id.")]
@@ -69,13 +70,16 @@ def event_filters(
     kind: Annotated[EventKind | None, Query(description="Only events of this kind.")] = None,
     section: Section = None,
     source: Source = None,
+    significance: Annotated[Significance | None, Query(
+        description="Only changes this significant or more: `cosmetic` < `wording` < `substantive`."
+    )] = None,
     start: Annotated[date | None, Query(alias="from", ge=_FIRST_DAY, le=_LAST_DAY,
                                         description="Detected on or after this day (UTC).")] = None,
     end: Annotated[date | None, Query(alias="to", ge=_FIRST_DAY, le=_LAST_DAY,
                                       description="Detected on or before this day (UTC).")] = None,
 ) -> EventFilters:
     return EventFilters(topic=topic, kind=kind, section=section, start=start, end=end,
-                        sources=(source,) if source else ())
+                        sources=(source,) if source else (), significance=significance)
 
 
 def statement_filters(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +14,8 @@ from markupsafe import Markup
 from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
+
+from archive.read.schemas import DiffParagraph
 
 # CommonMark without raw HTML: markup in a text is shown as text, and a link is a link only to a safe address
 # (markdown-it refuses javascript:, vbscript: and data: other than images).
@@ -48,6 +52,19 @@ def link(request: Request, name: str, /, **path_params: Any) -> URL:
     return URL(str(request.base_url).rstrip("/") + request.app.url_path_for(name, **path_params))
 
 
+@dataclass(frozen=True)
+class ParagraphRun:
+    """Paragraphs of a diff next to each other, all changed or all unchanged."""
+
+    changed: bool
+    paragraphs: list[DiffParagraph]
+
+
+def groupby_runs(paragraphs: list[DiffParagraph]) -> list[ParagraphRun]:
+    """A diff's paragraphs in runs, so that a page shows the changed ones and folds each run of unchanged ones."""
+    return [ParagraphRun(changed, list(run)) for changed, run in itertools.groupby(paragraphs, lambda p: p.changed)]
+
+
 def field_label(name: str) -> str:
     """A field of an item's kind as a person reads it: "comments_close_on" as "Comments close on"."""
     return name.replace("_", " ").capitalize()
@@ -62,7 +79,7 @@ def environment() -> Environment:
     # Autoescape everywhere: every title, body and URL shown comes from a scraped page.
     env = Environment(loader=PackageLoader("web", "templates"), autoescape=True, undefined=StrictUndefined)
     env.filters.update(when=when, day=day, external=external, markdown=markdown, markdown_inline=markdown_inline,
-                       field_label=field_label)
+                       field_label=field_label, groupby_runs=groupby_runs)
     env.globals["url_for"] = _url_for  # Jinja2Templates keeps it
     return env
 

@@ -15,6 +15,8 @@ from archive.read.common import NotFound, day_start
 from archive.read.related import listed_by
 from archive.read.relevance import relevant_to, relevant_topics
 from archive.read.schemas import EventSummary
+from archive.significance import Significance
+from archive.significance_words import summary
 
 # The version an event is about: the new one, or the last one of a removal.
 _DESCRIBED_VERSION = func.coalesce(ChangeEvent.to_version_id, ChangeEvent.from_version_id)
@@ -28,6 +30,7 @@ class EventFilters:
     start: date | None = None
     end: date | None = None
     sources: tuple[str, ...] = ()  # about items listed by any of these; none: every source
+    significance: Significance | None = None  # this level and those above it
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.topic is not None:
@@ -42,13 +45,18 @@ class EventFilters:
             query = query.where(ChangeEvent.detected_at < day_start(self.end + timedelta(days=1)))
         if self.sources:
             query = query.where(listed_by(self.sources, ChangeEvent.statement_id))
+        if self.significance is not None:
+            query = query.where(ChangeEvent.significance.in_(
+                [level for level in Significance if level.at_least(self.significance)]
+            ))
         return query
 
 
 _FROM_NUMBER = select(Version.number).where(Version.id == ChangeEvent.from_version_id).scalar_subquery()
 _TO_NUMBER = select(Version.number).where(Version.id == ChangeEvent.to_version_id).scalar_subquery()
 _EVENT_ROWS = select(
-    ChangeEvent.id, ChangeEvent.kind, ChangeEvent.detected_at, ChangeEvent.statement_id,
+    ChangeEvent.id, ChangeEvent.kind, ChangeEvent.significance, ChangeEvent.reasons, ChangeEvent.detected_at,
+    ChangeEvent.statement_id,
     _DESCRIBED_VERSION.label("version_id"), _FROM_NUMBER.label("from_version"), _TO_NUMBER.label("to_version"),
     Statement.source, Statement.title, Statement.section, Statement.published_on, Statement.url,
 ).join(Statement, Statement.id == ChangeEvent.statement_id)
@@ -59,7 +67,7 @@ def _summaries(session: Session, query: Select[Any]) -> list[EventSummary]:
     topics = relevant_topics(session, {row["version_id"] for row in rows})
     return [
         EventSummary(**{key: value for key, value in row.items() if key != "version_id"},
-                     topics=topics.get(row["version_id"], []))
+                     summary=summary(row["significance"], row["reasons"]), topics=topics.get(row["version_id"], []))
         for row in rows
     ]
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from archive.models import EventKind, StatementStatus
 from archive.read.search import HIT_END, HIT_START
+from archive.significance import Significance
 
 
 class Model(BaseModel):
@@ -99,6 +100,17 @@ class VersionDetail(VersionSummary):
 class EventSummary(Model):
     id: int
     kind: EventKind
+    significance: Significance = Field(
+        description="How much the change matters: `substantive` (numbers, dates, negations, obligations, parties, a "
+                    "topic's terms, the title, whole sentences; every new, removed and restored item), `wording` "
+                    "(other words) or `cosmetic` (punctuation, case, spacing, quotation marks, diacritics)."
+    )
+    reasons: list[dict[str, str]] = Field(
+        description='Why, each with its `kind` (number, date, negation, obligation, party, topic, title, sentence, '
+                    'wording, cosmetic) and where it fits `from` and `to`: {"kind": "date", "from": "May 1, 2018", '
+                    '"to": "June 1, 2018"}.'
+    )
+    summary: str = Field(description="The significance and its first reasons in words, for a timeline line.")
     detected_at: datetime
     statement_id: int
     source: str
@@ -150,6 +162,13 @@ class Segment(Model):
     text: str
 
 
+class DiffParagraph(Model):
+    """A paragraph of the word diff: its pieces, and whether any of them changed."""
+
+    segments: list[Segment]
+    changed: bool
+
+
 class Diff(Model):
     statement_id: int
     url: str
@@ -157,6 +176,11 @@ class Diff(Model):
     to_version: VersionSummary
     title_changed: bool
     date_changed: bool
+    significance: Significance
+    reasons: list[dict[str, str]]
+    summary: str = Field(description="The significance and its first reasons in words.")
     title_segments: list[Segment]
     body_segments: list[Segment]
+    paragraphs: list[DiffParagraph] = Field(description="The body's segments by paragraph, for collapsing the "
+                                                        "unchanged ones.")
     unified: str = Field(description="A unified diff, one line per paragraph.")

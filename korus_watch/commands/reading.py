@@ -16,8 +16,18 @@ from archive.read.diffs import numbered_diff
 from archive.read.events import EventFilters, every_event
 from archive.read.schemas import Diff, Segment, StatementDetail, TopicMatch
 from archive.read.statements import StatementFilters, every_statement, statement_detail
+from archive.significance import Significance
 from korus_watch.columns import columns
-from korus_watch.commands.common import App, Command, emit_json, json_option, nothing_listed, parse_day, topic_option
+from korus_watch.commands.common import (
+    App,
+    Command,
+    emit_json,
+    json_option,
+    nothing_listed,
+    parse_day,
+    source_option,
+    topic_option,
+)
 
 
 def emit_models(models: Iterable[BaseModel]) -> None:
@@ -35,20 +45,22 @@ def _detail(session: Session, reference: str) -> StatementDetail:
 @click.command(cls=Command)
 @topic_option("Only statements relevant to this topic (e.g. korus).")
 @click.option("--since", help="Only statements published on or after this date (YYYY-MM-DD).")
+@source_option("Only items this source lists (repeatable).")
 @json_option
 @click.pass_obj
-def statements(app: App, topic: str | None, since: str | None, as_json: bool) -> None:
-    """List archived statements, newest first."""
-    filters = StatementFilters(topic=topic, since=parse_day(since))
+def statements(app: App, topic: str | None, since: str | None, source_names: tuple[str, ...], as_json: bool) -> None:
+    """List archived items (press statements and every source's), newest first."""
+    filters = StatementFilters(topic=topic, since=parse_day(since), sources=source_names)
     rows = app.read(lambda session: list(every_statement(session, filters)))
     if as_json:
         return emit_models(rows)
     if not rows:
         return click.echo(nothing_listed("statements", topic and f"about {topic}",
-                                         since and f"published since {since}"))
-    table = [[str(row.id), str(row.published_on or "-"), topic_names(row.topics), row.status.value, row.title]
-             for row in rows]
-    for line in columns(["ID", "PUBLISHED", "TOPICS", "STATUS", "TITLE"], table, right={0}):
+                                         since and f"published since {since}",
+                                         f"from {', '.join(source_names)}" if source_names else None))
+    table = [[str(row.id), str(row.published_on or "-"), row.source, topic_names(row.topics), row.status.value,
+              row.title] for row in rows]
+    for line in columns(["ID", "PUBLISHED", "SOURCE", "TOPICS", "STATUS", "TITLE"], table, right={0}):
         click.echo(line)
 
 
@@ -139,17 +151,30 @@ def diff(app: App, reference: str, from_number: int | None, to_number: int | Non
 @click.command(cls=Command)
 @click.option("--since", help="Only events detected on or after this date (YYYY-MM-DD).")
 @topic_option("Only events about statements relevant to this topic.")
+@source_option("Only events about items this source lists (repeatable).")
+@click.option("--significance", type=click.Choice([level.value for level in Significance]),
+              help="Only changes this significant or more (cosmetic < wording < substantive).")
 @json_option
 @click.pass_obj
-def events(app: App, since: str | None, topic: str | None, as_json: bool) -> None:
-    """List change events (new, edited, removed, restored), newest first, with the topics each matched."""
-    filters = EventFilters(topic=topic, start=parse_day(since))
+def events(app: App, since: str | None, topic: str | None, source_names: tuple[str, ...], significance: str | None,
+           as_json: bool) -> None:
+    """List change events (new, edited, removed, restored), newest first, with how much each matters and why, and
+    the topics each matched."""
+    filters = EventFilters(topic=topic, start=parse_day(since), sources=source_names,
+                           significance=Significance(significance) if significance else None)
     rows: list[Any] = app.read(lambda session: list(every_event(session, filters)))
     if as_json:
         return emit_models(rows)
     if not rows:
-        return click.echo(nothing_listed("events", since and f"since {since}", topic and f"about {topic}"))
-    table = [[str(row.id), f"{row.detected_at:%Y-%m-%d %H:%M}", row.kind.value, topic_names(row.topics),
-              f"#{row.statement_id}", row.title] for row in rows]
-    for line in columns(["ID", "DETECTED", "KIND", "TOPICS", "STATEMENT", "TITLE"], table, right={0}):
+        return click.echo(nothing_listed("events", since and f"since {since}", topic and f"about {topic}",
+                                         f"from {', '.join(source_names)}" if source_names else None,
+                                         f"{significance} or more" if significance else None))
+    table = [[str(row.id), f"{row.detected_at:%Y-%m-%d %H:%M}", row.kind.value, row.significance.value, row.source,
+              topic_names(row.topics), f"#{row.statement_id}", row.title] for row in rows]
+    header, *lines = columns(["ID", "DETECTED", "KIND", "SIGNIFICANCE", "SOURCE", "TOPICS", "STATEMENT", "TITLE"],
+                             table, right={0})
+    click.echo(header)
+    for line, row in zip(lines, rows, strict=True):
         click.echo(line)
+        if row.kind.value == "edited":  # why it matters, under it
+            click.echo(f"    {row.summary}")

@@ -503,3 +503,40 @@ def test_the_command_line_and_the_api_answer_from_one_read_model(client: httpx.C
     assert cli("events") == events[::-1] and {event["kind"] for event in events} == {"new", "edited", "removed"}
     history = cli("history", str(edited))
     assert history["versions"] == client.get(f"/api/v1/statements/{edited}").json()["versions"]
+
+
+def test_an_edit_leads_with_why_it_matters_and_folds_the_paragraphs_it_left_alone(
+    client: httpx.Client, built: BuiltArchive
+) -> None:
+    old, new = SEED_EDIT
+    statement_id = built.statement_id(built.edited)
+    for page in (ok_html(client, f"/events/{event_ids(client)['edited']}"),
+                 ok_html(client, f"/statements/{statement_id}/diff")):
+        summary = re.search(r'<p class="why">(.*?)</p>', page, re.S)
+        assert summary is not None and html.escape(f"“{old}” became “{new}”", quote=False) in summary.group(1)
+        assert summary.start() < page.index("<del>")  # before the diff
+        # The changed paragraph shown, a deleted and an inserted word apart, the others folded and counted.
+        assert f"<del>{old}</del> <ins>{new}</ins>" in page
+        unchanged = [int(n) for n in re.findall(r"<summary>(\d+) unchanged paragraphs?</summary>", page)]
+        body = client.get(f"/api/v1/statements/{statement_id}/versions/2").json()["body_text"]
+        assert unchanged and sum(unchanged) == len(body.split("\n\n")) - 1
+        for number in (1, 2):
+            assert f'/statements/{statement_id}/versions/{number}"' in page
+    version = ok_html(client, f"/statements/{statement_id}/versions/1")
+    assert old in version and new not in version.split("<section", 1)[1]
+
+
+def test_events_filter_by_significance_everywhere(client: httpx.Client) -> None:
+    edit = event_ids(client)["edited"]
+    wording = client.get("/api/v1/events", params={"significance": "wording"}).json()["items"]
+    assert edit in [item["id"] for item in wording]
+    (judged,) = [item for item in wording if item["id"] == edit]
+    assert judged["significance"] == "wording" and judged["reasons"][0]["kind"] == "wording" and judged["summary"]
+    substantive = client.get("/api/v1/events", params={"significance": "substantive"}).json()["items"]
+    assert substantive and edit not in [item["id"] for item in substantive]
+    assert {item["kind"] for item in substantive} == {"new", "removed"}
+    timeline = ok_html(client, "/", significance="substantive")
+    assert f"/events/{edit}\"" not in timeline and "significance-substantive" in timeline
+    feed = feedparser.parse(client.get("/feeds/events.atom", params={"significance": "substantive"}).text)
+    assert feed.entries and all("substantive" in [tag.term for tag in entry.tags] for entry in feed.entries)
+    assert client.get("/api/v1/events", params={"significance": "big"}).status_code == 400

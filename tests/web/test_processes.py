@@ -111,6 +111,8 @@ def ids(client: httpx.Client, built: BuiltArchive) -> dict[str, int]:
 ROUTES = [
     ("/", HTML), ("/?kind=edited&topic=korus", HTML), ("/statements", HTML), ("/statements?q=korus+tariffs", HTML),
     ("/statements/{edited}", HTML), ("/statements/{edited}/diff?from=1&to=2", HTML),
+    ("/statements/{edited}/versions/1", HTML), ("/?significance=substantive&source=press-office", HTML),
+    ("/feeds/events.atom?significance=wording", ATOM),
     ("/statements/{edited}/diff.patch?from=1&to=2", "text/x-diff"), ("/events/{event_new}", HTML),
     ("/events/{event_edited}", HTML), ("/events/{event_removed}", HTML), ("/status", HTML),
     ("/feeds/events.atom", ATOM), ("/feeds/events.atom?kind=new", ATOM), ("/static/style.css", CSS),

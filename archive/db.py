@@ -11,14 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.unavailable import explain, missing_folder, read_only, unparseable_url, unsupported_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +192,24 @@ def migrate(engine: Engine) -> None:
     """Brings the schema to the newest Alembic revision; a no-op when it is there already."""
     if schema_is_current(engine):
         return
+    with _migrating(engine) as (_, config):
+        from alembic import command
+
+        command.upgrade(config, "head")
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Takes the schema back to an older Alembic revision (rolling back a release), keeping the rows."""
+    with _migrating(engine) as (_, config):
+        from alembic import command
+
+        command.downgrade(config, revision)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[tuple[Connection, Config]]:
+    """A connection in one transaction and an Alembic configuration on it; on SQLite, with foreign keys off."""
     # Imported here: Alembic takes a third of the command line's start-up time.
-    from alembic import command
     from alembic.config import Config
 
     config = Config()
@@ -207,7 +227,7 @@ def migrate(engine: Engine) -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                yield connection, config
                 if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
                     raise RuntimeError(f"the migrated archive has rows that reference nothing: {broken[:5]}")
         finally:

@@ -116,6 +116,14 @@ def enum_column(cls: type[enum.StrEnum], length: int = 16) -> Enum:
 PRESS_OFFICE = "press-office"
 
 
+class VersionOrigin(enum.StrEnum):
+    # Read by a poll from what the source served: the publisher's content.
+    CRAWL = "crawl"
+    # Read again by a newer extractor from a stored snapshot (`korus-watch reextract`): korus-watch's reading
+    # changed, not the publisher's page; no change event.
+    REEXTRACTION = "reextraction"
+
+
 class Statement(Base):
     """An item of a source: a press statement, a Federal Register document, a watched page, a listed release."""
 
@@ -145,6 +153,9 @@ class Statement(Base):
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_checked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The response the item was last read from (its primary snapshot), whatever it read: what a re-reading reads
+    # again. None until a poll that keeps snapshots has read it (migration 0012).
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), index=True)
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="statement", order_by="Version.number", cascade="all, delete-orphan"
@@ -212,8 +223,18 @@ class Version(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The response this content was first read from (its primary snapshot; snapshot_companions names the others).
+    # None for versions archived before korus-watch kept responses (migration 0012).
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), index=True)
+    origin: Mapped[VersionOrigin] = mapped_column(enum_column(VersionOrigin), default=VersionOrigin.CRAWL,
+                                                  server_default=VersionOrigin.CRAWL.value)
+    # The source kind's extractor version that read it, and the korus-watch release that recorded it (None before
+    # migration 0012).
+    extractor_version: Mapped[str | None] = mapped_column(String(32))
+    read_by: Mapped[str | None] = mapped_column(String(64))
 
     statement: Mapped[Statement] = relationship(back_populates="versions")
+    snapshot: Mapped[Snapshot | None] = relationship()
     relevance: Mapped[list[TopicRelevance]] = relationship(back_populates="version", cascade="all, delete-orphan")
 
 
@@ -307,6 +328,8 @@ class PageValidator(Base):
     last_modified: Mapped[str | None] = mapped_column(String(64))
     # Listing pages keep their body: a 304 must still tell the spider which statements they list.
     listing_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The response these validators came with: what a 304 confirms.
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -329,6 +352,62 @@ class FirstBaselineListing(Base):
 
     source: Mapped[str] = mapped_column(String(100), primary_key=True)
     key: Mapped[str] = mapped_column(String(2048), primary_key=True)
+
+
+class SnapshotBody(Base):
+    """A response body as received, stored once however many responses had it: zlib-compressed, keyed by the
+    SHA-256 of the uncompressed bytes (archive.snapshots.bodies)."""
+
+    __tablename__ = "snapshot_bodies"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int]  # uncompressed, in bytes
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Snapshot(Base):
+    """One response with a body that a poll read (a statement page, a listing page, an API answer), as Scrapy
+    handed it to the spider: the body after Scrapy undid its Content-Encoding, the headers as Scrapy holds them."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    # What was asked for, and where its redirects led.
+    url: Mapped[str] = mapped_column(String(2048))
+    final_url: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[int]
+    protocol: Mapped[str] = mapped_column(String(16))
+    # [name, value] pairs in the order received (names may repeat).
+    request_headers: Mapped[list[list[str]]] = mapped_column(JSON)
+    headers: Mapped[list[list[str]]] = mapped_column(JSON)
+    body_sha256: Mapped[str] = mapped_column(ForeignKey("snapshot_bodies.sha256"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    # The last time the site answered 304 to the validators that came with it: the body was still current then.
+    confirmed_at: Mapped[datetime | None]
+
+
+class SnapshotCompanion(Base):
+    """The other responses what was read from a snapshot was read with (a Federal Register document's text beside
+    its JSON): the primary snapshot names them, in the order the finder carried them (crawler.snapshots)."""
+
+    __tablename__ = "snapshot_companions"
+
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True)
+    companion_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"), primary_key=True, index=True)
+    position: Mapped[int]
+
+
+class SourceExtractor(Base):
+    """The extractor version each source's items were last read with (recorded by a re-reading, which a poll runs
+    first whenever its kind's version is not this one): a release that changes it has the source's snapshots read
+    again before its next poll (crawler.reextract)."""
+
+    __tablename__ = "source_extractors"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    extractor_version: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class HealthProblem(Base):

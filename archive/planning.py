@@ -38,6 +38,8 @@ class SourceRef:
     namespace: str
     # The identity key of an item's URL (for the answers that carry nothing else: a 304, a 404).
     key_of: Callable[[str], str]
+    # The version of its kind's extractor, which every version it reads records.
+    extractor_version: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Validator:
     # A listing page's body is kept in the archive, to be read back when the page answers 304
     # (RunRecorder.stored_listing): the plan holds only whether there is one.
     has_listing_body: bool
+    # The stored response they came with, which a 304 confirms.
+    snapshot_id: int | None
 
 
 @dataclass(frozen=True)
@@ -145,13 +149,14 @@ def start_run(
         for statement in [*session.execute(pending_removal), *session.execute(oldest_checked)]:
             revisit.setdefault(statement.id, RevisitTarget(statement.url, statement.section))
         validators = {
-            row.url: Validator(row.etag, row.last_modified, row.has_listing_body)
+            row.url: Validator(row.etag, row.last_modified, row.has_listing_body, row.snapshot_id)
             for row in session.execute(
                 select(
                     PageValidator.url,
                     PageValidator.etag,
                     PageValidator.last_modified,
                     PageValidator.listing_body.is_not(None).label("has_listing_body"),
+                    PageValidator.snapshot_id,
                 )
             )
         }

@@ -9,6 +9,8 @@ phase's changes are committed when it ends, not when the re-checks do."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -34,8 +36,17 @@ from archive.models import (
     utcnow,
 )
 from archive.planning import CrawlPlan, Validator
-from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
-from archive.writer import StatementWriter, WrittenVersion
+from archive.records import (
+    FetchedStatement,
+    ListingPage,
+    PageProblem,
+    Snapshot,
+    SnapshotConfirmed,
+    StatementGone,
+    StatementNotModified,
+)
+from archive.snapshots.store import SnapshotStore
+from archive.writer import ReadFrom, StatementWriter, WrittenVersion
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +102,7 @@ class RunRecorder:
     _phase_start: RunCounts = field(default_factory=RunCounts.zero)
     # The new items' events of the run, while their number is within mass_new_threshold.
     _new_events: list[int] = field(default_factory=list)
+    snapshots: SnapshotStore = field(default_factory=SnapshotStore)
     identities: Identities = field(init=False)
 
     def __post_init__(self) -> None:
@@ -98,26 +110,39 @@ class RunRecorder:
 
     # -- what the crawler reports --------------------------------------------------------------
 
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
+        """A unit of work that may store snapshots: they are known as stored once it has committed."""
+        try:
+            with self.db.sessions.begin() as session:
+                yield session
+        except BaseException:
+            self.snapshots.rolled_back()
+            raise
+        self.snapshots.committed()
+
     def statement_fetched(self, page: FetchedStatement) -> None:
         self.pages_read += 1
-        with self.db.sessions.begin() as session:
+        with self._unit_of_work() as session:
+            # Kept whatever comes of the reading, a change the guard holds back included.
+            snapshot_id = self.snapshots.stored_id(session, page.snapshot, page.also_read)
             known = self.identities.find(session, page)
             if known is None:
-                statement_id, keys = self._create(session, page)
+                statement_id, keys = self._create(session, page, snapshot_id)
             else:
                 statement_id = known.id
                 self._mark_present(statement_id)
                 keys = self.identities.remember(session, known, page)
-                self._compare(session, known, page)
+                self._compare(session, known, page, snapshot_id)
         self.identities.learn(statement_id, page, keys)
 
-    def _compare(self, session: Session, known: Row, page: FetchedStatement) -> None:
+    def _compare(self, session: Session, known: Row, page: FetchedStatement, snapshot_id: int | None) -> None:
         latest = session.execute(LATEST_VERSION, {"statement_id": known.id}).one()
         if latest.content_hash != page.content_hash() or known.status == StatementStatus.REMOVED:
             self._hold(_HeldChange(known.id, fetched=page))
             return
-        self._confirm_unchanged(session, known.id, latest.id)
-        self._save_validator(session, page.url, page.etag, page.last_modified)
+        self._confirm_unchanged(session, known.id, latest.id, snapshot_id)
+        self._save_validator(session, page.url, page.etag, page.last_modified, snapshot_id=snapshot_id)
 
     def statement_not_modified(self, item: StatementNotModified) -> None:
         self.statements_not_modified += 1
@@ -125,11 +150,13 @@ class RunRecorder:
         if statement_id is None:
             self.problem(PageProblem(item.url, "unknown_statement", "304 for a statement not archived"))
             return
-        # The bulk of a routine poll: one query and two UPDATEs.
+        # The bulk of a routine poll: one query and two UPDATEs (three with the snapshot the 304 confirms).
         with self.db.sessions.begin() as session:
             status, latest_version_id = session.execute(
                 _STATUS_ANDLATEST_VERSION, {"statement_id": statement_id}
             ).one()
+            if item.snapshot_id is not None:
+                self.snapshots.confirm(session, item.snapshot_id, utcnow())
             self._mark_present(statement_id)
             if status == StatementStatus.REMOVED:
                 self._hold(_HeldChange(statement_id))
@@ -161,8 +188,19 @@ class RunRecorder:
         self.listings_read += 1
         if self.plan.first_baseline is not None:
             self.plan.first_baseline.record_listing(self.db, [self.plan.key_of(url) for url in page.listed])
+        with self._unit_of_work() as session:
+            snapshot_id = self.snapshots.stored_id(session, page.snapshot)
+            self._save_validator(session, page.url, page.etag, page.last_modified, page.body, snapshot_id)
+
+    def snapshot_read(self, snapshot: Snapshot) -> None:
+        """A response none of whose records stored it (a listing page read only for the pages it names, a page that
+        could not be read): kept all the same."""
+        with self._unit_of_work() as session:
+            self.snapshots.stored_id(session, snapshot)
+
+    def snapshot_confirmed(self, item: SnapshotConfirmed) -> None:
         with self.db.sessions.begin() as session:
-            self._save_validator(session, page.url, page.etag, page.last_modified, page.body)
+            self.snapshots.confirm(session, item.snapshot_id, utcnow())
 
     def stored_listing(self, url: str) -> bytes | None:
         """The body a listing page had when its validators were stored, to stand in for its 304."""
@@ -276,7 +314,7 @@ class RunRecorder:
         findings = judge(replace(totals.since(self._phase_start), held_changes=len(self._held)), self.guard)
         self._findings.update((finding.kind, finding) for finding in findings)
         if record and not findings and self._held:
-            with self.db.sessions.begin() as session:
+            with self._unit_of_work() as session:
                 for change in self._held.values():
                     kind = self._apply(session, change)
                     if kind is not None:
@@ -303,13 +341,18 @@ class RunRecorder:
 
         fetched = change.fetched
         after = before  # a removed statement back as it was
+        read_from: dict[str, int] = {}
         if fetched is not None:
-            self._save_validator(session, fetched.url, fetched.etag, fetched.last_modified)
+            snapshot_id = self.snapshots.stored_id(session, fetched.snapshot, fetched.also_read)
+            self._save_validator(session, fetched.url, fetched.etag, fetched.last_modified, snapshot_id=snapshot_id)
             if fetched.content_hash() != latest.content_hash:
-                after = self.writer.add_version(session, known.id, fetched, latest.number + 1, now)
+                after = self.writer.add_version(session, known.id, fetched, self._read_from(snapshot_id),
+                                                latest.number + 1, now)
+            if snapshot_id is not None:
+                read_from["snapshot_id"] = snapshot_id
         kind = EventKind.RESTORED if known.status == StatementStatus.REMOVED else EventKind.EDITED
         self._set_statement(session, known.id, last_checked_at=now, last_seen_at=now, missing_checks=0,
-                            status=StatementStatus.ACTIVE)
+                            status=StatementStatus.ACTIVE, **read_from)
         self._record_event(session, kind, known.id, now, before=before, after=after)
         return kind
 
@@ -338,7 +381,10 @@ class RunRecorder:
         self.listener.mass_arrival(session, self._new_events)
         self._new_events = []
 
-    def _create(self, session: Session, page: FetchedStatement) -> tuple[int, list[str]]:
+    def _read_from(self, snapshot_id: int | None) -> ReadFrom:
+        return ReadFrom(snapshot_id, self.plan.source.extractor_version)
+
+    def _create(self, session: Session, page: FetchedStatement, snapshot_id: int | None) -> tuple[int, list[str]]:
         now = utcnow()
         new_keys, moved = self.identities.claim(session, page)
         for key in moved:
@@ -346,18 +392,25 @@ class RunRecorder:
             previous_url = session.scalar(select(_STATEMENTS.c.url).where(_STATEMENTS.c.id == previous_owner))
             if previous_url is not None and self.plan.key_of(previous_url) == key:
                 self._hold(_HeldChange(previous_owner, gone_status=200, replaced=True))
-        statement_id, version = self.writer.create_statement(session, self.plan.source, page, now,
+        statement_id, version = self.writer.create_statement(session, self.plan.source, page,
+                                                             self._read_from(snapshot_id), now,
                                                              new_keys=new_keys, moved_keys=moved)
         self.new += 1
         if self.plan.announces_new(set(self.identities.keys_of(page)), page.published_on):
             event_id = self._record_event(session, EventKind.NEW, statement_id, now, after=version)
             self._new_arrived(session, event_id)
-        self._save_validator(session, page.url, page.etag, page.last_modified)
+        self._save_validator(session, page.url, page.etag, page.last_modified, snapshot_id=snapshot_id)
         return statement_id, sorted(new_keys | moved)
 
-    def _confirm_unchanged(self, session: Session, statement_id: int, version_id: int) -> None:
+    def _confirm_unchanged(
+        self, session: Session, statement_id: int, version_id: int, snapshot_id: int | None = None
+    ) -> None:
+        """The statement reads as its latest version; `snapshot_id`: from this response, now the one it was last read
+        from (a 304 names none: the response it confirms is that already)."""
         now = utcnow()
-        self._set_statement(session, statement_id, last_checked_at=now, last_seen_at=now, missing_checks=0)
+        read_from = {} if snapshot_id is None else {"snapshot_id": snapshot_id}
+        self._set_statement(session, statement_id, last_checked_at=now, last_seen_at=now, missing_checks=0,
+                            **read_from)
         session.execute(update(_VERSIONS).where(_VERSIONS.c.id == version_id).values(last_seen_at=now))
         self.unchanged += 1
 
@@ -372,15 +425,17 @@ class RunRecorder:
         etag: str | None,
         last_modified: str | None,
         listing_body: bytes | None = None,
+        snapshot_id: int | None = None,
     ) -> None:
         if etag is None and last_modified is None:
             return
-        values = {"etag": etag, "last_modified": last_modified, "listing_body": listing_body, "updated_at": utcnow()}
+        values = {"etag": etag, "last_modified": last_modified, "listing_body": listing_body, "updated_at": utcnow(),
+                  "snapshot_id": snapshot_id}
         if url in self.plan.validators:
             session.execute(update(_VALIDATORS).where(_VALIDATORS.c.url == url).values(**values))
         else:
             session.execute(insert(_VALIDATORS).values(url=url, **values))
-        self.plan.validators[url] = Validator(etag, last_modified, listing_body is not None)
+        self.plan.validators[url] = Validator(etag, last_modified, listing_body is not None, snapshot_id)
 
     def _problem(self, session: Session, problem: PageProblem) -> None:
         self.errors += 1

@@ -4,8 +4,27 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+
+
+@dataclass(eq=False)
+class Snapshot:
+    """A response with a body that a poll read, as Scrapy handed it to the spider (the body after Scrapy undid its
+    Content-Encoding, the headers as Scrapy holds them), until the archive has stored it: then `id` names it.
+
+    crawler.snapshots makes one of every such response and stamps it on the records read from it."""
+
+    source: str
+    url: str  # what was asked for
+    final_url: str  # where its redirects led
+    status: int
+    protocol: str
+    request_headers: list[tuple[str, str]]
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime
+    id: int | None = None
 
 
 @dataclass
@@ -34,6 +53,10 @@ class FetchedStatement:
     canonical_url: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # Stamped by the crawl, not the reader's (crawler.snapshots): the response the item was read from, and the others
+    # it was read with (a Federal Register document's JSON beside its text), in the order the finder carried them.
+    snapshot: Snapshot | None = None
+    also_read: tuple[Snapshot, ...] = ()
 
     def content_hash(self) -> str:
         """Only what a reader sees as the statement: markup, chrome and URLs change nothing."""
@@ -45,6 +68,16 @@ class FetchedStatement:
 @dataclass
 class StatementNotModified:
     url: str
+    # The stored snapshot whose validators the 304 answered: it was confirmed then (stamped by crawler.snapshots).
+    snapshot_id: int | None = None
+
+
+@dataclass
+class SnapshotConfirmed:
+    """A 304 for a stored snapshot that no other record of the response confirmed (a listing page's)."""
+
+    url: str
+    snapshot_id: int
 
 
 @dataclass
@@ -61,6 +94,7 @@ class ListingPage:
     last_modified: str | None
     # The statement pages it links to.
     listed: tuple[str, ...]
+    snapshot: Snapshot | None = None  # stamped by crawler.snapshots
 
 
 @dataclass

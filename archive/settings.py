@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archive import relevance
@@ -16,6 +18,12 @@ class Section(BaseModel):
 class DatabaseSettings(Section):
     # None means SQLite in the per-user data directory (see archive.db.default_database_url).
     url: str | None = None
+
+
+class ArchiveSettings(Section):
+    # Which snapshots (the responses polls read) housekeeping keeps: "versions", those some version was read from
+    # and each item's latest; "all", every one (archive.snapshots.retention).
+    keep_snapshots: Literal["versions", "all"] = "versions"
 
 
 class RuleSettings(Section):

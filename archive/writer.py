@@ -24,9 +24,11 @@ from archive.models import (
     StatementSource,
     TopicRelevance,
     Version,
+    VersionOrigin,
     table_of,
 )
 from archive.planning import SourceRef
+from archive.product import VERSION
 from archive.records import FetchedStatement
 from archive.relevance import TopicScorer
 from archive.significance import Significance, VersionText, judge
@@ -44,6 +46,16 @@ _STORED_VERSION = select(_VERSIONS.c.title, _VERSIONS.c.body_text, _VERSIONS.c.p
     _VERSIONS.c.id == bindparam("version_id"))
 _STORED_RELEVANCE = select(_RELEVANCE.c.topic, _RELEVANCE.c.relevant, _RELEVANCE.c.matched_terms).where(
     _RELEVANCE.c.version_id == bindparam("version_id"))
+
+
+@dataclass(frozen=True)
+class ReadFrom:
+    """What a version was read from, and by what: the response (its primary snapshot; None when none was kept), the
+    source kind's extractor version, and whether a poll read it or a re-reading (archive.snapshots.reextraction)."""
+
+    snapshot_id: int | None
+    extractor_version: str
+    origin: VersionOrigin = VersionOrigin.CRAWL
 
 
 @dataclass(frozen=True)
@@ -72,12 +84,14 @@ class StatementWriter:
         self.scorers = scorers
 
     def create_statement(
-        self, session: Session, source: SourceRef, page: FetchedStatement, now: datetime, *, new_keys: set[str],
-        moved_keys: set[str],
+        self, session: Session, source: SourceRef, page: FetchedStatement, read: ReadFrom, now: datetime, *,
+        new_keys: set[str], moved_keys: set[str],
     ) -> tuple[int, WrittenVersion]:
         """A new item of `source` and its first version. `moved_keys`: keys of other items that are this one's now
         (Drupal gave their path to a new node)."""
-        statement_id: int = session.execute(_INSERT_STATEMENT, _statement_values(source, page, now)).scalar_one()
+        statement_id: int = session.execute(
+            _INSERT_STATEMENT, {**_statement_values(source, page, now), "snapshot_id": read.snapshot_id}
+        ).scalar_one()
         self.add_keys(session, source, statement_id, new_keys)
         if moved_keys:
             session.execute(
@@ -86,19 +100,20 @@ class StatementWriter:
             )
         self.list_under(session, statement_id, source)
         self._write_links(session, statement_id, page)
-        return statement_id, self._insert_version(session, statement_id, page, 1, now)
+        return statement_id, self._insert_version(session, statement_id, page, read, 1, now)
 
     def add_version(
-        self, session: Session, statement_id: int, page: FetchedStatement, number: int, now: datetime
+        self, session: Session, statement_id: int, page: FetchedStatement, read: ReadFrom, number: int, now: datetime
     ) -> WrittenVersion:
-        """A new content of a known item, which now shows its title, date and fields."""
+        """A new content of a known item, which now shows its title, date and fields, read from `read`'s snapshot."""
+        latest = {"snapshot_id": read.snapshot_id} if read.snapshot_id is not None else {}
         session.execute(
             update(_STATEMENTS)
             .where(_STATEMENTS.c.id == statement_id)
-            .values(title=page.title, published_on=page.published_on, fields=page.fields or None)
+            .values(title=page.title, published_on=page.published_on, fields=page.fields or None, **latest)
         )
         self._write_links(session, statement_id, page)
-        return self._insert_version(session, statement_id, page, number, now)
+        return self._insert_version(session, statement_id, page, read, number, now)
 
     @staticmethod
     def add_keys(session: Session, source: SourceRef, statement_id: int, keys: set[str]) -> None:
@@ -127,11 +142,12 @@ class StatementWriter:
             ])
 
     def _insert_version(
-        self, session: Session, statement_id: int, page: FetchedStatement, number: int, now: datetime
+        self, session: Session, statement_id: int, page: FetchedStatement, read: ReadFrom, number: int, now: datetime
     ) -> WrittenVersion:
-        version_id: int = session.execute(
-            _INSERT_VERSION, {"statement_id": statement_id, **_version_values(page, number, now)}
-        ).scalar_one()
+        version_id: int = session.execute(_INSERT_VERSION, {
+            "statement_id": statement_id, **_version_values(page, number, now), "snapshot_id": read.snapshot_id,
+            "origin": read.origin, "extractor_version": read.extractor_version, "read_by": VERSION,
+        }).scalar_one()
         scores = [scorer.score(page.title, page.body_text) for scorer in self.scorers]
         if scores:
             session.execute(_INSERT_TOPIC_RELEVANCE, [

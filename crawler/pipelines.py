@@ -11,7 +11,15 @@ from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive.db import ArchiveUnwritable, lasting_failure
-from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
+from archive.records import (
+    FetchedStatement,
+    ListingPage,
+    PageProblem,
+    Snapshot,
+    SnapshotConfirmed,
+    StatementGone,
+    StatementNotModified,
+)
 from crawler.recording import Recording
 
 log = logging.getLogger(__name__)
@@ -30,6 +38,8 @@ class ArchivePipeline:
             StatementGone: recorder.statement_gone,
             ListingPage: recorder.listing_fetched,
             PageProblem: recorder.problem,
+            Snapshot: recorder.snapshot_read,
+            SnapshotConfirmed: recorder.snapshot_confirmed,
         }
         self._closing: asyncio.Future[None] | None = None
 

@@ -28,6 +28,7 @@ from crawler.phases import crawl_counts
 from crawler.planning import prepare_recorder
 from crawler.politeness import REFUSED_STAT
 from crawler.recording import Recording
+from crawler.reextract import reextract_if_upgraded
 from crawler.scheduling import LEFT_STAT, RECHECKS_LEFT_STAT
 from crawler.settings import CrawlSettings, scrapy_settings
 from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
@@ -120,6 +121,7 @@ def run_crawl(
     with ExitStack() as locks:
         for source in sources:
             locks.enter_context(crawl_lock(db.engine, source.name))
+            reextract_if_upgraded(db, source, topics)
         process = AsyncCrawlerProcess(scrapy_settings(crawl, HostPaces()))
         # Scrapy's logging set-up pins its logger at DEBUG, which makes a record of every response and item
         # for korus-watch's handler to drop; it follows the configured level instead.

@@ -142,6 +142,8 @@ def scrapy_settings(crawl: CrawlSettings, host_paces: HostPaces) -> dict[str, An
             # Without it Scrapy's redirect middlewares warn at the start of every crawl.
             "scrapy.spidermiddlewares.referer.RefererMiddleware": 700,
         },
+        # Every response a finder reads is kept, and the records read from it name it.
+        "SPIDER_MIDDLEWARES": {"crawler.snapshots.SnapshotMiddleware": 800},
         # A source scan of every callback for "return" in generators: a measured cost (bench/crawl_bench.py).
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
         # Each callback yields a handful of records, stored one after another by a synchronous pipeline.

@@ -19,6 +19,7 @@ from scheduler.job_runs import job_schedule
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from crawler.reextract import Counts
     from crawler.sources.base import ConfiguredSource
     from notify.dispatcher import Dispatcher
     from scheduler.service import Service
@@ -45,6 +46,24 @@ def crawl_once(db: Database, settings: Settings, names: list[str] | None, *, ful
 
     chosen = [source for source in sources(settings) if names is None or source.name in names]
     return run_crawl(db, settings.crawl, chosen, settings.enabled_topics(), Outbox(settings.notifier()), full=full)
+
+
+def reextract(
+    db: Database, settings: Settings, names: list[str] | None, *, dry_run: bool, say: Callable[[str], None]
+) -> Counts:
+    """Re-reads the named sources' items (all of them: None) from their stored responses, each under its crawl lock;
+    the counts of them all."""
+    from archive.lock import crawl_lock
+    from crawler.reextract import Counts, reextract
+
+    total = Counts()
+    for source in sources(settings):
+        if names is not None and source.name not in names:
+            continue
+        with crawl_lock(db.engine, source.name):
+            counts = reextract(db, source, settings.enabled_topics(), dry_run=dry_run, say=say)
+        total.add(counts)
+    return total
 
 
 def dispatcher(db: Database, settings: Settings) -> Dispatcher:
@@ -74,6 +93,7 @@ def _service(settings: Settings) -> Service:
         topics=settings.enabled_topics(),
         service=settings.service,
         http=settings.http,
+        keep_snapshots=settings.archive.keep_snapshots,
         web_app=web_app(db, settings),
     )
 

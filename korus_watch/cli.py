@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from archive.product import VERSION
-from korus_watch.commands import crawling, delivering, reading, running, status
+from korus_watch.commands import crawling, delivering, evidence, reading, running, status
 from korus_watch.commands.common import App, Commands
 from korus_watch.settings import CONFIG_ENV
 
@@ -32,5 +32,6 @@ for command in (
     delivering.deliver, delivering.digest, delivering.notify_test, delivering.deliveries, delivering.retry,
     delivering.channels,
     running.serve, running.web,
+    evidence.reextract, evidence.export, evidence.verify,
 ):
     main.add_command(command)

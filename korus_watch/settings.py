@@ -22,7 +22,14 @@ from pydantic_settings import (
 
 from archive import relevance
 from archive.models import PRESS_OFFICE
-from archive.settings import DatabaseSettings, Section, TopicSettings, check_topics, enabled_topics
+from archive.settings import (
+    ArchiveSettings,
+    DatabaseSettings,
+    Section,
+    TopicSettings,
+    check_topics,
+    enabled_topics,
+)
 from crawler.settings import CrawlSettings, SourcesSettings
 from notify.settings import ChannelSettings, NotifierSettings, NotifySettings, SmtpSettings
 from scheduler.settings import ServiceSettings
@@ -50,6 +57,7 @@ class Settings(BaseSettings):
     )
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     topics: dict[str, TopicSettings] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from archive.db import Database
     from archive.listener import ChangeListener
     from archive.relevance import Topic
+    from archive.snapshots.retention import KeepSnapshots
     from crawler.settings import CrawlSettings
     from crawler.sources.base import ConfiguredSource
     from notify.dispatcher import Dispatcher
@@ -71,6 +72,7 @@ class Jobs:
         sources: list[ConfiguredSource],
         topics: list[Topic],
         service: ServiceSettings,
+        keep_snapshots: KeepSnapshots,
         next_poll: Callable[[str], datetime | None],
     ) -> None:
         self.db = db
@@ -85,6 +87,7 @@ class Jobs:
         self.sources = {source.name: source for source in sources}
         self.topics = topics
         self.settings = service
+        self.keep_snapshots = keep_snapshots
         # When the schedule runs a source's next poll (None while this instance stands by).
         self.next_poll = next_poll
         # The running polls' Scrapy crawlers, by source: the sources' polls run on their own schedules, and at once.
@@ -113,6 +116,8 @@ class Jobs:
             async with self.database_work.held(crawl_lock(self.db.engine, source.name)):
                 if not await self.database_work.record_refusal():
                     return self._database_problem()  # still refused: the poll waits for the archive
+                if await off_loop(self._reread_if_upgraded, source) is None:
+                    return self._database_problem()
                 full = await off_loop(self._full_crawl_due, source.name)
                 recorder = None if full is None else await off_loop(
                     partial(prepare_recorder, self.db, self.crawl, source.ref, source.interval_minutes, self.topics,
@@ -174,6 +179,14 @@ class Jobs:
             log.info("stopping the running crawl of %s at a clean point", name)
             self.tasks.track(crawler.stop_async())
 
+    def _reread_if_upgraded(self, source: ConfiguredSource) -> bool:
+        """An upgrade that changed the source's extractor makes its items be read again from their snapshots before
+        the poll, so that the poll does not take korus-watch's new reading for the publisher's edits."""
+        from crawler.reextract import reextract_if_upgraded
+
+        reextract_if_upgraded(self.db, source, self.topics)
+        return True
+
     def _full_crawl_due(self, source: str) -> bool:
         """Once a day a poll reads every listing page too: statements filed into old month folders turn up."""
         from archive.read.runs import last_full_crawl
@@ -218,7 +231,7 @@ class Jobs:
         from scheduler.housekeeping import prune
 
         with self.tasks.waited_for():
-            await self.database_work.run(prune, self.db, self.settings.retention_days)
+            await self.database_work.run(prune, self.db, self.settings.retention_days, self.keep_snapshots)
 
 
 def _log_failure(task: asyncio.Future[Any]) -> None:

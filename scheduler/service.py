@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from archive.db import Database
     from archive.listener import ChangeListener
     from archive.relevance import Topic
+    from archive.snapshots.retention import KeepSnapshots
     from crawler.settings import CrawlSettings
     from crawler.sources.base import ConfiguredSource
     from notify.dispatcher import Dispatcher
@@ -87,6 +88,7 @@ class Service:
         topics: list[Topic],
         service: ServiceSettings,
         http: HttpSettings,
+        keep_snapshots: KeepSnapshots,
         web_app: ASGIApp | None = None,
     ) -> None:
         # Imported here, after the reactor is installed: these import Twisted.
@@ -123,7 +125,7 @@ class Service:
         # One runner, and one pace per host, for the polls of every source: two sources on one site keep its pace.
         runner = AsyncCrawlerRunner(scrapy_settings(crawl, HostPaces()))
         self.jobs = Jobs(db, dispatcher, listener, runner, self.database_work, self.tasks, self.health, self.metrics,
-                         crawl=crawl, sources=sources, topics=topics, service=service,
+                         crawl=crawl, sources=sources, topics=topics, service=service, keep_snapshots=keep_snapshots,
                          next_poll=lambda name: self._next_run(poll_job(name)))
         self.leading = False
         self._signals = 0

@@ -16,11 +16,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, select
 
-from archive.db import MIGRATIONS, Database
+from archive.db import Database, downgrade
 from archive.models import (
     ChangeEvent,
     CrawlRun,
@@ -183,11 +181,7 @@ def test_a_baseline_cut_short_before_the_upgrade_goes_on_from_the_day_it_began(
     site.hang(stuck.path, 60)
     kill_crawl_when(korus_watch, lambda: statement_count(db) >= 30, "30 statements archived")
     site.clear_override(stuck.path)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with db.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0007")  # an archive from before migration 0011: nothing known of its listings
+    downgrade(db.engine, "0007")  # an archive from before migration 0011: nothing known of its listings
     today, _ = publish_meanwhile(site)
 
     korus_watch.run("crawl")  # korus-watch upgrades the archive first

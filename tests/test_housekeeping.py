@@ -34,7 +34,7 @@ def test_old_runs_and_deliveries_go_and_the_archive_stays(db: Database) -> None:
     Dispatcher(db, settings.notifier()).digest("mail")
 
     events, versions = count(db, ChangeEvent.id), count(db, Version.id)
-    assert prune(db, retention_days=90) == (2, 1)
+    assert prune(db, retention_days=90, keep_snapshots="versions") == (2, 1, 0)
     assert count(db, CrawlRun.id) == 1
     with db.sessions() as session:
         kept = session.scalars(select(Delivery).order_by(Delivery.id)).all()

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from crawler.sources.press_office.reader import ARCHIVE_BANNER
 from crawler.text import is_date_line, parse_date, read_body
 
 PAGE = "https://ustr.gov/about-us/policy-offices/press-office/press-releases/2019/january/x"
@@ -38,7 +39,7 @@ def test_body_drops_banner_and_leading_date_and_keeps_paragraphs() -> None:
         "<p><strong>Background:</strong></p><p>See <a href='/korus'>click here</a>.</p>"
         "<script>alert(1)</script><p onclick='x()'>###</p></div>"
     )
-    body = read_body(fragment, PAGE)
+    body = read_body(fragment, PAGE, notice=ARCHIVE_BANNER)
     assert body.text.split("\n\n") == [
         "Washington, DC – The United States and Korea met.", "Background:", "See click here.", "###",
     ]
@@ -68,8 +69,8 @@ def test_non_breaking_spaces_and_nfc() -> None:
 )
 def test_every_shape_of_the_banner_leaves_the_same_text(banner: str) -> None:
     statement = "<p>Washington, DC – The KORUS Joint Committee met.</p><p>###</p>"
-    plain = read_body(f"<div class='field-item even'>{statement}</div>", PAGE)
-    bannered = read_body(f"<div class='field-item even'>{banner}{statement}</div>", PAGE)
+    plain = read_body(f"<div class='field-item even'>{statement}</div>", PAGE, notice=ARCHIVE_BANNER)
+    bannered = read_body(f"<div class='field-item even'>{banner}{statement}</div>", PAGE, notice=ARCHIVE_BANNER)
     assert bannered.text == plain.text == "Washington, DC – The KORUS Joint Committee met.\n\n###"
 
 

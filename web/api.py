@@ -13,7 +13,16 @@ from starlette.templating import Jinja2Templates
 from archive.db import Database
 from archive.read import events, statements
 from archive.read.diffs import numbered_diff
-from archive.read.schemas import Diff, EventList, EventSummary, StatementDetail, StatementList, VersionDetail
+from archive.read.schemas import (
+    Diff,
+    EventList,
+    EventSummary,
+    SnapshotDetail,
+    StatementDetail,
+    StatementList,
+    VersionDetail,
+)
+from archive.read.snapshots import snapshot_detail, version_snapshot_id
 from web.errors import Problem
 from web.params import (
     EventCursor,
@@ -24,6 +33,7 @@ from web.params import (
     ToNumber,
     VersionNumber,
 )
+from web.snapshots import RAW_BODY_RESPONSE, as_fetched
 from web.status import StatusReport, StatusSource, read_status
 
 PREFIX = "/api/v1"
@@ -58,6 +68,35 @@ def api_router(db: Database, status: StatusSource) -> APIRouter:
         """One archived version of a statement, with its text and topic scores."""
         with db.sessions() as session:
             return statements.get_version(session, statement_id, number)
+
+    @router.get("/statements/{statement_id}/versions/{number}/snapshot", response_model=SnapshotDetail,
+                responses=_UNKNOWN, tags=["snapshots"])
+    def get_version_snapshot(statement_id: ItemId, number: VersionNumber) -> SnapshotDetail:
+        """The response a version was read from, as kept: URL, final URL, status, headers, when it was fetched and
+        last confirmed, the body's SHA-256 and size, and the other responses it was read with. 404 for a version
+        archived before korus-watch kept responses."""
+        with db.sessions() as session:
+            return snapshot_detail(session, version_snapshot_id(session, statement_id, number))
+
+    @router.get("/statements/{statement_id}/versions/{number}/snapshot/body", response_class=Response,
+                responses={**_UNKNOWN, **RAW_BODY_RESPONSE}, tags=["snapshots"])
+    def get_version_snapshot_body(statement_id: ItemId, number: VersionNumber) -> Response:
+        """The body of the response a version was read from, as received."""
+        with db.sessions() as session:
+            snapshot_id = version_snapshot_id(session, statement_id, number)
+        return as_fetched(db, snapshot_id)
+
+    @router.get("/snapshots/{snapshot_id}", response_model=SnapshotDetail, responses=_UNKNOWN, tags=["snapshots"])
+    def get_snapshot(snapshot_id: ItemId) -> SnapshotDetail:
+        """A kept response by its id (a version's `snapshot.id`, or one of its `also_read`)."""
+        with db.sessions() as session:
+            return snapshot_detail(session, snapshot_id)
+
+    @router.get("/snapshots/{snapshot_id}/body", response_class=Response,
+                responses={**_UNKNOWN, **RAW_BODY_RESPONSE}, tags=["snapshots"])
+    def get_snapshot_body(snapshot_id: ItemId) -> Response:
+        """A kept response's body as received."""
+        return as_fetched(db, snapshot_id)
 
     @router.get("/statements/{statement_id}/diff", response_model=Diff, responses=_UNKNOWN, tags=["statements"])
     def get_diff(statement_id: ItemId, from_number: FromNumber = None, to_number: ToNumber = None) -> Diff:

@@ -17,13 +17,14 @@ from starlette.templating import Jinja2Templates
 from archive.read.common import NotFound
 from archive.read.cursors import BadCursor
 from archive.read.search import BadSearch
+from archive.snapshots.bodies import DamagedBody
 from web.params import UnknownValue
 
 log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
-    """Why a request was refused (400, 401, 404, 405)."""
+    """Why a request was refused (400, 401, 404, 405, 410)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +73,11 @@ def install_error_handlers(app: FastAPI, refuse: Refuse) -> None:
     async def not_found(request: Request, error: Exception) -> Response:
         return refuse(request, 404, str(error))
 
+    async def damaged(request: Request, error: Exception) -> Response:
+        # A stored body lost or altered: said, never a crash (`korus-watch verify` names them all).
+        log.warning("stored response damaged: %s", error)
+        return refuse(request, 410, f"the stored response cannot be shown: {error}; `korus-watch verify` checks them all")
+
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("request failed: %s %s", request.method, request.url.path)
         return refuse(request, 500, "korus-watch failed to answer this request; the error is in its log")
@@ -82,4 +88,5 @@ def install_error_handlers(app: FastAPI, refuse: Refuse) -> None:
     app.add_exception_handler(BadCursor, bad_request)
     app.add_exception_handler(UnknownValue, bad_request)
     app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(DamagedBody, damaged)
     app.add_exception_handler(Exception, unexpected)

@@ -17,8 +17,11 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
+# A stored response as fetched (web.snapshots): a sandbox besides, so that none of its scripts runs and it has no
+# access to this origin (its cookies, its storage), whatever it holds.
+SANDBOXED_POLICY = f"sandbox; {CONTENT_SECURITY_POLICY}"
+_POLICY = b"content-security-policy"
 SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
@@ -35,7 +38,10 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == _POLICY for name, _ in headers):  # a stricter one of the route's stays
+                    headers.append((_POLICY, CONTENT_SECURITY_POLICY.encode()))
+                message["headers"] = [*headers, *SECURITY_HEADERS]
             await send(message)
 
         await self.app(scope, receive, with_headers)

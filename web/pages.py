@@ -30,6 +30,7 @@ from web.params import (
     VersionNumber,
 )
 from web.rendering import link
+from web.snapshots import as_fetched
 from web.status import StatusSource, read_status
 
 FEED_FILTERS = ("topic", "kind", "section", "source", "significance")
@@ -110,6 +111,11 @@ def page_router(
             change = diffs.of_event(session, found)
             version = statements.get_version(session, found.statement_id, found.described_version)
         return render(request, "event.html", event=found, diff=change, version=version)
+
+    @router.get("/snapshots/{snapshot_id}", response_class=Response)
+    def snapshot(snapshot_id: ItemId) -> Response:
+        """A stored response as fetched (web.snapshots): the "as fetched" link beside each version."""
+        return as_fetched(db, snapshot_id)
 
     @router.get("/status")
     def status_page(request: Request) -> Response:

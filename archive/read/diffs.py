@@ -11,6 +11,7 @@ from archive.diffing import unified_diff, word_diff
 from archive.models import Version
 from archive.read.common import NotFound, get_statement
 from archive.read.schemas import Diff, DiffParagraph, Segment, VersionSummary
+from archive.read.snapshots import version_summary
 from archive.significance import VersionText, judge_edit
 from archive.significance_words import summary
 
@@ -23,8 +24,8 @@ def diff_of(old: Version, new: Version, url: str) -> Diff:
     return Diff(
         statement_id=new.statement_id,
         url=url,
-        from_version=VersionSummary.model_validate(old, from_attributes=True),
-        to_version=VersionSummary.model_validate(new, from_attributes=True),
+        from_version=VersionSummary(**version_summary(old)),
+        to_version=VersionSummary(**version_summary(new)),
         title_changed=old.title != new.title,
         date_changed=old.published_on != new.published_on,
         significance=judgement.level,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from archive.models import EventKind, StatementStatus
+from archive.models import EventKind, StatementStatus, VersionOrigin
 from archive.read.search import HIT_END, HIT_START
 from archive.significance import Significance
 
@@ -81,6 +81,32 @@ class StatementList(Model):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
+class SnapshotSummary(Model):
+    """A response a poll read, as kept: the evidence of what the page said when it was fetched."""
+
+    id: int
+    url: str = Field(description="The URL asked for.")
+    final_url: str = Field(description="Where its redirects led.")
+    status: int
+    content_type: str | None
+    fetched_at: datetime
+    confirmed_at: datetime | None = Field(
+        description="The last time the site answered 304 (not modified) to it: its body was still current then."
+    )
+    sha256: str = Field(description="The SHA-256 of the body as received (after Scrapy undid its Content-Encoding).")
+
+
+class SnapshotDetail(SnapshotSummary):
+    protocol: str
+    request_headers: list[tuple[str, str]] = Field(description="The request's headers as sent (Host aside).")
+    headers: list[tuple[str, str]] = Field(description="The response's headers as Scrapy received them.")
+    size: int | None = Field(description="The body's length in bytes; null when the body is missing.")
+    also_read: list[SnapshotSummary] = Field(
+        description="The other responses the item was read with (a Federal Register document's text beside its "
+                    "JSON), in the order they were read."
+    )
+
+
 class VersionSummary(Model):
     number: int
     title: str
@@ -89,6 +115,18 @@ class VersionSummary(Model):
     doc_type: str | None
     first_seen_at: datetime
     last_seen_at: datetime
+    origin: VersionOrigin = Field(
+        description="`crawl`: read from the page by a poll, the publisher's content; `reextraction`: read again from a "
+                    "stored response by a newer extractor (korus-watch's reading changed, not the page): no change "
+                    "event."
+    )
+    read_by: str | None = Field(
+        description="The korus-watch release that read it (null for versions archived before releases were recorded)."
+    )
+    extractor_version: str | None = Field(description="The version of its source kind's extractor that read it.")
+    snapshot: SnapshotSummary | None = Field(
+        description="The response it was read from; null for a version archived before korus-watch kept responses."
+    )
 
 
 class VersionDetail(VersionSummary):

@@ -27,6 +27,7 @@ from archive.read.schemas import (
     highlighted,
 )
 from archive.read.search import CANDIDATES, SearchQuery, TextMatch, text_match
+from archive.read.snapshots import version_summary
 
 Sort = Literal["date", "relevance"]
 
@@ -151,13 +152,9 @@ def _hits(session: Session, rows: Sequence[RowMapping], match: TextMatch | None)
     return hits
 
 
-def _version_summary(version: Version) -> dict[str, Any]:
-    return {name: getattr(version, name) for name in VersionSummary.model_fields}
-
-
 def version_detail(version: Version) -> VersionDetail:
     return VersionDetail(
-        **_version_summary(version),
+        **version_summary(version),
         statement_id=version.statement_id,
         body_text=version.body_text,
         relevance=[
@@ -183,7 +180,7 @@ def statement_detail(session: Session, statement_id: int) -> StatementDetail:
         topics=[TopicMatch(topic=s.topic, score=s.score, matched_terms=s.matched_terms)
                 for s in detail.relevance if s.relevant],
         current=detail,
-        versions=[VersionSummary(**_version_summary(v)) for v in statement.versions],
+        versions=[VersionSummary(**version_summary(v)) for v in statement.versions],
         events=statement_events(session, statement.id),
     )
 

@@ -2,8 +2,8 @@
 
 A kind is a package `crawler/sources/<kind>/`: its settings model, a pure reader (`reader.py`: a fetched response in,
 an item out), and a finder (`finder.py`: the Scrapy spider `Finder`, which finds the items and hands their readings
-to the archive). Adding a kind is one package and one line in crawler/sources/__init__.py; the archive's tables stay
-as they are."""
+to the archive, and `reread`, which reads an item again from its stored responses: SourceKind.reread). Adding a kind
+is one package and one line in crawler/sources/__init__.py; the archive's tables stay as they are."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from archive.planning import SourceRef
 if TYPE_CHECKING:
     import scrapy
 
+    from archive.records import FetchedStatement
+    from archive.snapshots.reextraction import ArchivedItem
+    from archive.snapshots.stored import StoredResponse
+
 # The reason a finder closes its spider with when the site does not answer at all: the rest would fail too.
 SITE_UNREACHABLE = "site_unreachable"
 
@@ -24,7 +28,8 @@ SITE_UNREACHABLE = "site_unreachable"
 @dataclass(frozen=True)
 class SourceKind:
     name: str
-    # The version of the kind's reader: a new one reads archived responses differently (issue 17).
+    # The version of the kind's reader, changed whenever it reads a response differently: the service then re-reads
+    # every item's stored responses (crawler.reextract) before the kind's sources are polled again.
     extractor_version: str
     # An item URL's identity key (archive.identity).
     key_of: Callable[[str], str]
@@ -39,6 +44,16 @@ class SourceKind:
         """The kind's Scrapy spider, imported on first use (the notifier's side of the program never needs Scrapy)."""
         finder: type[scrapy.Spider] = importlib.import_module(f"crawler.sources.{self.name}.finder").Finder
         return finder
+
+    def reread(self, item: ArchivedItem, responses: list[StoredResponse], settings: Any) -> FetchedStatement:
+        """The item read again by today's reader from the responses it was last read from: the one its record was
+        yielded from first, then those its finder carried to it (crawler.snapshots.carry_snapshots), each as kept.
+        Raises crawler.sources.errors.ReadError as the reader does. The finder module's `reread` does it, as its
+        callbacks read the live responses."""
+        reread: Callable[[ArchivedItem, list[StoredResponse], Any], FetchedStatement] = (
+            importlib.import_module(f"crawler.sources.{self.name}.finder").reread
+        )
+        return reread(item, responses, settings)
 
 
 @dataclass(frozen=True)
@@ -57,4 +72,4 @@ class ConfiguredSource:
     @property
     def ref(self) -> SourceRef:
         namespace = self.kind.name if self.kind.shared_namespace else self.name
-        return SourceRef(self.name, namespace, self.kind.key_of)
+        return SourceRef(self.name, namespace, self.kind.key_of, self.kind.extractor_version)

@@ -11,6 +11,7 @@ import click
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from archive.models import VersionOrigin
 from archive.read.common import find_statement
 from archive.read.diffs import numbered_diff
 from archive.read.events import EventFilters, every_event
@@ -94,8 +95,9 @@ def history(app: App, reference: str, as_json: bool) -> None:
         return emit_json(detail.model_dump(mode="json", include={"id", "title", "url", "versions", "events"}))
     click.echo(click.style(detail.title, bold=True))
     for version in detail.versions:
+        reread = f" (re-read by korus-watch {version.read_by})" if version.origin is VersionOrigin.REEXTRACTION else ""
         click.echo(f"version {version.number}: seen {version.first_seen_at:%Y-%m-%d %H:%M} to "
-                   f"{version.last_seen_at:%Y-%m-%d %H:%M}  {version.title}")
+                   f"{version.last_seen_at:%Y-%m-%d %H:%M}{reread}  {version.title}")
     for event in detail.events:
         click.echo(f"event {event.id}: {event.kind.value} at {event.detected_at:%Y-%m-%d %H:%M} "
                    f"(version {event.from_version or '-'} -> {event.to_version or '-'})")

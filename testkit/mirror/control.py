@@ -13,7 +13,7 @@ from testkit.mirror.site import MirrorSite, MirrorStatement
 
 # Mutations whose JSON arguments are exactly their keyword arguments.
 _PLAIN = frozenset({
-    "edit", "remove", "restore", "set_chrome", "set_banner", "redesign", "set_landing_style",
+    "edit", "remove", "restore", "set_chrome", "set_banner", "set_caption", "redesign", "set_landing_style",
     "fault", "hang", "redirect", "clear_override", "overload", "rate_limit", "clear_overload",
 })
 

@@ -105,6 +105,8 @@ def statement_page(chrome: str, statement: MirrorStatement, *, redesigned: bool)
             '<div class="clearfix text-formatted field field--name-body field--type-text-with-summary '
             f'field--label-hidden field__item">\n{inside}{body}\n</div>\n</article>'
         )
+    if s.caption:
+        main += f'\n<figure class="statement-photo"><figcaption>{_text(s.caption)}</figcaption></figure>'
     body_class = "statement" if redesigned else {"d7": "html not-front page-node", "d8": "path-node"}[s.theme]
     return _document(chrome, s.title, main, body_class=body_class, head=head, banner=outside)
 

@@ -59,6 +59,7 @@ class MirrorStatement:
     date_in_body: bool = False  # d7: the date <p> is the first p inside div.field-item, not just before the body
     prefix: str = ""  # "": "about" for statements dated 2026 on, else "about-us"
     doc_type: str = ""  # "": from the section
+    caption: str = ""  # a photo's caption, beside the body (not in it)
 
     def __post_init__(self) -> None:
         if self.month.lower() not in MONTHS:
@@ -309,6 +310,11 @@ class MirrorSite:
     def set_banner(self, path: str, where: Banner) -> None:
         statement = self.statement(path)
         self._live[statement.path] = dataclasses.replace(statement, banner=where)
+
+    @_mutation
+    def set_caption(self, path: str, caption: str) -> None:
+        statement = self.statement(path)
+        self._live[statement.path] = dataclasses.replace(statement, caption=caption)
 
     @_mutation
     def redesign(self, on: bool = True) -> None:

@@ -20,6 +20,7 @@ from crawler.sources.pages.settings import PagesSettings
 
 GOLDEN = Path(__file__).resolve().parent
 KINDS = ("pages", "listings")
+_CRAWL_STAMPS = ("snapshot", "also_read")
 
 
 def cases(kind: str) -> list[Path]:
@@ -47,7 +48,10 @@ def reading(response_path: Path) -> dict[str, Any]:
             result = read_item_page(*arguments, ListingsSettings(**case["settings"]), listed)
     except ReadError as error:
         return {"error": {"kind": error.kind, "message": error.message}}
-    return json.loads(json.dumps(dataclasses.asdict(result), default=_json_default))
+    read = dataclasses.asdict(result)
+    for stamp in _CRAWL_STAMPS:  # what a crawl stamps on a reading is not the reader's
+        read.pop(stamp, None)
+    return json.loads(json.dumps(read, default=_json_default))
 
 
 def _json_default(value: object) -> str:

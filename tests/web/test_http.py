@@ -268,7 +268,9 @@ def test_the_openapi_document_is_typed_and_the_docs_page_is_local(client: httpx.
     assert document["openapi"].startswith("3.")
     assert {"/api/v1/statements", "/api/v1/statements/{statement_id}", "/api/v1/statements/{statement_id}/diff",
             "/api/v1/statements/{statement_id}/versions/{number}", "/api/v1/events", "/api/v1/events/{event_id}",
-            "/api/v1/status"} == set(document["paths"])
+            "/api/v1/statements/{statement_id}/versions/{number}/snapshot",
+            "/api/v1/statements/{statement_id}/versions/{number}/snapshot/body", "/api/v1/snapshots/{snapshot_id}",
+            "/api/v1/snapshots/{snapshot_id}/body", "/api/v1/status"} == set(document["paths"])
     responses = document["paths"]["/api/v1/statements"]["get"]["responses"]
     assert responses["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/StatementList"}
     assert "422" not in str(document) and "400" in responses

@@ -6,13 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 import archive.read.statements
-from archive.db import MIGRATIONS, Database
+from archive.db import Database, downgrade
 from archive.read.cursors import BadCursor
 from archive.read.schemas import StatementHit
 from archive.read.search import MAX_QUERY_LENGTH, MAX_TERMS, BadSearch, SearchQuery
@@ -169,11 +167,7 @@ def test_the_migration_indexes_an_existing_archive_and_triggers_follow_the_crawl
     korus_watch.run("crawl")
     db = Database(database_url)
     try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with db.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0003")
+        downgrade(db.engine, "0003")
         assert "statement_search" not in inspect(db.engine).get_table_names()
         site.edit(SEED_PATH, replace=SEED_EDIT)
         korus_watch.run("crawl", "--full")  # korus-watch upgrades the archive first: the backfill

@@ -10,4 +10,4 @@ from crawler.sources.press_office.reader import EXTRACTOR_VERSION
 # Statements are keyed by their path alone, so that an archive built from a mirror matches the real site.
 KIND = SourceKind(name="press_office", extractor_version=EXTRACTOR_VERSION, key_of=url_key,
                   sections=lambda crawl: list(crawl.sections))
-REF = SourceRef(PRESS_OFFICE, PRESS_OFFICE, url_key)
+REF = SourceRef(PRESS_OFFICE, PRESS_OFFICE, url_key, EXTRACTOR_VERSION)

@@ -27,15 +27,19 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.planning import CrawlPlan
-from archive.records import ListingPage, PageProblem, StatementGone, StatementNotModified
+from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
+from archive.snapshots.reextraction import ArchivedItem
+from archive.snapshots.stored import StoredResponse
 from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
 from crawler.politeness import RateLimited
 from crawler.reachability import NotTried
 from crawler.scheduling import RECHECK
 from crawler.settings import CrawlSettings
+from crawler.snapshots import as_response
 from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
 from crawler.sources.errors import ReadError
 from crawler.sources.press_office.reader import read_statement
+from crawler.sources.reading import Reading
 from crawler.text import MONTHS
 
 PRESS_OFFICE = "/about-us/policy-offices/press-office"
@@ -215,15 +219,8 @@ class Finder(scrapy.Spider):
         if response.status == 304:
             yield StatementNotModified(response.url)
             return
-        if not _is_html(response):
-            content_type = _header(response, b"Content-Type") or "no type"
-            yield PageProblem(
-                response.url, "not_html", f"statement page is not HTML ({content_type})", extraction_failed=True
-            )
-            return
-
         try:
-            reading = read_statement(response.url, response.text, response.meta["section"])
+            reading = _read(response, response.meta["section"])
         except ReadError as error:
             yield PageProblem(response.url, error.kind, error.message, extraction_failed=True)
             return
@@ -252,6 +249,19 @@ class Finder(scrapy.Spider):
             if self.unreachable_landings == len(self.sections):
                 # No landing page answered at all: the site is down, and every other request would fail too.
                 raise CloseSpider(SITE_UNREACHABLE)
+
+
+def _read(response: Response, section: str) -> Reading:
+    """The statement a page holds; raises ReadError."""
+    if not _is_html(response):
+        content_type = _header(response, b"Content-Type") or "no type"
+        raise ReadError("not_html", f"statement page is not HTML ({content_type})")
+    return read_statement(response.url, response.text, section)
+
+
+def reread(item: ArchivedItem, responses: list[StoredResponse], settings: CrawlSettings) -> FetchedStatement:
+    """The statement read again from the page it was last read from, under the section it is filed in."""
+    return _read(as_response(responses[0]), item.section).item
 
 
 RATE_LIMITED = "rate_limited"

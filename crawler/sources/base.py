@@ -3,7 +3,8 @@
 A kind is a package `crawler/sources/<kind>/`: its settings model, a pure reader (`reader.py`: a fetched response in,
 an item out), and a finder (`finder.py`: the Scrapy spider `Finder`, which finds the items and hands their readings
 to the archive, and `reread`, which reads an item again from its stored responses: SourceKind.reread). Adding a kind
-is one package and one line in crawler/sources/__init__.py; the archive's tables stay as they are."""
+is one package, one line in crawler/sources/registry.py and its list of settings in crawler.settings.SourcesSettings;
+the archive's tables stay as they are."""
 
 from __future__ import annotations
 

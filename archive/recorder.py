@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 _STATEMENTS, _VALIDATORS = table_of(Statement), table_of(PageValidator)
 _VERSIONS = table_of(Version)
+_INSERT_VALIDATOR = insert(_VALIDATORS)
+_UPDATE_VALIDATOR = update(_VALIDATORS).where(_VALIDATORS.c.url == bindparam("key_url"))
 _STATUS_ANDLATEST_VERSION = (
     select(_STATEMENTS.c.status, _VERSIONS.c.id)
     .join_from(_STATEMENTS, _VERSIONS, _VERSIONS.c.statement_id == _STATEMENTS.c.id)
@@ -431,10 +433,11 @@ class RunRecorder:
             return
         values = {"etag": etag, "last_modified": last_modified, "listing_body": listing_body, "updated_at": utcnow(),
                   "snapshot_id": snapshot_id}
+        # Statements built once, given parameters: one built per response costs a poll's recorder measurably.
         if url in self.plan.validators:
-            session.execute(update(_VALIDATORS).where(_VALIDATORS.c.url == url).values(**values))
+            session.execute(_UPDATE_VALIDATOR, {"key_url": url, **values})
         else:
-            session.execute(insert(_VALIDATORS).values(url=url, **values))
+            session.execute(_INSERT_VALIDATOR, {"url": url, **values})
         self.plan.validators[url] = Validator(etag, last_modified, listing_body is not None, snapshot_id)
 
     def _problem(self, session: Session, problem: PageProblem) -> None:

@@ -3,16 +3,16 @@ once did (a past version matches), each named with the version it matched.
 
 Ranked (the default), a search takes the newest matches of each index as candidates (CANDIDATES of each at most, so
 that a common word does not rank the whole archive): the statements whose current version matches, newest first,
-and the past versions that match, the most recently archived first, of statements whose current version does not
-match (the newest such version of each). The candidates are ranked together. Sorted by date, every statement with a
-matching version is listed, and the version each page's statements matched is looked up for that page.
+and the statements of the most recently archived versions that match, each with the newest of its versions among
+them. The candidates are ranked together. Sorted by date, every statement with a matching version is listed, and
+the version each page's statements matched is looked up for that page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, func, select, true, union_all
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from archive.models import Statement, Version, statement_search
@@ -29,12 +29,14 @@ def ranked(session: Session, filters: StatementFilters, match: TextMatch, *, lim
     current = (match.join(filters.apply(statements_query()))
                .where(match.condition)
                .add_columns(match.rank.label("rank"), statement_search.c.version_id.label("key"),
-                            false().label("past"))
+                            literal(0).label("branch"))
                .order_by(*match.newest_first).limit(CANDIDATES).subquery())
-    past = _past_only(filters, match)
-    candidates = union_all(select(current), select(past)).subquery()
-    query = (select(candidates).order_by(candidates.c.rank, candidates.c.id.desc(), candidates.c.past)
-             .offset(offset).limit(limit + 1))
+    both = union_all(select(current), select(_version_window(filters, match))).subquery()
+    # A statement in both windows is the current one's: its current version matches.
+    first = func.row_number().over(partition_by=both.c.id, order_by=both.c.branch)
+    candidates = select(both, first.label("first")).subquery()
+    query = (select(candidates).where(candidates.c.first == 1)
+             .order_by(candidates.c.rank, candidates.c.id.desc()).offset(offset).limit(limit + 1))
     rows = session.execute(query).mappings().all()
     more, rows = len(rows) > limit, rows[:limit]
     found = {row["id"]: (row["key"], float(row["rank"])) for row in rows}
@@ -42,24 +44,24 @@ def ranked(session: Session, filters: StatementFilters, match: TextMatch, *, lim
     return StatementList(items=hits(session, rows, match, found), next_cursor=next_cursor)
 
 
-def _past_only(filters: StatementFilters, match: TextMatch) -> Any:
-    """The candidates that match in a past version only: the most recently archived past versions that match
-    (CANDIDATES at most), of statements whose current version does not, the newest of each statement."""
-    past_versions = (
+def _version_window(filters: StatementFilters, match: TextMatch) -> Any:
+    """The statements among the most recently archived matching versions (CANDIDATES of them at most), each with
+    the newest of its versions there. A statement's versions are archived in order, so when its current version
+    matches it is in the window before any older one: the newest version in the window is the newest that
+    matches, and the statement no longer says what was searched when that one is not its current version."""
+    versions = (
         match.version_join(select(*SUMMARY_COLUMNS, match.version_rank.label("rank"), Version.id.label("key"),
                                   Version.number.label("number")).select_from(Version))
         .join(Statement, Statement.id == Version.statement_id)
         .join(statement_search, statement_search.c.statement_id == Statement.id)
-        .where(match.version_condition, Version.id != statement_search.c.version_id)
+        .where(match.version_condition)
     )
-    newest = filters.apply(past_versions).order_by(*match.version_newest_first).limit(CANDIDATES).subquery()
-    # Checked after the limit, for these few rows only: before it, a common word would check every past version.
-    nth = func.row_number().over(partition_by=newest.c.id, order_by=newest.c.number.desc())
-    ranked_past = (select(newest, nth.label("nth"))
-                   .where(~match.version_matches(newest.c.version_id)).subquery())
-    columns = [ranked_past.c[column.key] for column in SUMMARY_COLUMNS]
-    return (select(*columns, ranked_past.c.rank, ranked_past.c.key, true().label("past"))
-            .where(ranked_past.c.nth == 1).subquery())
+    window = filters.apply(versions).order_by(*match.version_newest_first).limit(CANDIDATES).subquery()
+    newest = func.row_number().over(partition_by=window.c.id, order_by=window.c.number.desc())
+    numbered = select(window, newest.label("newest")).subquery()
+    columns = [numbered.c[column.key] for column in SUMMARY_COLUMNS]
+    return (select(*columns, numbered.c.rank, numbered.c.key, literal(1).label("branch"))
+            .where(numbered.c.newest == 1).subquery())
 
 
 def by_date(filters: StatementFilters, match: TextMatch) -> Select[Any]:

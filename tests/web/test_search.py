@@ -135,7 +135,8 @@ def test_a_broad_search_ranks_its_newest_matches(session: Session, monkeypatch: 
     newest = search(session, "korus", sort="date")
     monkeypatch.setattr(archive.read.searching, "CANDIDATES", 3)
     ranked = search(session, "korus")
-    assert len(newest) > 3 and {h.id for h in ranked} == {h.id for h in newest[:3]}
+    # The newest three by date, and the statements of the three most recently archived matching versions.
+    assert len(newest) > 3 and {h.id for h in newest[:3]} <= {h.id for h in ranked} and len(ranked) <= 6
     ranks = [h.rank for h in ranked]
     assert None not in ranks and ranks == sorted(ranks)  # type: ignore[type-var]
 

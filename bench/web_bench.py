@@ -47,7 +47,7 @@ from pathlib import Path
 import httpx
 import psutil  # type: ignore[import-untyped]
 import psycopg
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -246,19 +246,24 @@ def p95(seconds: list[float]) -> float:
     return statistics.quantiles(seconds, n=20)[-1] * 1000 if len(seconds) >= 2 else seconds[0] * 1000
 
 
-def one_client(base: str, statements: int, samples: int) -> dict[str, float]:
-    """p95 per kind of page, one request at a time from this process."""
-    results: dict[str, float] = {}
+def one_client(base: str, statements: int, samples: int, server: psutil.Process) -> dict[str, tuple[float, float]]:
+    """p95 per kind of page, one request at a time from this process, and the server's CPU (user + system) per
+    request: on a machine shared with other work the wall times wait for a core, the CPU does not."""
+    results: dict[str, tuple[float, float]] = {}
     with httpx.Client(base_url=base, timeout=60) as client:
         for kind in KINDS + SEARCH_KINDS:
             next_path = path_maker(kind, random.Random(kind), statements)
-            client.get(next_path()).raise_for_status()  # warm
+            warm = client.get(next_path())
+            if warm.status_code == 404:  # a server from before this kind of page
+                continue
+            warm.raise_for_status()
             times = []
+            cpu = sum(server.cpu_times()[:2])
             for _ in range(samples):
                 start = time.perf_counter()
                 client.get(next_path()).raise_for_status()
                 times.append(time.perf_counter() - start)
-            results[kind] = p95(times)
+            results[kind] = (p95(times), (sum(server.cpu_times()[:2]) - cpu) / samples * 1000)
     return results
 
 
@@ -447,18 +452,24 @@ def under_load(backend: str, scenario: CrawlScenario, think: float, base: str, s
 def run(backend: str, args: argparse.Namespace) -> Result:
     with (tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack):
         scratch = Path(tmp)
-        url = stack.enter_context(schema_or_file(backend, scratch, "served"))
+        url = args.archive or stack.enter_context(schema_or_file(backend, scratch, "served"))
         db = Database(url)
         start = time.perf_counter()
-        generate(db, args.statements, args.versions, args.events)
+        with db.engine.connect() as connection:
+            generated = connection.scalar(select(func.count()).select_from(Statement))
+        if not generated:
+            generate(db, args.statements, args.versions, args.events)
+            print(f"[{backend}] {args.statements} statements, {args.versions} versions, {args.events} events "
+                  f"generated in {time.perf_counter() - start:.0f} s", flush=True)
         db.dispose()
-        print(f"[{backend}] {args.statements} statements, {args.versions} versions, {args.events} events generated "
-              f"in {time.perf_counter() - start:.0f} s", flush=True)
         base, server = stack.enter_context(web_server(url, scratch))
-        single = one_client(base, args.statements, args.samples)
+        measured = one_client(base, args.statements, args.samples, server)
+        single = {kind: wall for kind, (wall, _) in measured.items()}
         rss_idle = server.memory_info().rss / 2**20
         print(f"[{backend}] p95 with one client (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in single.items())
               + f"; server RSS {rss_idle:.0f} MiB", flush=True)
+        print(f"[{backend}] server CPU per request (ms): "
+              + ", ".join(f"{kind} {cpu:.1f}" for kind, (_, cpu) in measured.items()), flush=True)
         # The server saturated by clients that never pause, during each crawl; then readers, who pause between
         # pages as people do, during the crawl at the defaults.
         loads = [(scenario, 0.0) for scenario in scenarios(args)] if not args.one_client else []
@@ -489,7 +500,7 @@ def markdown(results: list[Result], seconds: float) -> str:
              + " | ".join(f"p95 under load: {name} (ms)" for name in names) + " |",
              "|---|---|---:|---|" + "---:|" * len(names)]
     for result in results:
-        for kind in KINDS + SEARCH_KINDS:
+        for kind in result.single:
             target = TARGET_SEARCH if kind.startswith("search") else TARGET_PAGE
             single = result.single[kind]
             # Against the target where the clients read as people do; saturated, the p95 is the queue's.
@@ -530,6 +541,8 @@ def main() -> None:
                         help="a last load window of readers pausing this long on average between pages (0: none)")
     parser.add_argument("--doc", action="store_true", help="also print the figures as a Markdown block")
     parser.add_argument("--one-client", action="store_true", help="only the one-client p95s: no load, no crawl")
+    parser.add_argument("--archive", help="serve this archive URL (generated into first if it has no statements; "
+                                          "kept), instead of a fresh one; with one --backend")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(machine(), flush=True)

@@ -447,3 +447,21 @@ statement_fts = Table(
     Column("title", Text),
     Column("body", Text),
 )
+# The index of every version's title and body, current and past, so that a search finds a statement by what it once
+# said (migration 0013), kept by triggers on `versions` like the ones above. PostgreSQL: a weighted tsvector per
+# version (title A, body B) under a GIN index.
+version_search = Table(
+    "version_search",
+    Base.metadata,
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("document", NullType(), nullable=False),
+    Index("ix_version_search_document", "document", postgresql_using="gin"),
+)
+# SQLite: an FTS5 table whose rowid is the version's id.
+version_fts = Table(
+    "version_fts",
+    Base.metadata,
+    Column("rowid", Integer, primary_key=True),
+    Column("title", Text),
+    Column("body", Text),
+)

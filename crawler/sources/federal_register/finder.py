@@ -165,9 +165,9 @@ class Finder(scrapy.Spider):
         except ReadError as error:
             self.listings_failed += 1
             said = error.message.removeprefix(f"{response.url}: ")
-            hint = " (check its agencies' slugs and its term)" if error.kind == "refused" else ""
+            hint = " (check the source's agency slugs and term)" if error.kind == "refused" else ""
             yield SourceProblem(response.url, HealthKind.LISTINGS_UNREADABLE, error.kind,
-                                f"source {self.query.name}: {said}{hint}; new documents cannot be found")
+                                f"{said}{hint}; new documents cannot be found")
             return
         if NOT_MODIFIED_FLAG not in response.flags:
             yield ListingPage(response.url, response.body, _header(response, b"ETag"),
@@ -182,7 +182,7 @@ class Finder(scrapy.Spider):
             self.listings_failed += 1
             yield SourceProblem(
                 response.url, HealthKind.LISTINGS_UNREADABLE, "day_too_large",
-                f"source {self.query.name}: {listing.count} documents published on {window} match its query, more "
+                f"{listing.count} documents published on {window} match its query, more "
                 f"than the API pages through ({readable}): those past the {readable}th are not read",
             )
 
@@ -255,7 +255,7 @@ class Finder(scrapy.Spider):
             # A routine poll would not list it again: the next baseline must.
             self.baseline_document_failed = True
             yield SourceProblem(problem.url, HealthKind.LISTINGS_UNREADABLE, "document_unread",
-                                f"source {self.query.name}: a document its query lists could not be read "
+                                f"a document the query lists could not be read "
                                 f"({problem.kind}: {problem.message}); the next poll reads its listings again")
 
     # -- failures ------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ class Finder(scrapy.Spider):
             # The API did not answer at all: every other request would fail too.
             raise CloseSpider(SITE_UNREACHABLE)
         yield SourceProblem(url, HealthKind.LISTINGS_UNREADABLE, kind,
-                            f"source {self.query.name}: a page of its query could not be read ({kind}); new documents "
+                            f"a page of the query's answer could not be read ({kind}); new documents "
                             "may not be found")
 
 

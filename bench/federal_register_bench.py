@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # testkit
 
 from crawl_bench import commit, machine, write_doc  # noqa: E402
+
 from testkit.federal_register import FederalRegisterServer, FrDocument, generated_register  # noqa: E402
 from testkit.federal_register.fixtures import KORUS_TERM, USTR  # noqa: E402
 

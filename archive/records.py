@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from archive.models import HealthKind
+
 
 @dataclass(eq=False)
 class Snapshot:
@@ -107,3 +109,14 @@ class PageProblem:
     # False when the site would not serve the page for now (rate limited): its statement was not checked and stays
     # due, at the head of the re-verification rotation.
     checked: bool = True
+
+
+@dataclass
+class SourceProblem:
+    """What is wrong with the source as a whole, not with one page (a query the site refuses, a listing that cannot be
+    read through): a crawl error, and a health problem of the source (`health`) that fails the run."""
+
+    url: str
+    health: HealthKind
+    kind: str
+    message: str

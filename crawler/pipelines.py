@@ -17,6 +17,7 @@ from archive.records import (
     PageProblem,
     Snapshot,
     SnapshotConfirmed,
+    SourceProblem,
     StatementGone,
     StatementNotModified,
 )
@@ -40,6 +41,7 @@ class ArchivePipeline:
             PageProblem: recorder.problem,
             Snapshot: recorder.snapshot_read,
             SnapshotConfirmed: recorder.snapshot_confirmed,
+            SourceProblem: recorder.source_problem,
         }
         self._closing: asyncio.Future[None] | None = None
 

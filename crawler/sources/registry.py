@@ -6,8 +6,9 @@ from archive.models import PRESS_OFFICE
 from crawler.settings import CrawlSettings, SourcesSettings
 from crawler.sources import press_office
 from crawler.sources.base import ConfiguredSource, SourceKind
+from crawler.sources.federal_register.kind import KIND as FEDERAL_REGISTER
 
-KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (press_office.KIND,)}
+KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (press_office.KIND, FEDERAL_REGISTER)}
 
 
 def configured_sources(crawl: CrawlSettings, sources: SourcesSettings) -> list[ConfiguredSource]:

@@ -107,3 +107,6 @@ class PageProblem:
     # False when the site would not serve the page for now (rate limited): its statement was not checked and stays
     # due, at the head of the re-verification rotation.
     checked: bool = True
+    # The health problem of the source it opens (a HealthKind's value), when the source cannot do its job without the
+    # page: a watched page, or a listing's page, that answered but cannot be read.
+    opens: str | None = None

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from archive.models import PRESS_OFFICE
 from crawler.settings import CrawlSettings, SourcesSettings
-from crawler.sources import press_office
+from crawler.sources import listings, pages, press_office
 from crawler.sources.base import ConfiguredSource, SourceKind
 
-KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (press_office.KIND,)}
+KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (
+    press_office.KIND,
+    pages.KIND,
+    listings.KIND,
+)}
 
 
 def configured_sources(crawl: CrawlSettings, sources: SourcesSettings) -> list[ConfiguredSource]:

@@ -161,7 +161,7 @@ def test_a_new_release_is_a_new_event_and_an_alert_and_an_edit_is_an_edit(
     assert "new 0, edited 1" in output
     assert events(db)[1:] == [("edited", "Korea and U.S. sign KORUS rules of origin amendment")]
     diff = watch.run("diff", str(archived(db)["Korea and U.S. sign KORUS rules of origin amendment"].id)).stdout
-    assert "[-Washington.-]{+Seoul.+}" in diff
+    assert "in [-Washington-]{+Seoul+}." in diff
 
 
 def test_a_routine_poll_reads_on_while_list_pages_name_new_items_up_to_its_pages(

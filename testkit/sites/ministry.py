@@ -4,7 +4,7 @@ is not known): list pages `ul.board_list > li`, each with a category, a link, a 
 (eGovFrame) sites' do.
 
 Mutable from a test: publish a release, edit one, change the chrome, and answer malformed list pages (no items,
-items without links, links that are not http(s), a next link or the first item's link to another host, a non-HTML
+items without links, links that are not http(s), a next link or the newest item's link to another host, a non-HTML
 answer)."""
 
 from __future__ import annotations
@@ -154,8 +154,8 @@ class MinistrySite:
         shown = releases[(index - 1) * self.page_size:index * self.page_size]
         if self.list_mode == "no_items":
             shown = []
-        rows = "".join(self._row(release, off_host=self.list_mode == "item_off_host" and n == 0)
-                       for n, release in enumerate(shown))
+        rows = "".join(self._row(release, off_host=self.list_mode == "item_off_host" and release is releases[0])
+                       for release in shown)
         pager = [f'<a class="page" href="{BOARD}?pageIndex={n}">{n}</a>' for n in range(1, page_count + 1)]
         if index < page_count:
             host = self.off_host if self.list_mode == "next_off_host" else ""

@@ -204,6 +204,25 @@ def test_a_dead_server_is_unreachable_and_changes_nothing(
         assert {s.status.value for s in session.scalars(select(Statement))} == {"active"}
 
 
+def test_pages_on_a_dead_site_are_errors_of_their_own_and_the_other_sites_pages_are_read(
+    tmp_path: Path, watch: KorusWatch, korus: SiteServer, db: Database
+) -> None:
+    with SiteServer(KorusSite(), etags=True) as other:
+        pages_config(tmp_path, korus, extra_urls=(other.url(LANDING),))
+        crawl(watch)
+    # The other site is gone: its page cannot be fetched; the first site's answer as before.
+    result = watch.run("crawl", "--source", SOURCE, check=False)
+    run = last_run(db)
+    assert (run.unchanged, run.not_modified, run.errors) == (2, 2, 1)
+    assert [kind for kind, _ in _errors(db, run)] == ["connection_refused"]
+    assert open_problems(db) == [] and events(db) == [] and result.returncode == 0
+
+
+def _errors(db: Database, run: CrawlRun) -> list[tuple[str, str]]:
+    with db.sessions() as session:
+        return [(e.kind, e.url) for e in session.scalars(select(CrawlError).where(CrawlError.crawl_run_id == run.id))]
+
+
 def test_a_new_selector_rereads_the_stored_pages_before_the_poll_and_records_no_events(
     tmp_path: Path, watch: KorusWatch, korus: SiteServer, db: Database
 ) -> None:

@@ -40,6 +40,9 @@ class SourceRef:
     key_of: Callable[[str], str]
     # The version of its kind's extractor, which every version it reads records.
     extractor_version: str
+    # Whether an item it archives for the first time after its baseline is news (a new event); False for items that
+    # are configured, not published (a watched page added to a source's URLs).
+    new_items_are_news: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class CrawlPlan:
 
     def announces_new(self, keys: set[str], published_on: date | None) -> bool:
         """Whether an item archived now for the first time, known by these keys, is announced as new."""
+        if not self.source.new_items_are_news:
+            return False
         return self.first_baseline is None or self.first_baseline.announces(keys, published_on)
 
     def is_known(self, url: str) -> bool:

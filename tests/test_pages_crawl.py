@@ -152,6 +152,17 @@ def test_a_watched_pdf_is_read_by_its_text_and_its_edit_is_an_edit(
     assert "[-confidential-]{+business+} information" in diff
 
 
+def test_a_url_added_to_the_source_is_watched_from_then_on_not_announced(
+    tmp_path: Path, watch: KorusWatch, korus: SiteServer, db: Database
+) -> None:
+    crawl(watch)
+    pdf = korus.url("/sites/default/files/uploads/agreements/fta/korus/asset_upload_file581_12700.pdf")
+    pages_config(tmp_path, korus, extra_urls=(pdf,))
+    output = crawl(watch)
+    assert "new 1, edited 0" in output and events(db) == []
+    assert statement_id(db, pdf)
+
+
 def test_a_page_gone_is_removed_only_after_two_checks(
     tmp_path: Path, watch: KorusWatch, korus: SiteServer, db: Database
 ) -> None:

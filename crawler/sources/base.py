@@ -46,6 +46,9 @@ class SourceKind:
     # after an upgrade of the reader: its pages answer 304 unless they changed, and a reading by the old settings
     # diffed against one by the new would be a false edit.
     reading_settings: Callable[[Any], object] | None = None
+    # Whether an item a source of the kind archives for the first time is news; False where the configuration names
+    # the items (a watched page: adding a URL announces nothing; a watched page's edits, removal and return are news).
+    new_items_are_news: bool = True
 
     def finder(self) -> type[scrapy.Spider]:
         """The kind's Scrapy spider, imported on first use (the notifier's side of the program never needs Scrapy)."""
@@ -88,4 +91,4 @@ class ConfiguredSource:
     @property
     def ref(self) -> SourceRef:
         namespace = self.kind.name if self.kind.shared_namespace else self.name
-        return SourceRef(self.name, namespace, self.kind.key_of, self.extractor_version)
+        return SourceRef(self.name, namespace, self.kind.key_of, self.extractor_version, self.kind.new_items_are_news)

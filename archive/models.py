@@ -85,6 +85,9 @@ class HealthKind(enum.StrEnum):
 
     # No section landing page could be read: new statements cannot be found.
     LISTINGS_UNREADABLE = "listings_unreadable"
+    # A watched page answered but could not be read (its selector matched nothing, no text in it): it is not watched
+    # until it is mended.
+    PAGE_UNREADABLE = "page_unreadable"
     # Statement pages stopped yielding their title and body: the site's markup changed.
     REDESIGN = "redesign"
     # Most re-checked statements changed at once: more likely chrome than news.

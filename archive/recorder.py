@@ -100,6 +100,8 @@ class RunRecorder:
         default_factory=lambda: {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
     )
     _findings: dict[HealthKind, Finding] = field(default_factory=dict)
+    # What the pages that open a health problem said (PageProblem.opens), by the problem they open.
+    _opened: dict[HealthKind, list[str]] = field(default_factory=dict)
     # The run's counts when the current phase began.
     _phase_start: RunCounts = field(default_factory=RunCounts.zero)
     # The new items' events of the run, while their number is within mass_new_threshold.
@@ -217,6 +219,8 @@ class RunRecorder:
                 # A failed check still moves the statement to the back of the re-verification rotation, so that
                 # pages that always fail cannot hold up the rest of the archive.
                 self._set_statement(session, statement_id, last_checked_at=utcnow())
+        if problem.opens is not None:
+            self._opened.setdefault(problem.opens, []).append(problem.message)  # readers name the URL
 
     def _hold(self, change: _HeldChange) -> None:
         self._held.setdefault(change.statement_id, change)
@@ -268,6 +272,10 @@ class RunRecorder:
         self._end_phase(totals, record=not interrupted and failure is None and unwritable is None)
         if rate_limited is not None:
             self._findings[HealthKind.RATE_LIMITED] = Finding(HealthKind.RATE_LIMITED, rate_limited)
+        # What the pages said names the problem better than the guard's counts can.
+        for kind, messages in self._opened.items():
+            more = f" (and {len(messages) - 1} more pages)" if len(messages) > 1 else ""
+            self._findings[kind] = Finding(kind, messages[0] + more)
         findings = list(self._findings.values())
         if (identities := self.identities.summary()) is not None:
             log.info("crawl run %d (%s): %s", self.plan.run_id, self.plan.source.name, identities)

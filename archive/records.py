@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from archive.models import HealthKind
+
 
 @dataclass(eq=False)
 class Snapshot:
@@ -107,3 +109,6 @@ class PageProblem:
     # False when the site would not serve the page for now (rate limited): its statement was not checked and stays
     # due, at the head of the re-verification rotation.
     checked: bool = True
+    # The health problem of the source it opens, when the source cannot do its job without the page: a watched page,
+    # or a listing's page, that answered but cannot be read; a Federal Register query the API refuses.
+    opens: HealthKind | None = None

@@ -24,6 +24,13 @@ from crawler.pace import REFUSALS, Politeness
 from crawler.scheduling import RECHECKS_LEFT_STAT, PollScheduler, is_recheck
 
 REFUSED_STAT = "korus/refused"
+# request.meta: the least time between two starts of requests to the request's host that its finder asks for, where
+# the site states a slower pace than the crawl's (the Federal Register's API): the crawl's spacing, or this if longer.
+MIN_INTERVAL_META = "korus_watch_min_interval"
+
+
+def _interval(interval: float, request: Request) -> float:
+    return max(interval, request.meta.get(MIN_INTERVAL_META, 0.0))
 
 
 class RateLimited(IgnoreRequest):
@@ -63,7 +70,7 @@ class PolitenessMiddleware:
     async def process_request(self, request: Request) -> None:
         """Waits for the host's turn among every crawl of this process (one crawl alone is spaced by its slot, and
         waits at most a moment here)."""
-        wait = self.hosts.reserve(host_of(request.url), self.interval, self.crawler)
+        wait = self.hosts.reserve(host_of(request.url), _interval(self.interval, request), self.crawler)
         if wait > 0:
             await asyncio.sleep(wait)
 
@@ -84,7 +91,7 @@ class PolitenessMiddleware:
         assert self.crawler.engine is not None
         slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot", ""))
         if slot is not None:
-            slot.delay = self.interval
+            slot.delay = _interval(self.interval, request)
 
     # -- refusals ------------------------------------------------------------------------------
 

@@ -28,6 +28,13 @@ class FederalRegisterSettings(SourceSection):
     types: list[DocumentType] = Field(default_factory=lambda: list(DOCUMENT_TYPES), min_length=1)
     # The baseline reads the documents published from this date on.
     since: date
+    # The API's stated pace (a maintainer, in its issue #13): about 5 requests a second to www.federalregister.gov.
+    max_requests_per_second: float = Field(default=5.0, gt=0)
+    # Documents a listing request asks for: the API's documented maximum; it silently answers 20 for any other value.
+    per_page: int = Field(default=1000, ge=2, le=1000)
+    # Every archived document is read again (for FederalRegister.gov's silent patches) at least this often, a few
+    # documents a poll.
+    recheck_days: float = Field(default=30.0, gt=0)
 
     @field_validator("api_url")
     @classmethod

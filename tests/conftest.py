@@ -1,4 +1,5 @@
-"""Shared fixtures: an archive on each backend, the local mirror, and korus-watch as a real process."""
+"""Shared fixtures: an archive on each backend, the local mirror, loopback SMTP and webhook servers, and korus-watch
+as a real process."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from archive.db import Database
 from testkit.mirror import MirrorServer, MirrorSite, korus_site
+from testkit.servers import SmtpServer, WebhookReceiver, validate_slack
 
 POSTGRES_ADMIN_URL = os.environ.get("KORUS_WATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
@@ -58,6 +60,20 @@ def mirror(site: MirrorSite) -> Iterator[MirrorServer]:
     server = MirrorServer(site).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    """A webhook receiver; what is posted to /slack must be a payload Slack would take."""
+    with WebhookReceiver() as server:
+        server.expect("/slack", validate_slack)
+        yield server
 
 
 @dataclass

@@ -241,12 +241,6 @@ def test_a_full_disk_stops_the_crawl_at_once_and_floods_no_false_new_events(
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        yield server
-
-
-@pytest.fixture
 def served_on_private_postgres(private_postgres: PostgresCluster, mirror: MirrorServer, receiver: WebhookReceiver,
                                tmp_path: Path) -> Iterator[Callable[[], Serve]]:
     """`serve` on a PostgreSQL cluster of the test's own, polling every 3 s, with an instant channel and an admin

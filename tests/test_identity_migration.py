@@ -5,9 +5,7 @@ problem, not an alert each."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
 from archive.db import Database
@@ -17,12 +15,6 @@ from testkit.notify_support import channel_toml
 from testkit.servers import WebhookReceiver
 from tests.conftest import KorusWatch
 from tests.test_crawl import archived, events
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        yield server
 
 
 def test_a_cms_migration_that_renumbers_every_node_is_not_news(korus_watch: KorusWatch, site: MirrorSite,

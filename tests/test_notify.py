@@ -55,12 +55,6 @@ SECRET = "s3cret-signing-key"
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
 def clock() -> Iterator[time_machine.Traveller]:
     """The wall clock held still and moved forward by the test: a retry falls due when the test says, not after a
     wait that a busy machine may stretch."""

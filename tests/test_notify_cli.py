@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
@@ -19,24 +18,11 @@ from archive.db import Database
 from notify.models import DeliveryStatus
 from testkit.mirror import MirrorServer
 from testkit.notify_support import Press, channel_toml, deliveries, seed_statement, settings_from, statement
-from testkit.servers import Reply, SmtpServer, WebhookReceiver, validate_slack
+from testkit.servers import Reply, SmtpServer, WebhookReceiver
 from tests.conftest import REPO, KorusWatch
 
 SLACK_URL_SECRET_PART = "T000/B000/XXXXXXXXSECRET"
 DIGEST_SUBJECT = r"korus-watch digest \d{4}-\d\d-\d\d: 2 new"
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        server.expect("/slack", validate_slack)
-        yield server
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
 
 
 def configure(korus_watch: KorusWatch, text: str) -> None:

@@ -27,12 +27,6 @@ EVENING = datetime(2026, 11, 27, 21, 0, tzinfo=NEW_YORK)  # a Friday
 DATED = "The tariff changes take effect on May 1, 2018, for steel imported from Korea under the KORUS FTA."
 
 
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        yield server
-
-
 def quiet_settings(receiver: WebhookReceiver, **quiet: object) -> Settings:
     return settings_from('[crawl]\nbase_url = "http://press.example.test"\n' + channel_toml(
         name="chat", type="webhook", url=receiver.url("/chat"), timezone="America/New_York", admin=True, **quiet))

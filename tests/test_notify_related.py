@@ -4,34 +4,17 @@ every medium (a generic webhook, Slack, an email), over real servers on loopback
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from archive.db import Database
 from archive.identity import url_key
 from archive.read.statements import StatementFilters, list_statements
 from korus_watch.settings import Settings
 from notify.dispatcher import Dispatcher
 from testkit.notify_support import Press, channel_toml, seed_statement, settings_from, statement
-from testkit.servers import SmtpServer, WebhookReceiver, validate_slack
+from testkit.servers import SmtpServer, WebhookReceiver
 
 PUBLIC_URL = "https://watch.example.org"
 CITATION = "89 FR 54950"
 DOCKET = "USTR-2024-0007"
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        server.expect("/slack", validate_slack)
-        yield server
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
 
 
 def settings(receiver: WebhookReceiver, smtp: SmtpServer) -> Settings:

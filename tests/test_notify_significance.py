@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
 from archive.db import Database
 from archive.models import ChangeEvent
 from notify.dispatcher import Dispatcher
 from testkit.notify_support import Press, channel_toml, deliveries, settings_from, statement
-from testkit.servers import WebhookReceiver, validate_slack
+from testkit.servers import WebhookReceiver
 
 DATED = "The tariff changes take effect on May 1, 2018, for steel imported from Korea under the KORUS FTA."
 LEAD = "Substantive: the effective date changed from May 1, 2018 to June 1, 2018"
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        server.expect("/slack", validate_slack)
-        yield server
 
 
 def three_edits(db: Database, *channels: str) -> Press:

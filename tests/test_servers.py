@@ -43,12 +43,6 @@ def email_message(number: int = 1) -> EmailMessage:
 # --- SMTP ---------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
 def test_smtp_records_the_envelope_and_the_parsed_message(smtp: SmtpServer) -> None:
     with smtplib.SMTP(smtp.host, smtp.port, timeout=5) as client:
         client.send_message(email_message(), to_addrs=["analyst@example.test", "desk@example.test"])
@@ -184,6 +178,7 @@ def test_clear_forgets_messages_and_unused_faults(smtp: SmtpServer) -> None:
 
 @pytest.fixture
 def receiver() -> Iterator[WebhookReceiver]:
+    """A receiver expecting nothing of any path: these tests set what each one expects."""
     with WebhookReceiver() as server:
         yield server
 

@@ -27,12 +27,6 @@ INTERVAL_SECONDS = 3.0
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        yield server
-
-
-@pytest.fixture
 def service_config(korus_watch: KorusWatch, receiver: WebhookReceiver) -> KorusWatch:
     with korus_watch.config.open("a", encoding="utf-8") as config:
         config.write(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
 from datetime import date
 from email.message import EmailMessage
 from typing import Any
@@ -14,7 +13,6 @@ from urllib.parse import urlsplit
 
 import feedparser
 import httpx
-import pytest
 
 from archive.db import Database
 from archive.significance import Significance
@@ -22,26 +20,13 @@ from crawler.text import normalise_space
 from korus_watch import app as composition
 from testkit.mirror import MirrorSite
 from testkit.notify_support import channel_toml, settings_from
-from testkit.servers import SmtpServer, WebhookReceiver, validate_slack
+from testkit.servers import SmtpServer, WebhookReceiver
 from tests.conftest import KorusWatch
 from tests.test_significance import TABLE
 from tests.web.conftest import serving
 
 LEVELS = [level.value for level in sorted(Significance, key=lambda level: -level.rank)]  # substantive first
 WORDS = {"substantive": "Substantive", "wording": "Wording", "cosmetic": "Cosmetic"}
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        server.expect("/slack", validate_slack)
-        yield server
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
 
 
 def test_the_tables_edits_are_judged_alike_from_the_crawl_to_the_feed(

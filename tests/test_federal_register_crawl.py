@@ -149,8 +149,15 @@ def test_new_edited_corrected_and_self_changing_documents(
     tmp_path: Path, database_url: str, server: FederalRegisterServer, register: FederalRegister, db: Database,
 ) -> None:
     korus_watch = korus_watch_for(tmp_path, database_url, server)
+    # One document has no raw text: its body HTML is read instead.
+    register.patch("2013-12849", date(2013, 5, 30), has_raw_text=False)
     crawl(korus_watch)
     original = item(db, "2024-14094", date(2024, 7, 2))
+    html_only = item(db, "2013-12849", date(2013, 5, 30))
+    with db.sessions() as session:
+        body = session.scalars(select(Version.body_text).where(Version.statement_id == html_only.id)).one()
+    assert register.document("2013-12849", date(2013, 5, 30)).paragraphs[0][:60] in body
+    assert "/documents/full_text/html/2013/05/30/2013-12849.html" in {r.path for r in server.requests}
 
     new = register.add(FrDocument(
         document_number="2026-20001", publication_date=date(2026, 11, 2), type="Notice",
@@ -316,6 +323,12 @@ def test_unreadable_answers_are_problems_and_nothing_is_lost(
     code, out, _ = crawl(korus_watch)
     assert code == 0 and "new 1," in out
     assert event_kinds(db) == [(EventKind.NEW, "KORUS Joint Committee Meeting")]
+
+    # A maintenance page in place of the API's JSON.
+    server.fault("not_json", "search", times=1)
+    code, _, err = crawl(korus_watch, check=False)
+    assert code == 1 and "the answer is not JSON (it begins '<!DOCTYPE html>" in err and "Traceback" not in err
+    assert len(event_kinds(db)) == 1
 
 
 def test_two_queries_matching_one_document_archive_it_once(

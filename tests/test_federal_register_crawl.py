@@ -331,19 +331,30 @@ def test_unreadable_answers_are_problems_and_nothing_is_lost(
     assert len(event_kinds(db)) == 1
 
 
+@pytest.mark.parametrize("at_once", [False, True], ids=["one-after-the-other", "at-once"])
 def test_two_queries_matching_one_document_archive_it_once(
-    tmp_path: Path, database_url: str, server: FederalRegisterServer, db: Database,
+    tmp_path: Path, database_url: str, server: FederalRegisterServer, register: FederalRegister, db: Database,
+    at_once: bool,
 ) -> None:
     korus_watch = korus_watch_for(tmp_path, database_url, server)
     with korus_watch.config.open("a", encoding="utf-8") as config:
         config.write('\n[[sources.federal_register]]\nname = "fr-ustr"\napi_url = ' + json.dumps(server.api_url)
-                     + '\nagencies = ["trade-representative-office-of-united-states"]\nsince = "2024-01-01"\n'
+                     + '\nagencies = ["trade-representative-office-of-united-states"]\nsince = "2006-01-01"\n'
                      + "max_requests_per_second = 1000\n")
-    korus_watch.run("crawl", "--source", SOURCE)
-    korus_watch.run("crawl", "--source", "fr-ustr")
-    notice = item(db, "2024-14094", date(2024, 7, 2))
+    if at_once:
+        out = korus_watch.run("crawl", "--source", SOURCE, "--source", "fr-ustr").stdout
+    else:
+        out = korus_watch.run("crawl", "--source", SOURCE).stdout + korus_watch.run("crawl", "--source", "fr-ustr").stdout
+    assert out.count("errors 0;") == 2, out
+    by_ustr = {(d.document_number, d.publication_date) for d in register.documents
+               if "trade-representative-office-of-united-states" in d.agencies}
+    both = {(d.document_number, d.publication_date) for d in matching(register)} & by_ustr
+    assert len(both) >= 3
     with db.sessions() as session:
-        assert set(session.scalars(select(StatementSource.source).where(
-            StatementSource.statement_id == notice.id))) == {SOURCE, "fr-ustr"}
-        assert session.scalar(select(func.count(Statement.id)).where(Statement.source == "fr-ustr")) == 0
+        for number, published in both:
+            found = item(db, number, published)
+            assert set(session.scalars(select(StatementSource.source).where(
+                StatementSource.statement_id == found.id))) == {SOURCE, "fr-ustr"}
+        assert session.scalar(select(func.count(Statement.id))) == len(
+            {(d.document_number, d.publication_date) for d in matching(register)} | by_ustr)
     assert event_kinds(db) == []

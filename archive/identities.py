@@ -87,7 +87,10 @@ class Identities:
             log.info("a different item is now at %s (external id %s, statement %d had %s): archived as a new item",
                      page.url, page.external_id, known.id, known.external_id)
             return None
-        if page.external_id is None or page.external_id not in self.plan.statement_by_external:
+        # A reading that names its identity (page.keys: a Federal Register document's number and date) is that item
+        # or a new one: its external id is no hint of a move (the same number has named two documents, and a
+        # correction printed under the original's number reads much as the original).
+        if page.keys or page.external_id is None or page.external_id not in self.plan.statement_by_external:
             return None
         known = self.known(session, self.plan.statement_by_external[page.external_id])
         if self._reads_as(session, known.id, page):

@@ -326,11 +326,25 @@ def test_unreadable_answers_are_problems_and_nothing_is_lost(
     assert code == 0 and "new 1," in out
     assert event_kinds(db) == [(EventKind.NEW, "KORUS Joint Committee Meeting")]
 
+    # A new document whose answers leave its title out: an error of the poll, no event; read once it has one.
+    register.add(FrDocument(
+        document_number="2026-20003", publication_date=date(2026, 11, 6), type="Notice",
+        agencies=("trade-representative-office-of-united-states",), title="KORUS Environmental Affairs Council",
+        abstract=None, paragraphs=["A meeting under the KORUS environment chapter."], volume=91, start_page=71101,
+        end_page=71101))
+    register.set_missing("2026-20003", date(2026, 11, 6), ["title"])
+    code, out, err = crawl(korus_watch)
+    assert "new 0," in out and "errors 1;" in out and "document 2026-20003: no title" in err
+    assert len(event_kinds(db)) == 1
+    register.set_missing("2026-20003", date(2026, 11, 6), [])
+    code, out, _ = crawl(korus_watch)
+    assert "new 1," in out and event_kinds(db)[-1] == (EventKind.NEW, "KORUS Environmental Affairs Council")
+
     # A maintenance page in place of the API's JSON.
     server.fault("not_json", "search", times=1)
     code, _, err = crawl(korus_watch, check=False)
     assert code == 1 and "the answer is not JSON (it begins '<!DOCTYPE html>" in err and "Traceback" not in err
-    assert len(event_kinds(db)) == 1
+    assert len(event_kinds(db)) == 2
 
 
 @pytest.mark.parametrize("at_once", [False, True], ids=["one-after-the-other", "at-once"])

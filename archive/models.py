@@ -85,6 +85,9 @@ class HealthKind(enum.StrEnum):
 
     # No section landing page could be read: new statements cannot be found.
     LISTINGS_UNREADABLE = "listings_unreadable"
+    # A watched page answered but could not be read (its selector matched nothing, no text in it): it is not watched
+    # until it is mended.
+    PAGE_UNREADABLE = "page_unreadable"
     # Statement pages stopped yielding their title and body: the site's markup changed.
     REDESIGN = "redesign"
     # Most re-checked statements changed at once: more likely chrome than news.
@@ -442,6 +445,24 @@ statement_search = Table(
 # SQLite's FTS5 table over each statement's current title and body, its rowids in newest-first order.
 statement_fts = Table(
     "statement_fts",
+    Base.metadata,
+    Column("rowid", Integer, primary_key=True),
+    Column("title", Text),
+    Column("body", Text),
+)
+# The index of every version's title and body, current and past, so that a search finds a statement by what it once
+# said (migration 0013), kept by triggers on `versions` like the ones above. PostgreSQL: a weighted tsvector per
+# version (title A, body B) under a GIN index.
+version_search = Table(
+    "version_search",
+    Base.metadata,
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("document", NullType(), nullable=False),
+    Index("ix_version_search_document", "document", postgresql_using="gin"),
+)
+# SQLite: an FTS5 table whose rowid is the version's id.
+version_fts = Table(
+    "version_fts",
     Base.metadata,
     Column("rowid", Integer, primary_key=True),
     Column("title", Text),

@@ -40,6 +40,9 @@ class SourceRef:
     key_of: Callable[[str], str]
     # The version of its kind's extractor, which every version it reads records.
     extractor_version: str
+    # Whether an item it archives for the first time after its baseline is news (a new event); False for items that
+    # are configured, not published (a watched page added to a source's URLs).
+    new_items_are_news: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class RevisitTarget:
 
     url: str
     section: str
+    # Its title and date as archived: what a source that reads them from elsewhere (a listing) keeps on a re-check.
+    title: str = ""
+    published_on: date | None = None
 
 
 @dataclass
@@ -90,6 +96,8 @@ class CrawlPlan:
 
     def announces_new(self, keys: set[str], published_on: date | None) -> bool:
         """Whether an item archived now for the first time, known by these keys, is announced as new."""
+        if not self.source.new_items_are_news:
+            return False
         return self.first_baseline is None or self.first_baseline.announces(keys, published_on)
 
     def is_known(self, url: str) -> bool:
@@ -141,13 +149,16 @@ def start_run(
             len(listed) * interval_minutes / (full_revisit_hours * 60) * _ROTATION_SLACK
         )
         # Only the columns the plan keeps, as plain rows: loading whole ORM objects was a good part of planning.
-        target = select(Statement.id, Statement.url, Statement.section).where(Statement.id.in_(listed_by_source))
+        target = select(Statement.id, Statement.url, Statement.section, Statement.title, Statement.published_on).where(
+            Statement.id.in_(listed_by_source)
+        )
         pending_removal = target.where(Statement.status == StatementStatus.ACTIVE, Statement.missing_checks > 0)
         due = target if full_since is None else target.where(Statement.last_checked_at < full_since)
         oldest_checked = due.order_by(Statement.last_checked_at, Statement.id).limit(quota)
         revisit: dict[int, RevisitTarget] = {}
         for statement in [*session.execute(pending_removal), *session.execute(oldest_checked)]:
-            revisit.setdefault(statement.id, RevisitTarget(statement.url, statement.section))
+            revisit.setdefault(statement.id, RevisitTarget(statement.url, statement.section, statement.title,
+                                                           statement.published_on))
         validators = {
             row.url: Validator(row.etag, row.last_modified, row.has_listing_body, row.snapshot_id)
             for row in session.execute(

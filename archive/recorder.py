@@ -43,7 +43,6 @@ from archive.records import (
     PageProblem,
     Snapshot,
     SnapshotConfirmed,
-    SourceProblem,
     StatementGone,
     StatementNotModified,
 )
@@ -54,6 +53,8 @@ log = logging.getLogger(__name__)
 
 _STATEMENTS, _VALIDATORS = table_of(Statement), table_of(PageValidator)
 _VERSIONS = table_of(Version)
+_INSERT_VALIDATOR = insert(_VALIDATORS)
+_UPDATE_VALIDATOR = update(_VALIDATORS).where(_VALIDATORS.c.url == bindparam("key_url"))
 _STATUS_ANDLATEST_VERSION = (
     select(_STATEMENTS.c.status, _VERSIONS.c.id)
     .join_from(_STATEMENTS, _VERSIONS, _VERSIONS.c.statement_id == _STATEMENTS.c.id)
@@ -100,8 +101,8 @@ class RunRecorder:
         default_factory=lambda: {EventKind.EDITED: 0, EventKind.REMOVED: 0, EventKind.RESTORED: 0}
     )
     _findings: dict[HealthKind, Finding] = field(default_factory=dict)
-    # Those the finder reported (SourceProblem): they name what is wrong better than the guard's counts can.
-    _source_findings: dict[HealthKind, Finding] = field(default_factory=dict)
+    # What the pages that open a health problem said (PageProblem.opens), by the problem they open.
+    _opened: dict[HealthKind, list[str]] = field(default_factory=dict)
     # The run's counts when the current phase began.
     _phase_start: RunCounts = field(default_factory=RunCounts.zero)
     # The new items' events of the run, while their number is within mass_new_threshold.
@@ -229,12 +230,8 @@ class RunRecorder:
                 # A failed check still moves the statement to the back of the re-verification rotation, so that
                 # pages that always fail cannot hold up the rest of the archive.
                 self._set_statement(session, statement_id, last_checked_at=utcnow())
-
-    def source_problem(self, problem: SourceProblem) -> None:
-        """A crawl error, and the run's health problem of its kind (the first one's message stands)."""
-        with self.db.sessions.begin() as session:
-            self._problem(session, PageProblem(problem.url, problem.kind, problem.message))
-        self._source_findings.setdefault(problem.health, Finding(problem.health, problem.message))
+        if problem.opens is not None:
+            self._opened.setdefault(problem.opens, []).append(problem.message)  # readers name the URL
 
     def _hold(self, change: _HeldChange) -> None:
         self._held.setdefault(change.statement_id, change)
@@ -286,7 +283,11 @@ class RunRecorder:
         self._end_phase(totals, record=not interrupted and failure is None and unwritable is None)
         if rate_limited is not None:
             self._findings[HealthKind.RATE_LIMITED] = Finding(HealthKind.RATE_LIMITED, rate_limited)
-        findings = list({**self._findings, **self._source_findings}.values())
+        # What the pages said names the problem better than the guard's counts can.
+        for kind, messages in self._opened.items():
+            more = f" (and {len(messages) - 1} more pages)" if len(messages) > 1 else ""
+            self._findings[kind] = Finding(kind, messages[0] + more)
+        findings = list(self._findings.values())
         if (identities := self.identities.summary()) is not None:
             log.info("crawl run %d (%s): %s", self.plan.run_id, self.plan.source.name, identities)
         if unwritable is not None:
@@ -451,10 +452,11 @@ class RunRecorder:
             return
         values = {"etag": etag, "last_modified": last_modified, "listing_body": listing_body, "updated_at": utcnow(),
                   "snapshot_id": snapshot_id}
+        # Statements built once, given parameters: one built per response costs a poll's recorder measurably.
         if url in self.plan.validators:
-            session.execute(update(_VALIDATORS).where(_VALIDATORS.c.url == url).values(**values))
+            session.execute(_UPDATE_VALIDATOR, {"key_url": url, **values})
         else:
-            session.execute(insert(_VALIDATORS).values(url=url, **values))
+            session.execute(_INSERT_VALIDATOR, {"url": url, **values})
         self.plan.validators[url] = Validator(etag, last_modified, listing_body is not None, snapshot_id)
 
     def _problem(self, session: Session, problem: PageProblem) -> None:

@@ -109,14 +109,6 @@ class PageProblem:
     # False when the site would not serve the page for now (rate limited): its statement was not checked and stays
     # due, at the head of the re-verification rotation.
     checked: bool = True
-
-
-@dataclass
-class SourceProblem:
-    """What is wrong with the source as a whole, not with one page (a query the site refuses, a listing that cannot be
-    read through): a crawl error, and a health problem of the source (`health`) that fails the run."""
-
-    url: str
-    health: HealthKind
-    kind: str
-    message: str
+    # The health problem of the source it opens, when the source cannot do its job without the page: a watched page,
+    # or a listing's page, that answered but cannot be read; a Federal Register query the API refuses.
+    opens: HealthKind | None = None

@@ -47,7 +47,7 @@ from pathlib import Path
 import httpx
 import psutil  # type: ignore[import-untyped]
 import psycopg
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -75,6 +75,9 @@ WORDS = ("trade agreement tariff steel aluminum automobile market access Korea K
 SECTIONS = ("press-releases", "fact-sheets", "speeches-and-remarks")
 BATCH = 5000
 KINDS = ("timeline", "statement", "diff", "search", "feed")
+# The search box's operators and the feed of a search (issue 19), timed with one client only: the load windows keep
+# the mix of pages they always had.
+SEARCH_KINDS = ("search OR", "search -word", "search feed")
 # Issue 13's targets, in milliseconds, and the crawl's allowed slow-down under the load.
 TARGET_PAGE, TARGET_SEARCH, TARGET_CRAWL = 50.0, 100.0, 1.10
 
@@ -100,7 +103,8 @@ def generate(db: Database, statements: int, versions: int, events: int, seed: in
         per_statement[rng.randrange(statements)] += 1
     with db.engine.begin() as connection:
         run_id = connection.execute(insert(CrawlRun).returning(CrawlRun.id), {
-            "started_at": now, "finished_at": now, "status": RunStatus.SUCCEEDED, "full": True, "baseline": True,
+            "source": PRESS_OFFICE, "started_at": now, "finished_at": now, "status": RunStatus.SUCCEEDED, "full": True,
+            "baseline": True,
         }).scalar_one()
     edited_pairs: list[tuple[int, int, int]] = []
     statement_rows: list[dict[str, object]] = []
@@ -231,6 +235,9 @@ def path_maker(kind: str, rng: random.Random, statements: int) -> Callable[[], s
         "diff": lambda: f"/statements/{rng.randint(1, statements)}/diff",
         "search": lambda: f"/statements?q={rng.choice(WORDS)}+{rng.choice(WORDS)}",
         "feed": lambda: "/feeds/events.atom",
+        "search OR": lambda: f"/statements?q={rng.choice(WORDS)}+OR+{rng.choice(WORDS)}",
+        "search -word": lambda: f"/statements?q={rng.choice(WORDS)}+-{rng.choice(WORDS)}",
+        "search feed": lambda: f"/feeds/search.atom?q={rng.choice(WORDS)}+{rng.choice(WORDS)}",
     }[kind]
 
 
@@ -239,19 +246,24 @@ def p95(seconds: list[float]) -> float:
     return statistics.quantiles(seconds, n=20)[-1] * 1000 if len(seconds) >= 2 else seconds[0] * 1000
 
 
-def one_client(base: str, statements: int, samples: int) -> dict[str, float]:
-    """p95 per kind of page, one request at a time from this process."""
-    results: dict[str, float] = {}
+def one_client(base: str, statements: int, samples: int, server: psutil.Process) -> dict[str, tuple[float, float]]:
+    """p95 per kind of page, one request at a time from this process, and the server's CPU (user + system) per
+    request: on a machine shared with other work the wall times wait for a core, the CPU does not."""
+    results: dict[str, tuple[float, float]] = {}
     with httpx.Client(base_url=base, timeout=60) as client:
-        for kind in KINDS:
+        for kind in KINDS + SEARCH_KINDS:
             next_path = path_maker(kind, random.Random(kind), statements)
-            client.get(next_path()).raise_for_status()  # warm
+            warm = client.get(next_path())
+            if warm.status_code == 404:  # a server from before this kind of page
+                continue
+            warm.raise_for_status()
             times = []
+            cpu = sum(server.cpu_times()[:2])
             for _ in range(samples):
                 start = time.perf_counter()
                 client.get(next_path()).raise_for_status()
                 times.append(time.perf_counter() - start)
-            results[kind] = p95(times)
+            results[kind] = (p95(times), (sum(server.cpu_times()[:2]) - cpu) / samples * 1000)
     return results
 
 
@@ -440,22 +452,28 @@ def under_load(backend: str, scenario: CrawlScenario, think: float, base: str, s
 def run(backend: str, args: argparse.Namespace) -> Result:
     with (tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack):
         scratch = Path(tmp)
-        url = stack.enter_context(schema_or_file(backend, scratch, "served"))
+        url = args.archive or stack.enter_context(schema_or_file(backend, scratch, "served"))
         db = Database(url)
         start = time.perf_counter()
-        generate(db, args.statements, args.versions, args.events)
+        with db.engine.connect() as connection:
+            generated = connection.scalar(select(func.count()).select_from(Statement))
+        if not generated:
+            generate(db, args.statements, args.versions, args.events)
+            print(f"[{backend}] {args.statements} statements, {args.versions} versions, {args.events} events "
+                  f"generated in {time.perf_counter() - start:.0f} s", flush=True)
         db.dispose()
-        print(f"[{backend}] {args.statements} statements, {args.versions} versions, {args.events} events generated "
-              f"in {time.perf_counter() - start:.0f} s", flush=True)
         base, server = stack.enter_context(web_server(url, scratch))
-        single = one_client(base, args.statements, args.samples)
+        measured = one_client(base, args.statements, args.samples, server)
+        single = {kind: wall for kind, (wall, _) in measured.items()}
         rss_idle = server.memory_info().rss / 2**20
         print(f"[{backend}] p95 with one client (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in single.items())
               + f"; server RSS {rss_idle:.0f} MiB", flush=True)
+        print(f"[{backend}] server CPU per request (ms): "
+              + ", ".join(f"{kind} {cpu:.1f}" for kind, (_, cpu) in measured.items()), flush=True)
         # The server saturated by clients that never pause, during each crawl; then readers, who pause between
         # pages as people do, during the crawl at the defaults.
-        loads = [(scenario, 0.0) for scenario in scenarios(args)]
-        if args.think_seconds:
+        loads = [(scenario, 0.0) for scenario in scenarios(args)] if not args.one_client else []
+        if args.think_seconds and not args.one_client:
             loads.append((scenarios(args)[0], args.think_seconds))
         windows = [under_load(backend, scenario, think, base, server, args, scratch) for scenario, think in loads]
         return Result(backend, single, rss_idle, windows)
@@ -482,12 +500,12 @@ def markdown(results: list[Result], seconds: float) -> str:
              + " | ".join(f"p95 under load: {name} (ms)" for name in names) + " |",
              "|---|---|---:|---|" + "---:|" * len(names)]
     for result in results:
-        for kind in KINDS:
-            target = TARGET_SEARCH if kind == "search" else TARGET_PAGE
+        for kind in result.single:
+            target = TARGET_SEARCH if kind.startswith("search") else TARGET_PAGE
             single = result.single[kind]
             # Against the target where the clients read as people do; saturated, the p95 is the queue's.
-            loaded = [f"{window.pages[kind].p95:.0f}"
-                      + (f": {mark(window.pages[kind].p95 <= target)}" if window.think else "")
+            loaded = [(f"{window.pages[kind].p95:.0f}" + (f": {mark(window.pages[kind].p95 <= target)}"
+                                                           if window.think else "")) if kind in window.pages else "—"
                       for window in result.windows]
             lines.append(f"| {result.backend} | {kind} | {single:.1f} | ≤ {target:.0f}: {mark(single <= target)} | "
                          + " | ".join(loaded) + " |")
@@ -522,6 +540,9 @@ def main() -> None:
     parser.add_argument("--think-seconds", type=float, default=5.0,
                         help="a last load window of readers pausing this long on average between pages (0: none)")
     parser.add_argument("--doc", action="store_true", help="also print the figures as a Markdown block")
+    parser.add_argument("--one-client", action="store_true", help="only the one-client p95s: no load, no crawl")
+    parser.add_argument("--archive", help="serve this archive URL (generated into first if it has no statements; "
+                                          "kept), instead of a fresh one; with one --backend")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(machine(), flush=True)

@@ -17,7 +17,6 @@ from archive.records import (
     PageProblem,
     Snapshot,
     SnapshotConfirmed,
-    SourceProblem,
     StatementGone,
     StatementNotModified,
 )
@@ -41,7 +40,6 @@ class ArchivePipeline:
             PageProblem: recorder.problem,
             Snapshot: recorder.snapshot_read,
             SnapshotConfirmed: recorder.snapshot_confirmed,
-            SourceProblem: recorder.source_problem,
         }
         self._closing: asyncio.Future[None] | None = None
 

@@ -63,7 +63,7 @@ def reextract(
     The caller holds the source's crawl lock (archive.lock): a poll must not record versions meanwhile."""
     counts = Counts()
     writer = StatementWriter([TopicScorer(topic) for topic in topics])
-    version = source.kind.extractor_version
+    version = source.extractor_version
     with db.sessions() as reading:
         for item in items_of(reading, source.name):
             if item.snapshot_id is None:
@@ -100,14 +100,15 @@ def _what_differs(latest: LatestVersion, page: FetchedStatement) -> str:
 
 
 def reextract_if_upgraded(db: Database, source: ConfiguredSource, topics: list[Topic]) -> Counts | None:
-    """Re-reads the source when its kind's extractor version is not the one it was last read with (an upgrade
-    changed it; an archive that never recorded one counts as changed), before the poll the caller is about to make."""
+    """Re-reads the source when its extractor version (its kind's, and its reading settings': ConfiguredSource) is not
+    the one it was last read with (an upgrade or a new selector changed it; an archive that never recorded one counts
+    as changed), before the poll the caller is about to make."""
     with db.sessions() as session:
         last = last_extractor(session, source.name)
-    if last == source.kind.extractor_version:
+    if last == source.extractor_version:
         return None
     log.info("re-reading %s before its poll: its extractor is version %s, its items were last read with %s",
-             source.name, source.kind.extractor_version, last or "no recorded version")
+             source.name, source.extractor_version, last or "no recorded version")
     # A failure fails the poll too: polled with a new extractor before the re-reading, every item it reads
     # differently would look edited.
     counts = reextract(db, source, topics, say=log.warning)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from archive.product import VERSION
-from korus_watch.commands import crawling, delivering, evidence, reading, running, status
+from korus_watch.commands import crawling, delivering, evidence, reading, running, searching, status
 from korus_watch.commands.common import App, Commands
 from korus_watch.settings import CONFIG_ENV
 
@@ -27,7 +27,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 for command in (
     crawling.crawl,
-    reading.statements, reading.show, reading.history, reading.diff, reading.events,
+    reading.statements, reading.show, reading.history, reading.diff, reading.events, searching.search,
     status.status, status.sources,
     delivering.deliver, delivering.digest, delivering.notify_test, delivering.deliveries, delivering.retry,
     delivering.channels,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +32,7 @@ from archive.settings import (
 from crawler.settings import CrawlSettings, SourcesSettings
 from notify.settings import ChannelSettings, NotifierSettings, NotifySettings, SmtpSettings
 from scheduler.settings import ServiceSettings
-from web.links import event_url
+from web.links import PublicLinks
 from web.settings import HttpSettings
 
 CONFIG_ENV = "KORUS_WATCH_CONFIG"
@@ -128,7 +127,7 @@ class Settings(BaseSettings):
         public_url = self.http.public_url
         return NotifierSettings(notify=self.notify, smtp=self.smtp, channels=self.channels,
                                 site_url=self.crawl.base_url,
-                                event_link=partial(event_url, public_url) if public_url is not None else None)
+                                links=PublicLinks(str(public_url)) if public_url is not None else None)
 
 
 def _describe(error: ErrorDetails, values: dict[str, Any]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
@@ -13,16 +12,21 @@ from sqlalchemy.orm import object_session
 
 from archive.diffing import Segment, word_diff
 from archive.models import ChangeEvent, EventKind, HealthProblem, Version
+from archive.read.fields import field_facts
+from archive.read.related import related_items
 from archive.read.relevance import relevant_topics
-from archive.read.schemas import TopicMatch
+from archive.read.schemas import RelatedItem, TopicMatch
 from archive.significance import Reason, Significance
 from archive.significance_words import summary
 from notify.models import Delivery, DeliveryKind
+from notify.settings import PageLinks
 
 ContentKind = Literal["event", "digest", "summary", "quiet_summary", "health", "test"]
 # Untrusted text is cut to lengths that fit every medium's smallest field.
 TITLE_CHARS = 240
 OPENING_CHARS = 1200
+# Related items an alert names at most (the item's page lists them all).
+RELATED_ITEMS = 5
 # Words of unchanged text kept on each side of a change in a diff.
 DIFF_CONTEXT_WORDS = 12
 KIND_ORDER = tuple(kind.value for kind in EventKind)
@@ -44,16 +48,35 @@ Run = TypeVar("Run", Highlight, Segment)
 
 
 @dataclass(frozen=True)
+class RelatedLink:
+    """An archived item related to the event's: the item it corrects, one correcting it, one it links to or that
+    links to it (archive.read.related)."""
+
+    relation: str
+    title: str
+    url: str
+    source: str
+    # Its page in the web app, when the web app has a public address.
+    page_url: str | None
+
+
+@dataclass(frozen=True)
 class EventItem:
     event_id: int
     kind: str
     statement_id: int
     title: str
     url: str
+    source: str
     section: str
     doc_type: str | None
     published_on: date | None
     detected_at: datetime
+    # The fields of the item's kind as (label, text): a Federal Register document's citation, agencies, dates.
+    facts: list[tuple[str, str]]
+    # The item this one corrects ("Correction to ..."), and the other items related to it.
+    correction_of: RelatedLink | None
+    related: list[RelatedLink]
     # Topic -> the terms that made the statement relevant to it.
     topics: dict[str, list[str]]
     opening: list[Highlight]
@@ -208,28 +231,29 @@ def opening_paragraph(body_text: str) -> str:
     return next((p.strip() for p in body_text.split("\n\n") if p.strip()), "")
 
 
-EventLink = Callable[[int], str]
-
-
 def _described_version(event: ChangeEvent) -> Version:
     version = event.to_version or event.from_version
     assert version is not None, "every change event has a version"
     return version
 
 
-def event_items(events: list[ChangeEvent], event_link: EventLink | None = None) -> list[EventItem]:
+def event_items(events: list[ChangeEvent], links: PageLinks | None = None) -> list[EventItem]:
     """The events' items, with the topics the read model finds their versions relevant to (read in one query)."""
     if not events:
         return []
     session = object_session(events[0])
     assert session is not None, "events are read inside a session"
     topics = relevant_topics(session, {_described_version(event).id for event in events})
-    return [event_item(event, topics.get(_described_version(event).id, []), event_link) for event in events]
+    return [event_item(event, topics.get(_described_version(event).id, []), related_items(session, event.statement_id),
+                       links) for event in events]
 
 
-def event_item(event: ChangeEvent, matches: list[TopicMatch], event_link: EventLink | None = None) -> EventItem:
+def event_item(event: ChangeEvent, matches: list[TopicMatch], related: list[RelatedItem],
+               links: PageLinks | None = None) -> EventItem:
     statement = event.statement
     version = _described_version(event)
+    related_links = [_related_link(item, links) for item in related]
+    correction_of = next((link for link in related_links if link.relation == "correction of"), None)
     topics = {match.topic: list(match.matched_terms) for match in matches}
     opening = shorten(opening_paragraph(without_bidi_controls(version.body_text)), OPENING_CHARS)
     item = EventItem(
@@ -238,16 +262,20 @@ def event_item(event: ChangeEvent, matches: list[TopicMatch], event_link: EventL
         statement_id=statement.id,
         title=shorten(without_bidi_controls(version.title), TITLE_CHARS),
         url=statement.url,
+        source=statement.source,
         section=statement.section,
         doc_type=version.doc_type,
         published_on=version.published_on,
         detected_at=event.detected_at,
+        facts=[(label, without_bidi_controls(text)) for label, text in field_facts(statement.fields or {})],
+        correction_of=correction_of,
+        related=[link for link in related_links if link is not correction_of][:RELATED_ITEMS],
         topics=topics,
         opening=highlight(opening, [t for terms in topics.values() for t in terms]),
         significance=event.significance.value,
         reasons=[{key: without_bidi_controls(value) for key, value in reason.items()} for reason in event.reasons],
         significance_summary=without_bidi_controls(summary(event.significance, event.reasons)),
-        page_url=event_link(event.id) if event_link is not None else None,
+        page_url=links.event(event.id) if links is not None else None,
     )
     old = event.from_version
     if event.kind == EventKind.EDITED and old is not None and event.to_version is not None:
@@ -265,11 +293,17 @@ def event_item(event: ChangeEvent, matches: list[TopicMatch], event_link: EventL
     return item
 
 
+def _related_link(item: RelatedItem, links: PageLinks | None) -> RelatedLink:
+    return RelatedLink(relation=item.relation, title=shorten(without_bidi_controls(item.title), TITLE_CHARS),
+                       url=item.url, source=item.source,
+                       page_url=links.statement(item.id) if links is not None else None)
+
+
 def _health_note(problem: HealthProblem, resolved: bool) -> HealthNote:
     return HealthNote(problem.kind, problem.message, problem.opened_at, problem.resolved_at if resolved else None)
 
 
-def delivery_content(delivery: Delivery, site_url: str, event_link: EventLink | None = None) -> Content:
+def delivery_content(delivery: Delivery, site_url: str, links: PageLinks | None = None) -> Content:
     """The content of a queued delivery: its event, the events folded into it, or its health problem."""
     common: dict[str, Any] = {
         "recipients": delivery.owed_to,
@@ -283,10 +317,10 @@ def delivery_content(delivery: Delivery, site_url: str, event_link: EventLink | 
         return Content(kind="health", health=_health_note(delivery.health_problem, delivery.health_resolved), **common)
     if delivery.kind == DeliveryKind.EVENT:
         assert delivery.event is not None
-        return Content(kind="event", items=event_items([delivery.event], event_link), **common)
+        return Content(kind="event", items=event_items([delivery.event], links), **common)
     events = [item.event for item in delivery.items if item.event is not None]
-    return Content(kind=delivery.kind.value, items=newest_first(events, event_link), **common)  # type: ignore[arg-type]
+    return Content(kind=delivery.kind.value, items=newest_first(events, links), **common)  # type: ignore[arg-type]
 
 
-def newest_first(events: list[ChangeEvent], event_link: EventLink | None = None) -> list[EventItem]:
-    return event_items(sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True), event_link)
+def newest_first(events: list[ChangeEvent], links: PageLinks | None = None) -> list[EventItem]:
+    return event_items(sorted(events, key=lambda e: (e.detected_at, e.id), reverse=True), links)

@@ -272,7 +272,7 @@ class Dispatcher:
     def content(self, delivery_id: int) -> Content:
         with self.db.sessions() as session:
             return delivery_content(_loaded_delivery(session, delivery_id), self.settings.site_url,
-                                    self.settings.event_link)
+                                    self.settings.links)
 
     def send(self, channel_format: Format, claim: Claim, report: DeliveryReport) -> DeliveryError | None:
         """Sends a claimed delivery and records the outcome; returns the failure, if any."""
@@ -382,7 +382,7 @@ class Dispatcher:
                 return None
             events = [delivery.event for delivery in held if delivery.event is not None]
             return Content(kind="digest", channel=name, idempotency_key="dry-run", created_at=utcnow(),
-                           site_url=self.settings.site_url, items=newest_first(events, self.settings.event_link))
+                           site_url=self.settings.site_url, items=newest_first(events, self.settings.links))
 
     @staticmethod
     def _held(name: str):  # type: ignore[no-untyped-def]

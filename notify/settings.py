@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -175,6 +174,14 @@ class NotifySettings(Section):
         return value
 
 
+class PageLinks(Protocol):
+    """The web app's pages that messages link to (web.links.PublicLinks)."""
+
+    def event(self, event_id: int) -> str: ...
+
+    def statement(self, statement_id: int) -> str: ...
+
+
 @dataclass(frozen=True)
 class NotifierSettings:
     """What the notifier reads of the configuration: its own three sections, and where its links point."""
@@ -184,6 +191,6 @@ class NotifierSettings:
     channels: list[ChannelSettings]
     # The site the statements were crawled from, for the links in every message.
     site_url: str
-    # A change event's id -> its page in the web app, when the web app has a public address (http.public_url): each
-    # message links to it beside the statement on the site. Given by the composition root; notify knows no web.
-    event_link: Callable[[int], str] | None = None
+    # The web app's pages, when it has a public address (http.public_url): each message links an event's page beside
+    # the statement on the site, and the pages of related items. Given by the composition root; notify knows no web.
+    links: PageLinks | None = None

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.db import default_database_url
+from korus_watch import app as composition
 from korus_watch.settings import load_settings
 from notify.channels import build_channels
 from tests.conftest import REPO
@@ -22,6 +23,7 @@ def test_the_example_configuration_loads_with_every_channel_working(monkeypatch:
     settings = load_settings(REPO / "deploy" / "korus-watch.toml")
     channels = build_channels(settings.notifier())
     assert channels.broken == {} and sorted(channels.working) == ["analysts", "team-chat"]
+    assert [source.name for source in composition.sources(settings)] == ["press-office", "fr-korus", "korus-fta"]
 
 
 def test_the_systemd_unit_leaves_the_configuration_file_in_charge(tmp_path: Path,

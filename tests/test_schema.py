@@ -19,9 +19,10 @@ def test_a_migrated_archive_is_what_the_models_declare(db: Database) -> None:
     migrate(db.engine)
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    # Each backend's own search objects (migrations 0005 and 0007): SQLite's FTS5 table (a virtual table, which
-    # Alembic cannot read) and its rowid column; PostgreSQL's tsvector column, its GIN index and the newest-first
-    # index its candidate query walks (an index on expressions, which Alembic does not compare).
-    expected = (("statement_fts", "'document'") if db.engine.dialect.name == "sqlite"
-                else ("statement_fts", "'fts_rowid'", "ix_statements_newest_first"))
+    # Each backend's own search objects (migrations 0005, 0007 and 0013): SQLite's FTS5 tables (virtual tables, which
+    # Alembic cannot read), statement_search's rowid column and no version_search; PostgreSQL's tsvector columns,
+    # their GIN indexes and the newest-first index its candidate query walks (an index on expressions, which Alembic
+    # does not compare), and no FTS5 tables.
+    expected = (("statement_fts", "'document'", "version_fts", "version_search") if db.engine.dialect.name == "sqlite"
+                else ("statement_fts", "'fts_rowid'", "ix_statements_newest_first", "version_fts"))
     assert [d for d in differences if not any(name in str(d) for name in expected)] == []

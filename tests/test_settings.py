@@ -230,3 +230,8 @@ def test_the_readme_example_configuration_loads_as_written() -> None:
     assert [channel.name for channel in settings.channels] == ["analysts", "team-chat", "ingest"]
     assert {topic.name for topic in settings.enabled_topics()} == {"korus", "steel"}
     assert build_channels(settings.notifier()).broken == {}
+    # KORUS beyond the press office: the Federal Register query and the two agreement pages.
+    assert [source.name for source in settings.sources.federal_register] == ["fr-korus"]
+    assert [str(url) for source in settings.sources.pages for url in source.urls] == [
+        "https://ustr.gov/trade-agreements/free-trade-agreements/korus-fta",
+        "https://ustr.gov/trade-agreements/free-trade-agreements/korus-fta/final-text"]

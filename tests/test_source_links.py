@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.sources.links import absolute_link, clean_link, same_host
+from crawler.sources.links import absolute_link, clean_link, item_key, same_host
 
 
 @pytest.mark.parametrize(("url", "clean"), [
@@ -34,3 +34,13 @@ def test_one_host_is_one_host_whatever_the_scheme_but_not_the_port() -> None:
     assert same_host("https://Motir.go.kr/a", "http://motir.go.kr:80/b")
     assert not same_host("https://motir.go.kr/a", "https://motir.go.kr:8443/a")
     assert not same_host("https://english.motir.go.kr/a", "https://motir.go.kr/a")
+
+
+def test_an_items_key_is_its_host_path_and_query_without_what_changes_by_itself() -> None:
+    article = "https://english.motie.go.kr/en/pc/pressreleases/bbs/bbsView.do?bbs_cd_n=2&bbs_seq_n=15"
+    assert item_key(article) == "english.motie.go.kr/en/pc/pressreleases/bbs/bbsview.do?bbs_cd_n=2&bbs_seq_n=15"
+    # The same article however it was linked; the next article is another item.
+    assert item_key("https://www.english.motie.go.kr/en/pc/pressreleases/bbs/bbsView.do;jsessionid=0A1B"
+                    "?bbs_cd_n=2&bbs_seq_n=15&utm_source=x#top") == item_key(article)
+    assert item_key(article.replace("bbs_seq_n=15", "bbs_seq_n=16")) != item_key(article)
+    assert item_key("http://127.0.0.1:8080/korus-fta/") == "127.0.0.1:8080/korus-fta"

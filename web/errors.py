@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from archive.read.common import NotFound
 from archive.read.cursors import BadCursor
-from archive.read.search import BadSearch
+from archive.read.query import BadSearch
 from archive.snapshots.bodies import DamagedBody
 from web.params import UnknownValue
 

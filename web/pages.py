@@ -33,7 +33,7 @@ from web.rendering import link
 from web.snapshots import as_fetched
 from web.status import StatusSource, read_status
 
-FEED_FILTERS = ("topic", "kind", "section", "source", "significance")
+FEED_FILTERS = ("q", "topic", "kind", "section", "source", "significance")
 TIMELINE_PAGE = 50
 ARCHIVE_PAGE = 25
 
@@ -43,12 +43,13 @@ def page_router(
 ) -> APIRouter:
     router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
-    def render(request: Request, name: str, **context: Any) -> Response:
-        # The feed of what the page shows, with the token a feed reader needs when the server asks for one.
+    def render(request: Request, name: str, feed: str = "feed", **context: Any) -> Response:
+        # The feed of what the page shows (`feed`: the events', or a search's), with the token a feed reader needs
+        # when the server asks for one.
         feed_query = {key: value for key, value in request.query_params.items() if key in FEED_FILTERS}
         if feed_token := request.scope.get("state", {}).get("feed_token"):
             feed_query["token"] = feed_token
-        feed_url = link(request, "feed").include_query_params(**feed_query)
+        feed_url = link(request, feed).include_query_params(**feed_query)
         return templates.TemplateResponse(
             request, name, {"facets": facets.get(), "feed_url": feed_url, "kinds": list(EventKind), **context}
         )
@@ -67,7 +68,8 @@ def page_router(
         with db.sessions() as session:
             found = statements.list_statements(session, filters, limit=ARCHIVE_PAGE, cursor=cursor)
         query = request.query_params.get("q", "")
-        return render(request, "statements.html", found=found, filters=filters, query=query, candidates=CANDIDATES)
+        return render(request, "statements.html", "search_feed" if query else "feed", found=found, filters=filters,
+                      query=query, candidates=CANDIDATES)
 
     @router.get("/statements/{statement_id}")
     def statement(request: Request, statement_id: ItemId) -> Response:

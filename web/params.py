@@ -14,7 +14,8 @@ from fastapi import Depends, Path, Query, Request
 
 from archive.models import MAX_ID, EventKind, StatementStatus
 from archive.read.events import EventFilters
-from archive.read.search import CANDIDATES, MAX_QUERY_LENGTH, SearchQuery
+from archive.read.query import MAX_QUERY_LENGTH, SearchQuery
+from archive.read.search import CANDIDATES
 from archive.read.statements import StatementFilters
 from archive.significance import Significance
 
@@ -84,7 +85,9 @@ def event_filters(
 
 def statement_filters(
     q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH, description=(
-        'Full-text search over the current title and text: words, and "phrases" in quotes; all must match.'
+        'Full-text search over every version\'s title and text (a statement that once said it is found too, with the '
+        'version that did): words and "phrases" in quotes, all of which must match; `OR` between two '
+        '(`launched OR initiated`); `-word` or `-"phrase"` leaves out what says it (`korus -steel`).'
     ))] = None,
     topic: Topic = None,
     section: Section = None,
@@ -96,7 +99,7 @@ def statement_filters(
         f"{CANDIDATES:,} matches; sort by date to page through every match."
     )] = None,
 ) -> StatementFilters:
-    """Raises archive.read.search.BadSearch for a query that cannot be searched."""
+    """Raises archive.read.query.BadSearch for a query that cannot be searched."""
     return StatementFilters(search=SearchQuery.parse(q) if q else None, topic=topic, section=section, year=year,
                             status=status, sort=sort, sources=(source,) if source else ())
 

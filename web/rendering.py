@@ -15,6 +15,7 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from archive.read.fields import field_label
 from archive.read.schemas import DiffParagraph
 
 # CommonMark without raw HTML: markup in a text is shown as text, and a link is a link only to a safe address
@@ -63,11 +64,6 @@ class ParagraphRun:
 def groupby_runs(paragraphs: list[DiffParagraph]) -> list[ParagraphRun]:
     """A diff's paragraphs in runs, so that a page shows the changed ones and folds each run of unchanged ones."""
     return [ParagraphRun(changed, list(run)) for changed, run in itertools.groupby(paragraphs, lambda p: p.changed)]
-
-
-def field_label(name: str) -> str:
-    """A field of an item's kind as a person reads it: "comments_close_on" as "Comments close on"."""
-    return name.replace("_", " ").capitalize()
 
 
 @pass_context

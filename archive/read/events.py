@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from archive.models import ChangeEvent, EventKind, Statement, Version
 from archive.read.common import NotFound, day_start
+from archive.read.query import SearchQuery
 from archive.read.related import listed_by
 from archive.read.relevance import relevant_to, relevant_topics
 from archive.read.schemas import EventSummary
+from archive.read.search import text_match
 from archive.significance import Significance
 from archive.significance_words import summary
 
@@ -31,6 +33,7 @@ class EventFilters:
     end: date | None = None
     sources: tuple[str, ...] = ()  # about items listed by any of these; none: every source
     significance: Significance | None = None  # this level and those above it
+    search: SearchQuery | None = None  # about a version, before or after the change, that matches
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.topic is not None:
@@ -78,6 +81,9 @@ def list_events(
     """With `since`: the events after that id, oldest first, for a poller to take in order. Otherwise the newest
     first, before the id `before` when given (the timeline's and the feed's order)."""
     query = filters.apply(_EVENT_ROWS)
+    if filters.search is not None:
+        matching = text_match(session.get_bind().dialect.name, filters.search).versions
+        query = query.where(or_(ChangeEvent.from_version_id.in_(matching), ChangeEvent.to_version_id.in_(matching)))
     if since is not None:
         query = query.where(ChangeEvent.id > since).order_by(ChangeEvent.id)
     else:

@@ -69,11 +69,17 @@ class StatementSummary(Model):
 
 
 class StatementHit(StatementSummary):
-    """A statement in a list; a search adds its rank and the matched words marked in the title and a snippet."""
+    """A statement in a list; a search adds its rank, the version it matched, and the matched words marked in that
+    version's title and a snippet."""
 
     rank: float | None = None
     title_highlighted: list[Piece] | None = None
     snippet: list[Piece] | None = None
+    matched_version: int | None = Field(None, description=(
+        "The number of the version the search matched: the current one when it matches, else the newest past "
+        "version that did (`/statements/{id}/versions/{n}`); the title and snippet are that version's."))
+    matched_past: bool | None = Field(None, description=(
+        "True when only a past version matched: the statement no longer says what was searched."))
 
 
 class StatementList(Model):

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import RowMapping, Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from archive.models import Statement, StatementSource, StatementStatus, Version, statement_search
-from archive.read import cursors
+from archive.models import Statement, StatementSource, Version
+from archive.read import cursors, searching
 from archive.read.common import NotFound, get_statement
 from archive.read.events import statement_events
-from archive.read.related import listed_by, related_items
-from archive.read.relevance import relevant_to, relevant_topics
+from archive.read.listing import NEWEST_FIRST, StatementFilters, hits, statements_query
+from archive.read.related import related_items
 from archive.read.schemas import (
     StatementDetail,
     StatementHit,
@@ -24,50 +22,11 @@ from archive.read.schemas import (
     TopicScore,
     VersionDetail,
     VersionSummary,
-    highlighted,
 )
-from archive.read.search import CANDIDATES, SearchQuery, TextMatch, text_match
+from archive.read.search import text_match
 from archive.read.snapshots import version_summary
 
-Sort = Literal["date", "relevance"]
-
-_SUMMARY_COLUMNS = (
-    Statement.id, Statement.source, Statement.title, Statement.published_on, Statement.section, Statement.url,
-    Statement.external_id, Statement.fields, Statement.status, Statement.first_seen_at, Statement.last_checked_at,
-    statement_search.c.version_id,
-)
-_NEWEST_FIRST = (Statement.published_on.desc().nulls_last(), Statement.id.desc())
-
-
-@dataclass(frozen=True)
-class StatementFilters:
-    search: SearchQuery | None = None
-    topic: str | None = None
-    section: str | None = None
-    year: int | None = None
-    since: date | None = None  # published on or after
-    status: StatementStatus | None = None
-    sources: tuple[str, ...] = ()  # listed by any of these; none: every source
-    sort: Sort | None = None  # None: by relevance when searching, else by date
-
-    @property
-    def order(self) -> Sort:
-        return self.sort or ("relevance" if self.search else "date")
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        if self.topic is not None:
-            query = query.where(relevant_to(self.topic, statement_search.c.version_id))
-        if self.section is not None:
-            query = query.where(Statement.section == self.section)
-        if self.year is not None:
-            query = query.where(Statement.published_on.between(date(self.year, 1, 1), date(self.year, 12, 31)))
-        if self.since is not None:
-            query = query.where(Statement.published_on >= self.since)
-        if self.status is not None:
-            query = query.where(Statement.status == self.status)
-        if self.sources:
-            query = query.where(listed_by(self.sources, Statement.id))
-        return query
+__all__ = ["StatementFilters", "every_statement", "get_version", "list_statements", "statement_detail"]
 
 
 def _after(cursor: cursors.DateCursor) -> Any:
@@ -84,17 +43,19 @@ def _after(cursor: cursors.DateCursor) -> Any:
 def list_statements(
     session: Session, filters: StatementFilters, *, limit: int, cursor: str | None = None
 ) -> StatementList:
-    """A page of statements; raises cursors.BadCursor for a cursor of another list."""
+    """A page of statements; raises cursors.BadCursor for a cursor of another list. A search finds a statement by
+    any of its versions: each hit names the version it matched (archive.read.searching)."""
     dialect = session.get_bind().dialect.name
     match = text_match(dialect, filters.search) if filters.search else None
     if match is not None and filters.order == "relevance":
-        return _ranked(session, filters, match, limit=limit, cursor=cursor)
-    query = filters.apply(_statements()) if match is None else _matching(filters, match)
+        return searching.ranked(session, filters, match, limit=limit, cursor=cursor)
+    query = filters.apply(statements_query()) if match is None else searching.by_date(filters, match)
     if cursor:
         query = query.where(_after(cursors.decode(cursor, cursors.DateCursor)))
-    rows = session.execute(query.order_by(*_NEWEST_FIRST).limit(limit + 1)).mappings().all()
+    rows = session.execute(query.order_by(*NEWEST_FIRST).limit(limit + 1)).mappings().all()
     more, rows = len(rows) > limit, rows[:limit]
-    items = _hits(session, rows, match)
+    found = searching.newest_matches(session, match, [row["id"] for row in rows]) if match else None
+    items = hits(session, rows, match, found)
     next_cursor = None
     if more:
         next_cursor = cursors.encode(cursors.DateCursor(published_on=items[-1].published_on, id=items[-1].id))
@@ -110,46 +71,6 @@ def every_statement(session: Session, filters: StatementFilters, page_size: int 
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
-
-
-def _statements() -> Select[Any]:
-    return select(*_SUMMARY_COLUMNS).join(statement_search, statement_search.c.statement_id == Statement.id)
-
-
-def _matching(filters: StatementFilters, match: TextMatch) -> Select[Any]:
-    """The filtered statements the search matches, with their rank and the key that names each for `match.marks`."""
-    query = match.join(filters.apply(_statements()))
-    return query.where(match.condition).add_columns(match.rank.label("rank"), match.key.label("key"))
-
-
-def _ranked(
-    session: Session, filters: StatementFilters, match: TextMatch, *, limit: int, cursor: str | None
-) -> StatementList:
-    """A page of the search's newest matches (search.CANDIDATES of them at most) by rank."""
-    offset = cursors.decode(cursor, cursors.OffsetCursor).offset if cursor else 0
-    candidates = _matching(filters, match).order_by(*match.newest_first).limit(CANDIDATES).subquery()
-    query = select(candidates).order_by(candidates.c.rank, candidates.c.id.desc()).offset(offset).limit(limit + 1)
-    rows = session.execute(query).mappings().all()
-    more, rows = len(rows) > limit, rows[:limit]
-    next_cursor = cursors.encode(cursors.OffsetCursor(offset=offset + limit)) if more else None
-    return StatementList(items=_hits(session, rows, match), next_cursor=next_cursor)
-
-
-def _hits(session: Session, rows: Sequence[RowMapping], match: TextMatch | None) -> list[StatementHit]:
-    """The page's statements with their topics and, for a search, the matched words marked: computed for the
-    page's rows only (a snippet reads the whole text)."""
-    topics = relevant_topics(session, {row["version_id"] for row in rows})
-    marks = match.marks(session, [row["key"] for row in rows]) if match is not None and rows else {}
-    hits = []
-    for row in rows:
-        fields = {column.key: row[column.key] for column in _SUMMARY_COLUMNS if column.key != "version_id"}
-        fields["fields"] = fields["fields"] or {}
-        found: dict[str, Any] = {}
-        if match is not None:
-            title, snippet = marks[row["key"]]
-            found = {"rank": float(row["rank"]), "title_highlighted": highlighted(title), "snippet": highlighted(snippet)}
-        hits.append(StatementHit(**fields, **found, topics=topics.get(row["version_id"], [])))
-    return hits
 
 
 def version_detail(version: Version) -> VersionDetail:

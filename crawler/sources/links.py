@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
+from archive.identity import host_url_key
+
 # Parameters that name the visit, not the resource. A narrow list on purpose: a listed item's URL is its identity,
 # and dropping a parameter that does name the resource (an article id) would merge two items.
 _SESSION_PARAMETERS = frozenset({
@@ -57,3 +59,12 @@ def same_host(url: str, other: str) -> bool:
 def _port(parts: SplitResult) -> int | None:
     port = parts.port
     return None if port in (None, 80, 443) else port
+
+
+def item_key(url: str) -> str:
+    """The identity key of another site's page (a watched page, a listed item): its host and path as
+    archive.identity.host_url_key has them, and its query, cleaned as `clean_link` cleans it: a board whose articles
+    differ by a parameter alone (bbsView.do?bbs_seq_n=N) has one item per article."""
+    cleaned = clean_link(url)
+    query = urlsplit(cleaned).query
+    return host_url_key(cleaned) + (f"?{query}" if query else "")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from archive.models import PRESS_OFFICE
 from crawler.settings import CrawlSettings, SourcesSettings
-from crawler.sources import press_office
+from crawler.sources import listings, pages, press_office
 from crawler.sources.base import ConfiguredSource, SourceKind
 from crawler.sources.federal_register.kind import KIND as FEDERAL_REGISTER
 
-KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (press_office.KIND, FEDERAL_REGISTER)}
+KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (
+    press_office.KIND,
+    FEDERAL_REGISTER,
+    pages.KIND,
+    listings.KIND,
+)}
 
 
 def configured_sources(crawl: CrawlSettings, sources: SourcesSettings) -> list[ConfiguredSource]:

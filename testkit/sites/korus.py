@@ -2,8 +2,9 @@
 chapters, annexes and side letters as links to PDFs the site also serves (Drupal 8 markup: the text in
 `.field--name-body`, navigation, a footer, and a "last updated" line in the content).
 
-Mutable from a test: add a document (a new annex link and its PDF), edit a sentence of a page or of a PDF, or change
-only the chrome (the menu, the footer, the "last updated" date, tracking parameters and session ids in links)."""
+Mutable from a test: add a document (a new annex link and its PDF) or take one down, edit a sentence of a page or of
+a PDF, change only the chrome (the menu, the footer, the "last updated" date, tracking parameters and session ids
+in links), or redesign the pages (their text in another element)."""
 
 from __future__ import annotations
 
@@ -76,7 +77,9 @@ def _document_text(title: str, number: int) -> list[str]:
 class KorusSite:
     """The KORUS agreement pages' state; `respond` serves it, the other public methods change it."""
 
-    mutations = frozenset({"add_document", "edit_page", "edit_document", "change_chrome"})
+    mutations = frozenset({
+        "add_document", "remove_document", "edit_page", "edit_document", "change_chrome", "redesign",
+    })
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -93,6 +96,7 @@ class KorusSite:
             for title in titles:
                 self._add(group, title if group != "chapters" else f"Chapter {len(self.documents) + 1}: {title}")
         self.chrome_version = 0
+        self.redesigned = False
         self._pdfs: dict[str, bytes] = {}
 
     def _add(self, group: Group, title: str, paragraphs: list[str] | None = None) -> AgreementDocument:
@@ -109,6 +113,15 @@ class KorusSite:
             raise ValueError(f"no group {group!r}")
         with self._lock:
             return self._add(group, title, paragraphs).path
+
+    def remove_document(self, path: str) -> None:
+        """Takes a document down: its link goes from the final-text page, and its PDF answers 404."""
+        with self._lock:
+            document = next((d for d in self.documents if d.path == path), None)
+            if document is None:
+                raise KeyError(f"no document at {path}")
+            self.documents.remove(document)
+            self._pdfs.pop(path, None)
 
     def edit_page(self, page: Literal["landing", "final-text"], old: str, new: str) -> None:
         """Replaces `old` with `new` in a page's prose."""
@@ -130,6 +143,11 @@ class KorusSite:
         parameters and session ids the links carry."""
         with self._lock:
             self.chrome_version += 1
+
+    def redesign(self) -> None:
+        """A new theme: the pages' text moves from `.field--name-body` into a `div.text-content`."""
+        with self._lock:
+            self.redesigned = True
 
     # Serving ----------------------------------------------------------------------------------------------------
 
@@ -176,6 +194,9 @@ class KorusSite:
             for label in menu
         )
         updated = date(2026, 11, 5) + timedelta(days=self.chrome_version)
+        body_class = "text-content" if self.redesigned else (
+            "clearfix text-formatted field field--name-body field--type-text-with-summary field--label-hidden field__item"
+        )
         return (
             "<!DOCTYPE html>\n<html lang=\"en\" dir=\"ltr\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)} | Office of the United States Trade Representative</title></head>"
@@ -184,8 +205,7 @@ class KorusSite:
             "</ul></nav></header>"
             '<main id="main-content"><article role="article" class="node node--type-general node--view-mode-full">'
             f'<h1 class="title-underline">{escape(title)}</h1>'
-            '<div class="clearfix text-formatted field field--name-body field--type-text-with-summary '
-            f'field--label-hidden field__item">{body}'
+            f'<div class="{body_class}">{body}'
             f'<p class="last-updated">Page last updated: {updated:%B} {updated.day}, {updated.year}</p></div>'
             "</article></main>"
             f'<footer id="footer"><p class="footer-notice">Visitors this week: {1000 + 37 * self.chrome_version}</p>'

@@ -4,7 +4,8 @@ is not known): list pages `ul.board_list > li`, each with a category, a link, a 
 (eGovFrame) sites' do.
 
 Mutable from a test: publish a release, edit one, change the chrome, and answer malformed list pages (no items,
-items without links, links that are not http(s), a next link to another host, a non-HTML answer)."""
+items without links, links that are not http(s), a next link or the newest item's link to another host, a non-HTML
+answer)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from testkit.mirror.site import Reply
 
 BOARD = "/eng/article/EATCL0512e0b48"
 HTML = "text/html; charset=utf-8"
-ListMode = Literal["normal", "no_items", "items_without_links", "script_links", "next_off_host", "not_html"]
+ListMode = Literal[
+    "normal", "no_items", "items_without_links", "script_links", "next_off_host", "item_off_host", "not_html",
+]
 DateStyle = Literal["dotted", "written", "day_first"]
 
 
@@ -151,7 +154,8 @@ class MinistrySite:
         shown = releases[(index - 1) * self.page_size:index * self.page_size]
         if self.list_mode == "no_items":
             shown = []
-        rows = "".join(self._row(release) for release in shown)
+        rows = "".join(self._row(release, off_host=self.list_mode == "item_off_host" and release is releases[0])
+                       for release in shown)
         pager = [f'<a class="page" href="{BOARD}?pageIndex={n}">{n}</a>' for n in range(1, page_count + 1)]
         if index < page_count:
             host = self.off_host if self.list_mode == "next_off_host" else ""
@@ -163,14 +167,15 @@ class MinistrySite:
         )
         return Reply(200, self._document("Press Releases", body), HTML)
 
-    def _row(self, release: Release) -> str:
+    def _row(self, release: Release, *, off_host: bool = False) -> str:
         title = escape(release.title)
+        host = self.off_host if off_host else ""
         if self.list_mode == "items_without_links":
             link = f'<span class="subject">{title}</span>'
         elif self.list_mode == "script_links":
             link = f'<a href="javascript:fn_view(\'{release.number}\')">{title}</a>'
         else:
-            link = f'<a href="{self._session(release.path)}?pageIndex=1">{title}</a>'
+            link = f'<a href="{host}{self._session(release.path)}?pageIndex=1">{title}</a>'
         return (
             f'<li><span class="category">{escape(release.category)}</span>{link}'
             f'<p class="teaser">{escape(release.teaser)}</p><span class="date">{self._date(release.published)}</span>'

@@ -3,6 +3,7 @@ with the mutation's keyword arguments as JSON (for a site served by another proc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -25,9 +26,10 @@ class Site(Protocol):
 class _Server(LoopbackHTTPServer):
     role = "imitation site"
 
-    def __init__(self, port: int, site: Site, requests: list[str], lock: threading.Lock) -> None:
+    def __init__(self, port: int, site: Site, requests: list[str], lock: threading.Lock, etags: bool) -> None:
         super().__init__(port, _Handler)
         self.site = site
+        self.etags = etags
         self.requests = requests
         self.requests_lock = lock
 
@@ -46,8 +48,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.requests.append(self.path)
         reply = self.server.site.respond(unquote(parts.path), parts.query)
         headers = {"Location": reply.location} if reply.location else {}
-        if reply.etag:
-            headers["ETag"] = reply.etag
+        etag = reply.etag
+        if etag is None and self.server.etags and reply.status == 200:
+            etag = f'"{hashlib.sha256(reply.body).hexdigest()[:20]}"'
+        if etag:
+            headers["ETag"] = etag
+            if reply.status == 200 and etag in (self.headers.get("If-None-Match") or "").split(", "):
+                self._send(304, b"", reply.content_type, headers)
+                return
         self._send(reply.status, reply.body, reply.content_type, headers)
 
     def do_POST(self) -> None:
@@ -69,8 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if status != 304:  # a 304 has no body, and says nothing of one
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
@@ -80,14 +89,17 @@ class SiteServer(LoopbackHTTPService):
 
     kind = "imitation site"
 
-    def __init__(self, site: Site, port: int = 0) -> None:
+    def __init__(self, site: Site, port: int = 0, *, etags: bool = False) -> None:
+        """`etags`: every 200 answer carries an ETag of its body, and a request naming it (If-None-Match) is answered
+        304, as a web server serves a file."""
         self.site = site
+        self.etags = etags
         self._port = port
         self._requests: list[str] = []
         self._lock = threading.Lock()
 
     def _new_server(self, port: int) -> LoopbackHTTPServer:
-        return _Server(port, self.site, self._requests, self._lock)
+        return _Server(port, self.site, self._requests, self._lock, self.etags)
 
     def url(self, path: str) -> str:
         return self.base_url + path

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-import archive.read.statements
+import archive.read.searching
 from archive.db import Database, downgrade
 from archive.read.cursors import BadCursor
+from archive.read.query import MAX_QUERY_LENGTH, MAX_TERMS, BadSearch, SearchQuery
 from archive.read.schemas import StatementHit
-from archive.read.search import MAX_QUERY_LENGTH, MAX_TERMS, BadSearch, SearchQuery
 from archive.read.statements import StatementFilters, list_statements
 from testkit.mirror import MirrorSite
 from testkit.mirror.fixtures import SEED_EDIT, SEED_PATH
@@ -52,11 +52,16 @@ def test_a_title_match_outranks_a_body_mention(session: Session) -> None:
     assert "Operating Status" in hits[0].title
 
 
-def test_an_edit_is_searchable_at_once_and_the_old_word_is_gone(built: BuiltArchive, session: Session) -> None:
+def test_an_edit_is_searchable_at_once_and_the_old_word_finds_the_past_version(
+    built: BuiltArchive, session: Session
+) -> None:
     old_word, new_word = SEED_EDIT
     seed_id = built.statement_id(built.edited)
-    assert seed_id in {h.id for h in search(session, new_word)}
-    assert seed_id not in {h.id for h in search(session, old_word)}
+    (now,) = [h for h in search(session, new_word) if h.id == seed_id]
+    assert (now.matched_version, now.matched_past) == (2, False)
+    (once,) = [h for h in search(session, old_word) if h.id == seed_id]
+    assert (once.matched_version, once.matched_past) == (1, True)
+    assert old_word in hit_words(once.snippet)
 
 
 def test_phrases_match_words_in_order_only(session: Session) -> None:
@@ -80,7 +85,7 @@ def test_korean_text_is_searchable(session: Session) -> None:
     "query",
     [
         '"unclosed phrase korus', "korus\"", "NEAR(korus steel)", "korus AND OR NOT", "title:korus",
-        "body:tariffs", "korus*", "^korus", "-korus", "(korus", "korus)", "{korus}", "korus + steel", "'; DROP TABLE statements; --",
+        "body:tariffs", "korus*", "^korus", "(korus", "korus)", "{korus}", "korus + steel", "'; DROP TABLE statements; --",
         "korus\x00steel", "k\u200borus", "KORUS 🇰🇷 FTA", "\\korus\\", "%_korus%", "a" * 200, "<script>alert(1)</script>",
         "U.S.-Korea", "korus:*", "korus & steel | tariffs", "!korus", "korus <-> steel", "@@ korus", "korus \ud800",
     ],
@@ -90,9 +95,15 @@ def test_any_query_is_searched_as_text(session: Session, query: str) -> None:
     assert all(isinstance(h.id, int) for h in hits)
 
 
-@pytest.mark.parametrize("query", ["", "   ", '"', '""', "***", '" "', "()", "-- ; :", "\x00", "\ud800"])
+@pytest.mark.parametrize("query", ["", "   ", '"', '""', "***", '" "', "()", "-- ; :", "\x00", "\ud800", "OR"])
 def test_a_query_without_words_is_refused_with_a_reason(query: str) -> None:
     with pytest.raises(BadSearch, match="no words"):
+        SearchQuery.parse(query)
+
+
+@pytest.mark.parametrize("query", ["-korus", '-"free trade"', "-korus -steel", "-korus OR -steel"])
+def test_a_query_that_only_leaves_words_out_is_refused_with_a_reason(query: str) -> None:
+    with pytest.raises(BadSearch, match="only leaves words out"):
         SearchQuery.parse(query)
 
 
@@ -122,9 +133,10 @@ def test_filters_narrow_a_search(built: BuiltArchive, session: Session) -> None:
 
 def test_a_broad_search_ranks_its_newest_matches(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     newest = search(session, "korus", sort="date")
-    monkeypatch.setattr(archive.read.statements, "CANDIDATES", 3)
+    monkeypatch.setattr(archive.read.searching, "CANDIDATES", 3)
     ranked = search(session, "korus")
-    assert len(newest) > 3 and {h.id for h in ranked} == {h.id for h in newest[:3]}
+    # The newest three by date, and the statements of the three most recently archived matching versions.
+    assert len(newest) > 3 and {h.id for h in newest[:3]} <= {h.id for h in ranked} and len(ranked) <= 6
     ranks = [h.rank for h in ranked]
     assert None not in ranks and ranks == sorted(ranks)  # type: ignore[type-var]
 
@@ -175,7 +187,9 @@ def test_the_migration_indexes_an_existing_archive_and_triggers_follow_the_crawl
             listed = list_statements(session, StatementFilters(), limit=500).items
             assert len(listed) == len(site.statements)
             seed = [h for h in search(session, SEED_EDIT[1]) if "Korus" in h.title]
-            assert len(seed) == 1 and not [h for h in search(session, SEED_EDIT[0]) if h.id == seed[0].id]
+            assert len(seed) == 1 and not seed[0].matched_past
+            # The version before the edit, indexed by the upgrade: found by the word it had.
+            assert [h.matched_version for h in search(session, SEED_EDIT[0]) if h.id == seed[0].id] == [1]
         site.edit(SEED_PATH, title="Statement on the Conclusion of the Zanzibar Meetings")
         korus_watch.run("crawl", "--full")  # a version after the backfill: the triggers index it
         with db.sessions() as session:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from math import ceil
@@ -35,7 +36,6 @@ from archive.records import (
     FetchedStatement,
     ListingPage,
     PageProblem,
-    SourceProblem,
     StatementGone,
     StatementNotModified,
 )
@@ -106,7 +106,6 @@ class Finder(scrapy.Spider):
         self.listings_failed = 0
         # The documents this poll asked for, by identity: a document a shifting page shows twice is read once.
         self.requested: set[str] = set()
-        self.baseline_document_failed = False
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.plan.baseline or self.plan.full:
@@ -176,8 +175,8 @@ class Finder(scrapy.Spider):
             self.listings_failed += 1
             said = error.message.removeprefix(f"{response.url}: ")
             hint = " (check the source's agency slugs and term)" if error.kind == "refused" else ""
-            yield SourceProblem(response.url, HealthKind.LISTINGS_UNREADABLE, error.kind,
-                                f"{said}{hint}; new documents cannot be found")
+            yield PageProblem(response.url, error.kind, f"{said}{hint}; new documents cannot be found",
+                              opens=HealthKind.LISTINGS_UNREADABLE)
             return
         if NOT_MODIFIED_FLAG not in response.flags:
             yield ListingPage(response.url, response.body, _header(response, b"ETag"),
@@ -190,10 +189,11 @@ class Finder(scrapy.Spider):
                     yield self._listing(1, per_page, half)
                 return
             self.listings_failed += 1
-            yield SourceProblem(
-                response.url, HealthKind.LISTINGS_UNREADABLE, "day_too_large",
+            yield PageProblem(
+                response.url, "day_too_large",
                 f"{listing.count} documents published on {window} match its query, more "
                 f"than the API pages through ({readable}): those past the {readable}th are not read",
+                opens=HealthKind.LISTINGS_UNREADABLE,
             )
 
         unknown = 0
@@ -206,7 +206,7 @@ class Finder(scrapy.Spider):
             self.requested.add(listed.identity)
             text = self._text(document, response, recheck=False)
             if isinstance(text, PageProblem):
-                yield from self._document_failed(text)
+                yield self._document_failed(text)
             elif self.listings_first:
                 self.after_listings.append(text)
             else:
@@ -242,7 +242,7 @@ class Finder(scrapy.Spider):
         try:
             item = read_document(response.meta["document"], url, response.body)
         except ReadError as error:
-            yield from self._document_failed(PageProblem(url, error.kind, error.message, extraction_failed=True))
+            yield self._document_failed(PageProblem(url, error.kind, error.message, extraction_failed=True))
             return
         yield identified(item, self._known_date)
 
@@ -259,35 +259,33 @@ class Finder(scrapy.Spider):
         earlier = [day for day in dates if before is None or day < before]
         return max(earlier, default=None)
 
-    def _document_failed(self, problem: PageProblem) -> Iterator[PageProblem | SourceProblem]:
-        yield problem
-        if self.plan.baseline and not self.baseline_document_failed:
+    def _document_failed(self, problem: PageProblem) -> PageProblem:
+        if self.plan.baseline:
             # A routine poll would not list it again: the next baseline must.
-            self.baseline_document_failed = True
-            yield SourceProblem(problem.url, HealthKind.LISTINGS_UNREADABLE, "document_unread",
-                                f"a document the query lists could not be read "
-                                f"({problem.kind}: {problem.message}); the next poll reads its listings again")
+            return replace(problem, message=f"{problem.message}; a document the query lists could not be read, the "
+                                            "next poll reads its listings again",
+                           opens=HealthKind.LISTINGS_UNREADABLE)
+        return problem
 
     # -- failures ------------------------------------------------------------------------------
 
-    def fetch_failed(self, failure: Failure) -> Iterator[PageProblem | SourceProblem]:
+    def fetch_failed(self, failure: Failure) -> Iterator[PageProblem]:
         request = failure.request  # type: ignore[attr-defined]
         self.crawler.stats.inc_value("korus/fetch_failures")
         kind = failure_kind(failure.value)
         url = request.meta.get("redirect_urls", [request.url])[0]
         problem = PageProblem(url, kind, str(failure.value) or kind, checked=kind != RATE_LIMITED)
         if not request.meta.get("listing"):
-            yield from (self._document_failed(problem) if "document" in request.meta and not request.meta[RECHECK]
-                        else [problem])
+            yield (self._document_failed(problem) if "document" in request.meta and not request.meta[RECHECK]
+                   else problem)
             return
         self.listings_failed += 1
-        yield problem
         if request.meta.get("first_listing") and getattr(failure.value, "response", None) is None:
             # The API did not answer at all: every other request would fail too.
+            yield problem
             raise CloseSpider(SITE_UNREACHABLE)
-        yield SourceProblem(url, HealthKind.LISTINGS_UNREADABLE, kind,
-                            f"a page of the query's answer could not be read ({kind}); new documents "
-                            "may not be found")
+        yield replace(problem, message=f"{problem.message}; a page of the query's answer could not be read, new "
+                                       "documents may not be found", opens=HealthKind.LISTINGS_UNREADABLE)
 
 
 def identified(item: FetchedStatement, date_of: Callable[[str, date | None], date | None]) -> FetchedStatement:

@@ -218,7 +218,7 @@ class RunRecorder:
                 # pages that always fail cannot hold up the rest of the archive.
                 self._set_statement(session, statement_id, last_checked_at=utcnow())
         if problem.opens is not None:
-            self._opened.setdefault(HealthKind(problem.opens), []).append(f"{problem.url}: {problem.message}")
+            self._opened.setdefault(HealthKind(problem.opens), []).append(problem.message)
 
     def _hold(self, change: _HeldChange) -> None:
         self._held.setdefault(change.statement_id, change)

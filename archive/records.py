@@ -108,5 +108,6 @@ class PageProblem:
     # due, at the head of the re-verification rotation.
     checked: bool = True
     # The health problem of the source it opens (a HealthKind's value), when the source cannot do its job without the
-    # page: a watched page, or a listing's page, that answered but cannot be read.
+    # page: a watched page, or a listing's page, that answered but cannot be read. Its message, which names the page,
+    # is the problem's (with how many more pages there were).
     opens: str | None = None

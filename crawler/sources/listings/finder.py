@@ -94,8 +94,8 @@ class Finder(SiteFinder):
             page = read_list_page(response.url, response.status, headers, response.body, self.listing)
         except ReadError as error:
             self.listings_failed += 1
-            yield PageProblem(url, error.kind, f"listing {self.listing.name}: {error.message}",
-                              extraction_failed=True, opens=HealthKind.LISTINGS_UNREADABLE.value)
+            yield PageProblem(url, error.kind, error.message, extraction_failed=True,
+                              opens=HealthKind.LISTINGS_UNREADABLE.value)
             return
         yield from _off_host(url, page)
         on_host = [item for item in page.items if item.on_host]

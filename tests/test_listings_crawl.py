@@ -190,16 +190,21 @@ def test_a_baseline_reads_max_pages_list_pages_at_most(
     assert list_pages(asked_since(ministry, 0)) == [BOARD, f"{BOARD}?pageIndex=2"]
 
 
-def test_a_list_page_whose_selector_matches_nothing_is_a_health_problem_and_removes_nothing(
-    watch: KorusWatch, ministry: SiteServer, db: Database
+@pytest.mark.parametrize(("mode", "said"), [
+    ("no_items", "item selector 'ul.board_list > li' matched nothing on {url}"),
+    ("items_without_links", "an item on {url} has no link matching 'a[href]'"),
+    ("not_html", "{url} answered application/json, neither HTML nor PDF"),
+])
+def test_an_unreadable_list_page_is_a_health_problem_and_removes_nothing(
+    watch: KorusWatch, ministry: SiteServer, db: Database, mode: str, said: str
 ) -> None:
     crawl(watch)
-    mutate(ministry, "set_list_mode", mode="no_items")
+    mutate(ministry, "set_list_mode", mode=mode)
     result = watch.run("crawl", "--source", SOURCE, check=False)
     assert result.returncode != 0 and events(db) == []
     ((kind, source, message),) = open_problems(db)
     assert (kind, source) == ("listings_unreadable", SOURCE)
-    assert "item selector 'ul.board_list > li' matched nothing" in message and ministry.url(BOARD) in message
+    assert said.format(url=ministry.url(BOARD)) in message
     assert {s.status.value for s in archived(db).values()} == {"active"}
     assert watch.run("status", check=False).returncode == 4
 

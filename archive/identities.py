@@ -71,6 +71,8 @@ class Identities:
         """The archived item this reading is, or None for a new one."""
         by_key = self.plan.statement_by_key
         statement_id = next((by_key[key] for key in self.keys_of(page) if key in by_key), None)
+        if statement_id is None and self.plan.source.namespace != self.plan.source.name:
+            statement_id = self._archived_meanwhile(session, page)
         if statement_id is not None:
             known = self.known(session, statement_id)
             if page.external_id is None or known.external_id in (None, page.external_id):
@@ -85,7 +87,10 @@ class Identities:
             log.info("a different item is now at %s (external id %s, statement %d had %s): archived as a new item",
                      page.url, page.external_id, known.id, known.external_id)
             return None
-        if page.external_id is None or page.external_id not in self.plan.statement_by_external:
+        # A reading that names its identity (page.keys: a Federal Register document's number and date) is that item
+        # or a new one: its external id is no hint of a move (the same number has named two documents, and a
+        # correction printed under the original's number reads much as the original).
+        if page.keys or page.external_id is None or page.external_id not in self.plan.statement_by_external:
             return None
         known = self.known(session, self.plan.statement_by_external[page.external_id])
         if self._reads_as(session, known.id, page):
@@ -95,6 +100,18 @@ class Identities:
                     "archived as a new item, and statement %d keeps its URL", page.external_id, known.id, known.url,
                     page.url, known.id)
         return None
+
+    def _archived_meanwhile(self, session: Session, page: FetchedStatement) -> int | None:
+        """The item another source of the shared namespace archived since this run was planned (two Federal Register
+        queries crawled at once, both listing a document), whose keys the plan now learns; None if there is none."""
+        namespace = self.plan.source.namespace
+        statement_id = session.scalar(select(_KEYS.c.statement_id).where(
+            _KEYS.c.namespace == namespace, _KEYS.c.key.in_(self.keys_of(page))).limit(1))
+        if statement_id is not None:
+            for key in session.scalars(select(_KEYS.c.key).where(_KEYS.c.namespace == namespace,
+                                                                 _KEYS.c.statement_id == statement_id)):
+                self.plan.statement_by_key[key] = statement_id
+        return statement_id
 
     @staticmethod
     def known(session: Session, statement_id: int) -> Row:

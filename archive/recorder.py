@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive.db import Database
@@ -127,6 +128,16 @@ class RunRecorder:
 
     def statement_fetched(self, page: FetchedStatement) -> None:
         self.pages_read += 1
+        try:
+            self._statement_fetched(page)
+        except IntegrityError:
+            if self.plan.source.namespace == self.plan.source.name:
+                raise
+            # Another source of the shared namespace archived the same item in the same moment (two Federal Register
+            # queries crawled at once): it is known now, and found the second time.
+            self._statement_fetched(page)
+
+    def _statement_fetched(self, page: FetchedStatement) -> None:
         with self._unit_of_work() as session:
             # Kept whatever comes of the reading, a change the guard holds back included.
             snapshot_id = self.snapshots.stored_id(session, page.snapshot, page.also_read)

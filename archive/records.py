@@ -110,5 +110,6 @@ class PageProblem:
     # due, at the head of the re-verification rotation.
     checked: bool = True
     # The health problem of the source it opens, when the source cannot do its job without the page: a watched page,
-    # or a listing's page, that answered but cannot be read; a Federal Register query the API refuses.
+    # or a listing's page, that answered but cannot be read; a Federal Register query the API refuses. Its message,
+    # which names the page, is the problem's (with how many more pages there were).
     opens: HealthKind | None = None

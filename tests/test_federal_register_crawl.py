@@ -114,8 +114,10 @@ def test_baseline_archives_each_document_once_by_number_and_date_and_a_quiet_pol
     expected = matching(register, term)
     assert {SAME_NUMBER} == {d.document_number for d in expected if d.publication_date in SAME_NUMBER_DATES}
     assert len([d for d in expected if d.document_number == SAME_NUMBER]) == 2
-    code, out, _ = crawl(korus_watch)
+    code, out, err = crawl(korus_watch)
     assert code == 0 and "(baseline)" in out and f"new {len(expected)}," in out
+    # The number is no identity, nor a hint of one: no document is taken for another one under it.
+    assert "identity conflict" not in err
     assert event_kinds(db) == []
     with db.sessions() as session:
         assert session.scalar(select(func.count(Statement.id))) == len(expected)
@@ -149,8 +151,15 @@ def test_new_edited_corrected_and_self_changing_documents(
     tmp_path: Path, database_url: str, server: FederalRegisterServer, register: FederalRegister, db: Database,
 ) -> None:
     korus_watch = korus_watch_for(tmp_path, database_url, server)
+    # One document has no raw text: its body HTML is read instead.
+    register.patch("2013-12849", date(2013, 5, 30), has_raw_text=False)
     crawl(korus_watch)
     original = item(db, "2024-14094", date(2024, 7, 2))
+    html_only = item(db, "2013-12849", date(2013, 5, 30))
+    with db.sessions() as session:
+        body = session.scalars(select(Version.body_text).where(Version.statement_id == html_only.id)).one()
+    assert register.document("2013-12849", date(2013, 5, 30)).paragraphs[0][:60] in body
+    assert "/documents/full_text/html/2013/05/30/2013-12849.html" in {r.path for r in server.requests}
 
     new = register.add(FrDocument(
         document_number="2026-20001", publication_date=date(2026, 11, 2), type="Notice",
@@ -317,20 +326,51 @@ def test_unreadable_answers_are_problems_and_nothing_is_lost(
     assert code == 0 and "new 1," in out
     assert event_kinds(db) == [(EventKind.NEW, "KORUS Joint Committee Meeting")]
 
+    # A new document whose answers leave its title out: an error of the poll, no event; read once it has one.
+    register.add(FrDocument(
+        document_number="2026-20003", publication_date=date(2026, 11, 6), type="Notice",
+        agencies=("trade-representative-office-of-united-states",), title="KORUS Environmental Affairs Council",
+        abstract=None, paragraphs=["A meeting under the KORUS environment chapter."], volume=91, start_page=71101,
+        end_page=71101))
+    register.set_missing("2026-20003", date(2026, 11, 6), ["title"])
+    code, out, err = crawl(korus_watch)
+    assert "new 0," in out and "errors 1;" in out and "document 2026-20003: no title" in err
+    assert len(event_kinds(db)) == 1
+    register.set_missing("2026-20003", date(2026, 11, 6), [])
+    code, out, _ = crawl(korus_watch)
+    assert "new 1," in out and event_kinds(db)[-1] == (EventKind.NEW, "KORUS Environmental Affairs Council")
 
+    # A maintenance page in place of the API's JSON.
+    server.fault("not_json", "search", times=1)
+    code, _, err = crawl(korus_watch, check=False)
+    assert code == 1 and "the answer is not JSON (it begins '<!DOCTYPE html>" in err and "Traceback" not in err
+    assert len(event_kinds(db)) == 2
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["one-after-the-other", "at-once"])
 def test_two_queries_matching_one_document_archive_it_once(
-    tmp_path: Path, database_url: str, server: FederalRegisterServer, db: Database,
+    tmp_path: Path, database_url: str, server: FederalRegisterServer, register: FederalRegister, db: Database,
+    at_once: bool,
 ) -> None:
     korus_watch = korus_watch_for(tmp_path, database_url, server)
     with korus_watch.config.open("a", encoding="utf-8") as config:
         config.write('\n[[sources.federal_register]]\nname = "fr-ustr"\napi_url = ' + json.dumps(server.api_url)
-                     + '\nagencies = ["trade-representative-office-of-united-states"]\nsince = "2024-01-01"\n'
+                     + '\nagencies = ["trade-representative-office-of-united-states"]\nsince = "2006-01-01"\n'
                      + "max_requests_per_second = 1000\n")
-    korus_watch.run("crawl", "--source", SOURCE)
-    korus_watch.run("crawl", "--source", "fr-ustr")
-    notice = item(db, "2024-14094", date(2024, 7, 2))
+    if at_once:
+        out = korus_watch.run("crawl", "--source", SOURCE, "--source", "fr-ustr").stdout
+    else:
+        out = korus_watch.run("crawl", "--source", SOURCE).stdout + korus_watch.run("crawl", "--source", "fr-ustr").stdout
+    assert out.count("errors 0;") == 2, out
+    by_ustr = {(d.document_number, d.publication_date) for d in register.documents
+               if "trade-representative-office-of-united-states" in d.agencies}
+    both = {(d.document_number, d.publication_date) for d in matching(register)} & by_ustr
+    assert len(both) >= 3
     with db.sessions() as session:
-        assert set(session.scalars(select(StatementSource.source).where(
-            StatementSource.statement_id == notice.id))) == {SOURCE, "fr-ustr"}
-        assert session.scalar(select(func.count(Statement.id)).where(Statement.source == "fr-ustr")) == 0
+        for number, published in both:
+            found = item(db, number, published)
+            assert set(session.scalars(select(StatementSource.source).where(
+                StatementSource.statement_id == found.id))) == {SOURCE, "fr-ustr"}
+        assert session.scalar(select(func.count(Statement.id))) == len(
+            {(d.document_number, d.publication_date) for d in matching(register)} | by_ustr)
     assert event_kinds(db) == []

@@ -190,16 +190,21 @@ def test_a_baseline_reads_max_pages_list_pages_at_most(
     assert list_pages(asked_since(ministry, 0)) == [BOARD, f"{BOARD}?pageIndex=2"]
 
 
-def test_a_list_page_whose_selector_matches_nothing_is_a_health_problem_and_removes_nothing(
-    watch: KorusWatch, ministry: SiteServer, db: Database
+@pytest.mark.parametrize(("mode", "said"), [
+    ("no_items", "item selector 'ul.board_list > li' matched nothing on {url}"),
+    ("items_without_links", "an item on {url} has no link matching 'a[href]'"),
+    ("not_html", "{url} answered application/json, neither HTML nor PDF"),
+])
+def test_an_unreadable_list_page_is_a_health_problem_and_removes_nothing(
+    watch: KorusWatch, ministry: SiteServer, db: Database, mode: str, said: str
 ) -> None:
     crawl(watch)
-    mutate(ministry, "set_list_mode", mode="no_items")
+    mutate(ministry, "set_list_mode", mode=mode)
     result = watch.run("crawl", "--source", SOURCE, check=False)
     assert result.returncode != 0 and events(db) == []
     ((kind, source, message),) = open_problems(db)
     assert (kind, source) == ("listings_unreadable", SOURCE)
-    assert "item selector 'ul.board_list > li' matched nothing" in message and ministry.url(BOARD) in message
+    assert said.format(url=ministry.url(BOARD)) in message
     assert {s.status.value for s in archived(db).values()} == {"active"}
     assert watch.run("status", check=False).returncode == 4
 
@@ -211,13 +216,16 @@ def test_a_list_page_whose_selector_matches_nothing_is_a_health_problem_and_remo
 def test_links_off_the_listing_host_are_named_and_not_followed(
     watch: KorusWatch, ministry: SiteServer, site: MinistrySite, db: Database
 ) -> None:
+    site.off_host = "http://169.254.169.254"  # a cloud's metadata address, link-local
     mutate(ministry, "set_list_mode", mode="item_off_host")
     crawl(watch)
     first = site.newest_first()[0]
     assert first.title not in archived(db) and len(archived(db)) == 6
+    # Named, and never asked for: no connection error, no timeout.
     assert run_errors(db) == [("off_host_link", "a listed item leads off the listing's host, not followed: "
-                                                f"{site.off_host}{first.path}?pageIndex=1")]
+                                                f"http://169.254.169.254{first.path}?pageIndex=1")]
 
+    site.off_host = "http://other-host.invalid"
     mutate(ministry, "set_list_mode", mode="next_off_host")
     mutate(ministry, "publish", title="Release of November 1", paragraphs=["Text."], published="2026-11-01")
     before = len(ministry.requests)
@@ -225,8 +233,8 @@ def test_links_off_the_listing_host_are_named_and_not_followed(
     assert "errors 1" in output
     assert list_pages(asked_since(ministry, before)) == [BOARD]
     ((kind, message),) = run_errors(db)
-    assert kind == "off_host_link" and f"next page link leads off the listing's host, not followed: {site.off_host}" \
-        in message
+    assert kind == "off_host_link"
+    assert "next page link leads off the listing's host, not followed: http://other-host.invalid" in message
 
 
 def test_a_dead_server_is_unreachable_and_changes_nothing(

@@ -163,6 +163,17 @@ def test_a_url_added_to_the_source_is_watched_from_then_on_not_announced(
     assert statement_id(db, pdf)
 
 
+def test_a_watched_url_that_was_never_there_is_a_health_problem(
+    tmp_path: Path, watch: KorusWatch, korus: SiteServer, db: Database
+) -> None:
+    mistyped = korus.url(LANDING + "-typo")
+    pages_config(tmp_path, korus, extra_urls=(mistyped,))
+    result = watch.run("crawl", "--source", SOURCE, check=False)
+    assert result.returncode != 0 and "new 2," in result.stdout
+    assert open_problems(db) == [("page_unreadable", SOURCE, f"{mistyped} answered HTTP 404: the watched page is not "
+                                                             "there (is its URL right?)")]
+
+
 def test_a_page_gone_is_removed_only_after_two_checks(
     tmp_path: Path, watch: KorusWatch, korus: SiteServer, db: Database
 ) -> None:

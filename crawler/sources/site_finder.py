@@ -55,6 +55,7 @@ class SiteFinder(scrapy.Spider):
             if self._first_unanswered == self._first_requests:
                 raise CloseSpider(SITE_UNREACHABLE)
 
+
 def asked_url(request_or_response: Request | Response) -> str:
     """The URL the request asked for, wherever its redirects led: what the item is known by, and what its validators
     are remembered for."""

@@ -134,6 +134,7 @@ def test_filters_narrow_a_search(built: BuiltArchive, session: Session) -> None:
 def test_a_broad_search_ranks_its_newest_matches(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     newest = search(session, "korus", sort="date")
     monkeypatch.setattr(archive.read.searching, "CANDIDATES", 3)
+    monkeypatch.setattr(archive.read.searching, "VERSION_CANDIDATES", 3)
     ranked = search(session, "korus")
     # The newest three by date, and the statements of the three most recently archived matching versions.
     assert len(newest) > 3 and {h.id for h in newest[:3]} <= {h.id for h in ranked} and len(ranked) <= 6

@@ -16,6 +16,7 @@ document it lists read from its text.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -64,6 +65,8 @@ from crawler.sources.federal_register.reader import (
 )
 from crawler.sources.federal_register.settings import FederalRegisterSettings
 from crawler.sources.press_office.finder import RATE_LIMITED, failure_kind
+
+log = logging.getLogger(__name__)
 
 # The hosts FederalRegister.gov serves documents' texts from, whatever API address is configured.
 FEDERAL_REGISTER_HOSTS = frozenset({"www.federalregister.gov", "federalregister.gov"})
@@ -116,9 +119,11 @@ class Finder(scrapy.Spider):
         yield from self.after_listings
         for target in self.rechecks:
             named = named_document(target.url)
-            if named is not None:
-                yield self._request(document_url(self.query, *named), self.parse_document, recheck=True,
-                                    meta={"handle_httpstatus_list": [304, *_GONE]})
+            if named is None:
+                log.warning("%s: %s names no document (number and date): not read again", self.query.name, target.url)
+                continue
+            yield self._request(document_url(self.query, *named), self.parse_document, recheck=True,
+                                meta={"handle_httpstatus_list": [304, *_GONE]})
 
     # -- requests ------------------------------------------------------------------------------
 

@@ -94,8 +94,8 @@ class Finder(SiteFinder):
             page = read_list_page(response.url, response.status, headers, response.body, self.listing)
         except ReadError as error:
             self.listings_failed += 1
-            yield PageProblem(url, error.kind, f"listing {self.listing.name}: {error.message}",
-                              extraction_failed=True, opens=HealthKind.LISTINGS_UNREADABLE)
+            yield PageProblem(url, error.kind, error.message, extraction_failed=True,
+                              opens=HealthKind.LISTINGS_UNREADABLE)
             return
         yield from _off_host(url, page)
         on_host = [item for item in page.items if item.on_host]
@@ -147,13 +147,11 @@ class Finder(SiteFinder):
 
 def _off_host(url: str, page: ListPage) -> Iterator[PageProblem]:
     """The links of a list page that lead off the listing's host: named, not followed."""
-    for item in page.items:
-        if not item.on_host:
-            yield PageProblem(url, "off_host_link", f"a listed item leads off the listing's host, not followed: "
-                                                    f"{item.url}")
+    elsewhere = [("a listed item", item.url) for item in page.items if not item.on_host]
     if page.off_host_next is not None:
-        yield PageProblem(url, "off_host_link", f"the next page link leads off the listing's host, not followed: "
-                                                f"{page.off_host_next}")
+        elsewhere.append(("the next page link", page.off_host_next))
+    for what, link in elsewhere:
+        yield PageProblem(url, "off_host_link", f"{what} leads off the listing's host, not followed: {link}")
 
 
 def _as_listed(target: RevisitTarget) -> ListedItem:

@@ -4,7 +4,8 @@ validators are known) and read by the pages' reader.
 A page that answers but cannot be read (its selector matches nothing, it holds no text) is an error under its URL
 and opens the source's `page_unreadable` health problem, never an edit; a page that cannot be fetched is an error
 under its URL (the source is `unreachable` when none can be); a page is removed only after answering 404 or 410 on
-crawl.removal_confirmations checks in a row, as a press statement is."""
+crawl.removal_confirmations checks in a row, as a press statement is (a page never read that answers 404 or 410 is a
+URL to mend: `page_unreadable`)."""
 
 from __future__ import annotations
 
@@ -43,10 +44,15 @@ class Finder(SiteFinder):
             ))
 
     def parse_page(self, response: Response) -> Iterator[Any]:
+        url = asked_url(response)
+        if response.status in GONE and not self.plan.is_known(url):
+            # Never read: no page to remove, a URL to mend.
+            yield PageProblem(url, f"http_{response.status}", f"{url} answered HTTP {response.status}: the watched "
+                              "page is not there (is its URL right?)", opens=HealthKind.PAGE_UNREADABLE)
+            return
         if response.status in (304, *GONE):
             yield from not_read(response)
             return
-        url = asked_url(response)
         try:
             page = _read(response, url, self.pages)
         except ReadError as error:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from archive.models import ChangeEvent, EventKind, Statement, Version
@@ -82,8 +82,8 @@ def list_events(
     first, before the id `before` when given (the timeline's and the feed's order)."""
     query = filters.apply(_EVENT_ROWS)
     if filters.search is not None:
-        matching = text_match(session.get_bind().dialect.name, filters.search).versions
-        query = query.where(or_(ChangeEvent.from_version_id.in_(matching), ChangeEvent.to_version_id.in_(matching)))
+        match = text_match(session.get_bind().dialect.name, filters.search)
+        query = query.where(match.versions_match(ChangeEvent.from_version_id, ChangeEvent.to_version_id))
     if since is not None:
         query = query.where(ChangeEvent.id > since).order_by(ChangeEvent.id)
     else:

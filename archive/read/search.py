@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, cast, exists, func, literal, literal_column, select
+from sqlalchemy import ColumnElement, Select, cast, exists, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session
 
@@ -46,9 +46,11 @@ class TextMatch:
     `condition` is the match, `newest_first` the order its candidates are taken in, `rank` (lower is better).
 
     Every version, for a query selecting from `versions`: `version_join` adds the index, `version_condition` is the
-    match, `version_newest_first` (the most recently archived first) and `version_rank` as above; `versions` selects
-    the ids of every matching version, and `version_matches(column)` says whether the version `column` names
-    matches (a lookup by id, for a few rows).
+    match, `version_newest_first` (the most recently archived first) and `version_rank` as above;
+    `versions_match(*columns)` says whether any of the versions these columns name matches, and
+    `statement_matches(column)` whether any version of the statement `column` names does. (SQLite reads every
+    match once, its FTS5 looking up one row at a time slowly; PostgreSQL's planner checks row by row when the
+    search is broad and reads the matches when it is narrow.)
 
     `marks`: for the ids of the versions shown on one page of results, the title and a snippet of each with the
     matched words marked."""
@@ -61,8 +63,8 @@ class TextMatch:
     version_condition: ColumnElement[bool]
     version_newest_first: tuple[ColumnElement[Any], ...]
     version_rank: ColumnElement[float]
-    versions: Select[Any]
-    version_matches: Callable[[ColumnElement[int]], ColumnElement[bool]]
+    versions_match: Callable[..., ColumnElement[bool]]
+    statement_matches: Callable[..., ColumnElement[bool]]
     marks: Marks
 
 
@@ -115,10 +117,15 @@ def _postgres_match(query: SearchQuery, snippet_words: int) -> TextMatch:
         )
         return {version_id: (title, _cut_marked(snippet, body)) for version_id, title, snippet, body in rows}
 
-    def version_matches(column: ColumnElement[int]) -> ColumnElement[bool]:
-        return exists().where(version_search.c.version_id == column, version_search.c.document.op("@@")(tsquery))
-
     version_condition = version_search.c.document.op("@@")(tsquery)
+
+    def versions_match(*columns: Any) -> ColumnElement[bool]:
+        return exists().where(version_search.c.version_id.in_(columns), version_condition)
+
+    def statement_matches(column: Any) -> ColumnElement[bool]:
+        return (select(Version.id).join(version_search, version_search.c.version_id == Version.id)
+                .where(Version.statement_id == column, version_condition).exists())
+
     return TextMatch(
         join=_nothing_to_join,
         condition=statement_search.c.document.op("@@")(tsquery),
@@ -129,8 +136,8 @@ def _postgres_match(query: SearchQuery, snippet_words: int) -> TextMatch:
         version_condition=version_condition,
         version_newest_first=(version_search.c.version_id.desc(),),
         version_rank=-func.ts_rank_cd(version_search.c.document, tsquery),
-        versions=select(version_search.c.version_id).where(version_condition),
-        version_matches=version_matches,
+        versions_match=versions_match,
+        statement_matches=statement_matches,
         marks=headlines,
     )
 
@@ -171,8 +178,13 @@ def _sqlite_match(query: SearchQuery, snippet_words: int) -> TextMatch:
         )
         return {version_id: (title, _spaced_ellipses(snippet)) for version_id, title, snippet in rows}
 
-    def version_matches(column: ColumnElement[int]) -> ColumnElement[bool]:
-        return exists().select_from(version_fts).where(version_condition, version_fts.c.rowid == column)
+    matching = select(version_fts.c.rowid).where(version_condition)
+
+    def versions_match(*columns: Any) -> ColumnElement[bool]:
+        return or_(*(column.in_(matching) for column in columns))
+
+    def statement_matches(column: Any) -> ColumnElement[bool]:
+        return column.in_(select(Version.statement_id).where(Version.id.in_(matching)))
 
     return TextMatch(
         join=_join_fts,
@@ -184,7 +196,7 @@ def _sqlite_match(query: SearchQuery, snippet_words: int) -> TextMatch:
         version_condition=version_condition,
         version_newest_first=(version_fts.c.rowid.desc(),),
         version_rank=func.bm25(versions_table, 10.0, 1.0),
-        versions=select(version_fts.c.rowid).where(version_condition),
-        version_matches=version_matches,
+        versions_match=versions_match,
+        statement_matches=statement_matches,
         marks=snippets,
     )

@@ -71,8 +71,7 @@ def _version_window(filters: StatementFilters, match: TextMatch) -> Any:
 
 def by_date(filters: StatementFilters, match: TextMatch) -> Select[Any]:
     """The filtered statements any version of which matches, for listing by date."""
-    matching = select(Version.statement_id).where(Version.id.in_(match.versions))
-    return filters.apply(statements_query()).where(Statement.id.in_(matching))
+    return filters.apply(statements_query()).where(match.statement_matches(Statement.id))
 
 
 def newest_matches(session: Session, match: TextMatch, statement_ids: list[int]) -> dict[int, Match]:

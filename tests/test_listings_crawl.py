@@ -32,12 +32,6 @@ def ministry(site: MinistrySite) -> Iterator[SiteServer]:
         yield server
 
 
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        yield server
-
-
 def listing_config(tmp_path: Path, ministry: SiteServer, receiver: WebhookReceiver, **values: object) -> None:
     settings = {"name": SOURCE, "url": ministry.url(BOARD), "item": "ul.board_list > li", "date": ".date",
                 "next": "a.next", "body": ".view_content", **values}

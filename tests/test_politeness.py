@@ -24,7 +24,7 @@ from testkit.notify_support import channel_toml
 from testkit.servers import WebhookReceiver
 from tests.conftest import REPO, KorusWatch
 from tests.test_crawl import SEED_SLUG, archived, by_slug, events, last_run
-from tests.test_service import Serve, add_korus_statement, receiver, runs, serve, service_config  # noqa: F401
+from tests.test_service import Serve, add_korus_statement, runs, serve, service_config  # noqa: F401
 
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 PRESS_RELEASES = '["press-releases"]'

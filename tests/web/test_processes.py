@@ -28,7 +28,7 @@ from testkit.servers import WebhookReceiver
 from tests.conftest import PACE_OFF, KorusWatch
 from tests.serving import Serve
 from tests.web.conftest import CHANNEL_SECRET, HOSTILE_TITLE, BuiltArchive, web_app
-from web.middleware import CONTENT_SECURITY_POLICY
+from web.middleware import CONTENT_SECURITY_POLICY, SANDBOXED_POLICY
 
 RAW_MARKUP = ("<script>alert", "<img src=x", 'onerror="alert')
 ESCAPED_TITLE = str(escape(HOSTILE_TITLE))
@@ -103,7 +103,9 @@ def client(web: Serve) -> Iterator[httpx.Client]:
 def ids(client: httpx.Client, built: BuiltArchive) -> dict[str, int]:
     """The ids the routes are checked with: the edited and the hostile statement, an event of each kind."""
     events = client.get("/api/v1/events").json()["items"]
-    return {"edited": built.statement_id(built.edited), "hostile": built.statement_id(built.hostile),
+    edited = built.statement_id(built.edited)
+    snapshot = client.get(f"/api/v1/statements/{edited}/versions/1/snapshot").json()
+    return {"edited": edited, "hostile": built.statement_id(built.hostile), "snapshot": snapshot["id"],
             **{f"event_{item['kind']}": item["id"] for item in events}}
 
 
@@ -121,7 +123,14 @@ ROUTES = [
     ("/api/v1/statements/{edited}/versions/1", JSON), ("/api/v1/statements/{edited}/diff?from=1&to=2", JSON),
     ("/api/v1/events", JSON), ("/api/v1/events?since=1&limit=1", JSON), ("/api/v1/events/{event_new}", JSON),
     ("/api/v1/status", JSON), ("/api/v1/openapi.json", JSON), ("/api/v1/docs", HTML),
+    ("/feeds/search.atom?q=korus", ATOM), ("/api/v1/statements/{edited}/versions/1/snapshot", JSON),
+    ("/api/v1/snapshots/{snapshot}", JSON),
+    ("/snapshots/{snapshot}", HTML), ("/api/v1/snapshots/{snapshot}/body", HTML),
+    ("/api/v1/statements/{edited}/versions/1/snapshot/body", HTML),
 ]
+# Stored responses as fetched: under the type they were received with, in a sandbox.
+AS_FETCHED = {"/snapshots/{snapshot}", "/api/v1/snapshots/{snapshot}/body",
+              "/api/v1/statements/{edited}/versions/1/snapshot/body"}
 
 
 def leaves(routes: list[BaseRoute]) -> Iterator[Route | Mount]:
@@ -148,7 +157,8 @@ def test_every_route_answers_with_its_content_type_and_the_security_headers(
             headers = response.headers
             if (response.status_code != 200 or not headers.get("content-type", "").startswith(content_type)
                     or headers.get("x-content-type-options") != "nosniff"
-                    or headers.get("content-security-policy") != CONTENT_SECURITY_POLICY
+                    or headers.get("content-security-policy") != (
+                        SANDBOXED_POLICY if template in AS_FETCHED else CONTENT_SECURITY_POLICY)
                     or (method == "HEAD") != (response.content == b"")):
                 problems.append((method, path, response.status_code, dict(headers), response.text[:200]))
     assert not problems

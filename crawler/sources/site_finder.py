@@ -16,7 +16,7 @@ from archive.planning import CrawlPlan
 from archive.records import PageProblem, StatementGone, StatementNotModified
 from crawler.hosts import host_of
 from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
-from crawler.sources.press_office.finder import RATE_LIMITED, failure_kind
+from crawler.sources.failures import fetch_problem
 
 GONE = (404, 410)
 # A request the poll cannot do without (a watched page, a listing's first page): when none of them reached the site,
@@ -48,8 +48,7 @@ class SiteFinder(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("korus/fetch_failures")
-        kind = failure_kind(failure.value)
-        yield PageProblem(asked_url(request), kind, str(failure.value) or kind, checked=kind != RATE_LIMITED)
+        yield fetch_problem(asked_url(request), failure.value)
         if request.meta.get(FIRST) and getattr(failure.value, "response", None) is None:
             self._first_unanswered += 1
             if self._first_unanswered == self._first_requests:

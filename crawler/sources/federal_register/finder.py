@@ -48,6 +48,7 @@ from crawler.scheduling import RECHECK
 from crawler.snapshots import carry_snapshots
 from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
 from crawler.sources.errors import ReadError
+from crawler.sources.failures import fetch_problem
 from crawler.sources.federal_register.kind import named_document
 from crawler.sources.federal_register.query import (
     ROUTINE_PER_PAGE,
@@ -64,7 +65,6 @@ from crawler.sources.federal_register.reader import (
     text_url,
 )
 from crawler.sources.federal_register.settings import FederalRegisterSettings
-from crawler.sources.press_office.finder import RATE_LIMITED, failure_kind
 
 log = logging.getLogger(__name__)
 
@@ -272,9 +272,8 @@ class Finder(scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> Iterator[PageProblem]:
         request = failure.request  # type: ignore[attr-defined]
         self.crawler.stats.inc_value("korus/fetch_failures")
-        kind = failure_kind(failure.value)
         url = request.meta.get("redirect_urls", [request.url])[0]
-        problem = PageProblem(url, kind, str(failure.value) or kind, checked=kind != RATE_LIMITED)
+        problem = fetch_problem(url, failure.value)
         if not request.meta.get("listing"):
             yield (self._document_failed(problem) if "document" in request.meta and not request.meta[RECHECK]
                    else problem)

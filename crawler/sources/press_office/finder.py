@@ -13,31 +13,22 @@ from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy.exceptions import (
-    CannotResolveHostError,
     CloseSpider,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.planning import CrawlPlan
 from archive.records import FetchedStatement, ListingPage, PageProblem, StatementGone, StatementNotModified
 from archive.snapshots.reextraction import ArchivedItem
 from archive.snapshots.stored import StoredResponse
-from crawler.middlewares import NOT_MODIFIED_FLAG, OffHostRedirect, RedirectLoop
-from crawler.politeness import RateLimited
-from crawler.reachability import NotTried
+from crawler.middlewares import NOT_MODIFIED_FLAG
 from crawler.scheduling import RECHECK
 from crawler.settings import CrawlSettings
 from crawler.snapshots import as_response
 from crawler.sources.base import SITE_UNREACHABLE, ConfiguredSource
 from crawler.sources.errors import ReadError
+from crawler.sources.failures import fetch_problem
 from crawler.sources.press_office.reader import read_statement
 from crawler.sources.reading import Reading
 from crawler.text import MONTHS
@@ -235,10 +226,8 @@ class Finder(scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> Iterator[PageProblem]:
         request = failure.request  # type: ignore[attr-defined]
         self.crawler.stats.inc_value("korus/fetch_failures")
-        kind = failure_kind(failure.value)
         # Recorded under the URL the site linked to, not where its redirects led.
-        url = request.meta.get("redirect_urls", [request.url])[0]
-        yield PageProblem(url, kind, str(failure.value) or kind, checked=kind != RATE_LIMITED)
+        yield fetch_problem(request.meta.get("redirect_urls", [request.url])[0], failure.value)
         if request.meta.get("listing"):
             self.listings_failed += 1
         if not request.meta.get("landing"):
@@ -262,38 +251,6 @@ def _read(response: Response, section: str) -> Reading:
 def reread(item: ArchivedItem, responses: list[StoredResponse], settings: CrawlSettings) -> FetchedStatement:
     """The statement read again from the page it was last read from, under the section it is filed in."""
     return _read(as_response(responses[0]), item.section).item
-
-
-RATE_LIMITED = "rate_limited"
-_FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
-    (RateLimited, RATE_LIMITED),
-    (OffHostRedirect, "off_host_redirect"),
-    (RedirectLoop, "redirect_loop"),
-    (DownloadTimeoutError, "timeout"),
-    (DownloadConnectionRefusedError, "connection_refused"),
-    (CannotResolveHostError, "dns_failure"),
-    (DownloadCancelledError, "download_too_large"),  # Scrapy cancels a download only past DOWNLOAD_MAXSIZE
-    (ResponseDataLossError, "incomplete_response"),
-    (DownloadFailedError, "download_failed"),
-)
-_IGNORED_REQUEST_KINDS = {
-    "max redirections reached": "too_many_redirects",
-    "Forbidden by robots.txt": "robots_forbidden",
-}
-
-
-def failure_kind(error: BaseException) -> str:
-    """A short, stable name for why a request failed, for the crawl run's error records."""
-    if isinstance(error, NotTried):
-        return failure_kind(error.cause)
-    if isinstance(error, HttpError):
-        return RATE_LIMITED if error.response.status == 429 else f"http_{error.response.status}"
-    for error_type, kind in _FAILURE_KINDS:
-        if isinstance(error, error_type):
-            return kind
-    if isinstance(error, IgnoreRequest):
-        return _IGNORED_REQUEST_KINDS.get(str(error), "ignored")
-    return type(error).__name__
 
 
 def _is_html(response: Response) -> bool:

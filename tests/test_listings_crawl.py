@@ -7,16 +7,16 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from archive.db import Database
-from archive.models import ChangeEvent, CrawlError, CrawlRun, HealthProblem, Statement, Version, VersionOrigin
+from archive.models import ChangeEvent, CrawlError, Statement, Version, VersionOrigin
 from testkit.servers.webhook import WebhookReceiver
 from testkit.sites import MinistrySite, SiteServer
 from testkit.sites.ministry import BOARD
 from tests.conftest import PACE_OFF, KorusWatch
+from tests.site_sources import last_run, mutate, open_problems
 
 SOURCE = "motir"
 
@@ -64,12 +64,6 @@ def crawl(watch: KorusWatch, *, check: bool = True) -> str:
     return result.stdout + result.stderr
 
 
-def mutate(server: SiteServer, name: str, **arguments: object) -> object:
-    answer = httpx.post(server.url(f"/_site/{name}"), json=arguments)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["result"]
-
-
 def asked_since(server: SiteServer, before: int) -> list[str]:
     return [path for path in server.requests[before:] if path != "/robots.txt"]
 
@@ -84,21 +78,10 @@ def events(db: Database) -> list[tuple[str, str]]:
         return [(kind.value, title) for kind, title in rows]
 
 
-def last_run(db: Database) -> CrawlRun:
-    with db.sessions() as session:
-        return session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).one()
-
-
 def run_errors(db: Database) -> list[tuple[str, str]]:
     with db.sessions() as session:
         errors = session.scalars(select(CrawlError).where(CrawlError.crawl_run_id == last_run(db).id))
         return sorted((error.kind, error.message) for error in errors)
-
-
-def open_problems(db: Database) -> list[tuple[str, str | None, str]]:
-    with db.sessions() as session:
-        rows = session.scalars(select(HealthProblem).where(HealthProblem.resolved_at.is_(None)))
-        return [(p.kind.value, p.source, p.message) for p in rows]
 
 
 def archived(db: Database) -> dict[str, Statement]:

@@ -8,15 +8,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from archive.db import Database
-from archive.models import ChangeEvent, CrawlError, CrawlRun, HealthProblem, Statement, Version, VersionOrigin
+from archive.models import ChangeEvent, CrawlError, CrawlRun, Statement, Version, VersionOrigin
 from testkit.sites import KorusSite, SiteServer
 from testkit.sites.korus import FINAL_TEXT, LANDING
 from tests.conftest import PACE_OFF, KorusWatch
+from tests.site_sources import last_run, mutate, open_problems
 
 SOURCE = "korus-fta"
 
@@ -55,27 +55,10 @@ def crawl(watch: KorusWatch, *, check: bool = True) -> str:
     return result.stdout + result.stderr
 
 
-def mutate(server: SiteServer, name: str, **arguments: object) -> object:
-    answer = httpx.post(server.url(f"/_site/{name}"), json=arguments)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["result"]
-
-
 def events(db: Database) -> list[tuple[str, str]]:
     with db.sessions() as session:
         rows = session.execute(select(ChangeEvent.kind, Statement.url).join(Statement).order_by(ChangeEvent.id))
         return [(kind.value, url) for kind, url in rows]
-
-
-def last_run(db: Database) -> CrawlRun:
-    with db.sessions() as session:
-        return session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).one()
-
-
-def open_problems(db: Database) -> list[tuple[str, str | None, str]]:
-    with db.sessions() as session:
-        rows = session.scalars(select(HealthProblem).where(HealthProblem.resolved_at.is_(None)))
-        return [(p.kind.value, p.source, p.message) for p in rows]
 
 
 def statement_id(db: Database, url: str) -> int:

@@ -247,7 +247,7 @@ class TopicRelevance(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
     topic: Mapped[str] = mapped_column(String(100), primary_key=True)
     score: Mapped[float]
-    relevant: Mapped[bool] = mapped_column(index=True)
+    relevant: Mapped[bool]
     matched_terms: Mapped[list[str]]
 
     version: Mapped[Version] = relationship(back_populates="relevance")

@@ -17,8 +17,9 @@ from archive.read.relevance import relevant_to, relevant_topics
 from archive.read.schemas import StatementHit, highlighted
 from archive.read.search import TextMatch
 
-# The version a search matched for a statement, by the statement's id: the version's id and its rank.
-Match = tuple[int, float]
+# The version a search matched for a statement, by the statement's id: the version's id and its rank (none when the
+# search is listed by date).
+Match = tuple[int, float | None]
 
 Sort = Literal["date", "relevance"]
 

@@ -46,7 +46,8 @@ class TextMatch:
     `condition` is the match, `newest_first` the order its candidates are taken in, `rank` (lower is better).
 
     Every version, for a query selecting from `versions`: `version_join` adds the index, `version_condition` is the
-    match, `version_newest_first` (the most recently archived first) and `version_rank` as above;
+    match, `version_key` the index's column naming the version (its order is the order versions were archived in;
+    a condition on it is what SQLite's FTS5 reads a few rows by) and `version_rank` as above;
     `versions_match(*columns)` says whether any of the versions these columns name matches, and
     `statement_matches(column)` whether any version of the statement `column` names does. (SQLite reads every
     match once, its FTS5 looking up one row at a time slowly; PostgreSQL's planner checks row by row when the
@@ -61,7 +62,7 @@ class TextMatch:
     rank: ColumnElement[float]
     version_join: Join
     version_condition: ColumnElement[bool]
-    version_newest_first: tuple[ColumnElement[Any], ...]
+    version_key: ColumnElement[int]
     version_rank: ColumnElement[float]
     versions_match: Callable[..., ColumnElement[bool]]
     statement_matches: Callable[..., ColumnElement[bool]]
@@ -134,7 +135,7 @@ def _postgres_match(query: SearchQuery, snippet_words: int) -> TextMatch:
         rank=-func.ts_rank_cd(statement_search.c.document, tsquery),
         version_join=_join_version_search,
         version_condition=version_condition,
-        version_newest_first=(version_search.c.version_id.desc(),),
+        version_key=version_search.c.version_id,
         version_rank=-func.ts_rank_cd(version_search.c.document, tsquery),
         versions_match=versions_match,
         statement_matches=statement_matches,
@@ -194,7 +195,7 @@ def _sqlite_match(query: SearchQuery, snippet_words: int) -> TextMatch:
         rank=func.bm25(table, 10.0, 1.0),
         version_join=_join_version_fts,
         version_condition=version_condition,
-        version_newest_first=(version_fts.c.rowid.desc(),),
+        version_key=version_fts.c.rowid,
         version_rank=func.bm25(versions_table, 10.0, 1.0),
         versions_match=versions_match,
         statement_matches=statement_matches,

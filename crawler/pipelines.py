@@ -59,11 +59,12 @@ class ArchivePipeline:
     def _store(self, item: Any) -> None:
         try:
             self.handlers[type(item)](item)
-        except SQLAlchemyError as error:
-            lasting = lasting_failure(error)
+        except Exception as error:
+            lasting = lasting_failure(error) if isinstance(error, SQLAlchemyError) else None
             if lasting is not None:
                 raise ArchiveUnwritable(str(lasting)) from error
-            # Recorded on the run, so that a page the archive cannot take is an error, not a silent gap.
+            # One page the archive could not take (its unit of work rolled back), for a fault of the database's or of
+            # korus-watch's own, which Scrapy would only log: recorded on the run, an error, not a silent gap.
             log.exception("could not archive %s from %s", type(item).__name__, item.url)
             self.recording.recorder.problem(
                 PageProblem(item.url, "archive_error", f"{type(error).__name__}: {error}")

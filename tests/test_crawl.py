@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from archive.db import Database
 from archive.identity import url_key
@@ -215,6 +215,50 @@ def test_server_errors_never_remove_anything(korus_watch: KorusWatch, site: Mirr
     assert archived(db, flaky).status == StatementStatus.ACTIVE and archived(db, flaky).missing_checks == 0
     with db.sessions() as session:
         assert {e.kind for e in session.scalars(select(CrawlError))} == {"http_503"}
+
+
+# A database that refuses one statement's version (a constraint of the operator's, a bad value): one write fails.
+REFUSE_POISONED = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_poisoned BEFORE INSERT ON versions WHEN NEW.title LIKE '%Poisoned%' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+        "CREATE TRIGGER refuse_poisoned BEFORE INSERT ON versions FOR EACH ROW "
+        "WHEN (NEW.title LIKE '%Poisoned%') EXECUTE FUNCTION refuse_poisoned()",
+    ],
+}
+
+
+def test_a_statement_the_archive_refuses_is_an_error_of_the_run_and_found_again_by_the_next_poll(
+    korus_watch: KorusWatch, site: MirrorSite, db: Database, mirror: MirrorServer
+) -> None:
+    baseline(korus_watch, site, db)
+    with db.engine.begin() as connection:
+        for statement in REFUSE_POISONED[db.engine.dialect.name]:
+            connection.execute(text(statement))
+    newest = max(s.published for s in site.statements)
+    refused = site.new_statement(title="Poisoned KORUS statement", paragraphs=["The KORUS FTA text."],
+                                 published=max(newest, date.today()))
+    accepted = site.new_statement(title="KORUS Joint Committee meets", paragraphs=["The KORUS FTA met."],
+                                  published=max(newest, date.today()))
+    result = korus_watch.run("crawl")
+    assert "new 1," in result.stdout and "errors 1" in result.stdout, result.stdout
+    assert "could not archive FetchedStatement" in result.stderr and "refused by the test" in result.stderr
+    assert events(db) == [("new", mirror.base_url + accepted.href)]
+    with db.sessions() as session:
+        (error,) = session.scalars(select(CrawlError)).all()
+        assert (error.kind, error.url) == ("archive_error", mirror.base_url + refused.href)
+        assert "refused by the test" in error.message
+
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER refuse_poisoned" + (" ON versions" if db.engine.dialect.name ==
+                                                                   "postgresql" else "")))
+    korus_watch.run("crawl")
+    assert events(db)[1:] == [("new", mirror.base_url + refused.href)]
+    assert archived(db, refused).status == StatementStatus.ACTIVE
 
 
 def test_transient_503_recovers_on_retry(korus_watch: KorusWatch, site: MirrorSite, db: Database) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import object_session
 from archive.diffing import Segment, word_diff
 from archive.models import ChangeEvent, EventKind, HealthProblem, Version
 from archive.read.fields import field_facts
-from archive.read.related import related_items
+from archive.read.related import related_items_of
 from archive.read.relevance import relevant_topics
 from archive.read.schemas import RelatedItem, TopicMatch
 from archive.significance import Reason, Significance
@@ -238,13 +238,15 @@ def _described_version(event: ChangeEvent) -> Version:
 
 
 def event_items(events: list[ChangeEvent], links: PageLinks | None = None) -> list[EventItem]:
-    """The events' items, with the topics the read model finds their versions relevant to (read in one query)."""
+    """The events' items, with the topics the read model finds their versions relevant to and their related items
+    (each read for all the events at once)."""
     if not events:
         return []
     session = object_session(events[0])
     assert session is not None, "events are read inside a session"
     topics = relevant_topics(session, {_described_version(event).id for event in events})
-    return [event_item(event, topics.get(_described_version(event).id, []), related_items(session, event.statement_id),
+    related = related_items_of(session, {event.statement_id for event in events})
+    return [event_item(event, topics.get(_described_version(event).id, []), related.get(event.statement_id, []),
                        links) for event in events]
 
 

@@ -80,3 +80,27 @@ def press_items(db: Database) -> list[dict[str, object]]:
     with db.sessions() as session:
         return [{"title": item.title, "id": item.id}
                 for item in list_statements(session, StatementFilters(), limit=10).items]
+
+
+def test_the_events_of_one_delivery_each_name_their_own_related_items(
+    db: Database, receiver: WebhookReceiver, smtp: SmtpServer
+) -> None:
+    config = settings(receiver, smtp)
+    press = Press(db, config)
+    readout, fact_sheet = statement("readout", "Readout of the KORUS Joint Committee"), \
+        statement("fact-sheet", "Fact Sheet: KORUS FTA at ten years")
+    press.crawl(readout, fact_sheet)
+    citing_readout = statement("on-readout", "USTR statement on the KORUS readout", links=(readout.url,))
+    citing_both = statement("on-both", "USTR statement on KORUS trade", links=(readout.url, fact_sheet.url))
+    alone = statement("alone", "USTR statement on the KORUS FTA committee")
+    press.crawl(readout, fact_sheet, citing_readout, citing_both, alone)
+
+    report = Dispatcher(db, config.notifier()).deliver()
+    assert report.failed == 0 and report.errors == []
+    delivered = [event for request in receiver.requests("/generic") for event in request.json["events"]]
+    related = {event["title"]: [(r["relation"], r["title"]) for r in event["related"]] for event in delivered}
+    assert related == {
+        citing_readout.title: [("links to", readout.title)],
+        citing_both.title: [("links to", readout.title), ("links to", fact_sheet.title)],
+        alone.title: [],
+    }

@@ -63,8 +63,8 @@ def test_deliver_digest_and_the_delivery_log(korus_watch: KorusWatch, db: Databa
     printed = korus_watch.run("digest", "--channel", "analysts", "--dry-run").stdout
     assert re.search(f"^Subject: {DIGEST_SUBJECT}$", printed, re.M) and "KORUS statement 1" in printed
 
-    sent = korus_watch.run("digest", "--channel", "analysts")
-    assert "sent 1" in sent.stdout
+    sent = korus_watch.run("digest")  # the only digest channel
+    assert re.search(r"^digest \d+ for analysts: sent 1,", sent.stdout, re.M)
     assert re.fullmatch(DIGEST_SUBJECT, smtp.wait_for(1)[0].message["Subject"])
     assert "nothing sent" in korus_watch.run("digest", "--channel", "analysts").stdout
     assert len(smtp.messages) == 1
@@ -77,6 +77,19 @@ def test_deliver_digest_and_the_delivery_log(korus_watch: KorusWatch, db: Databa
     }
     instant = korus_watch.run("digest", "--channel", "team-chat", check=False)
     assert instant.returncode == 1 and "instant channel" in instant.stderr
+
+
+def test_digest_without_a_channel_names_the_digest_channels_to_choose_from(korus_watch: KorusWatch) -> None:
+    configure(korus_watch, channel_toml(name="team-chat", type="slack", url="https://hooks.slack.com/services/T/B/x"))
+    none = korus_watch.run("digest", check=False)
+    assert none.returncode == 2 and "no digest channel is configured" in none.stderr
+    configure(korus_watch, (
+        '[smtp]\nfrom_addr = "watch@example.org"\n'
+        + channel_toml(name="weekly", type="email", to=["a@example.org"], mode="digest", schedule="0 8 * * mon")
+        + channel_toml(name="analysts", type="email", to=["b@example.org"], mode="digest", schedule="0 8 * * *")
+    ))
+    several = korus_watch.run("digest", check=False)
+    assert several.returncode == 2 and "give --channel NAME: the digest channels are analysts, weekly" in several.stderr
 
 
 def test_failed_deliveries_are_listed_and_requeued(korus_watch: KorusWatch, db: Database,

@@ -59,15 +59,26 @@ def _working_channel(dispatcher: Any, name: str) -> Any:
     return channels.working[name]
 
 
+def _only_digest_channel(dispatcher: Any) -> str:
+    names = sorted(name for name, channel_format in dispatcher.channels.working.items()
+                   if channel_format.channel.mode == "digest")
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise click.UsageError('no digest channel is configured: a [[channels]] table with mode = "digest" makes one')
+    raise click.UsageError(f"give --channel NAME: the digest channels are {', '.join(names)}")
+
+
 @click.command(cls=Command)
-@click.option("--channel", "channel_name", required=True, help="The digest channel's name.")
+@click.option("--channel", "channel_name", help="The digest channel's name (default: the only digest channel).")
 @click.option("--dry-run", is_flag=True, help="Print the digest (or write it to --out) and send nothing.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="With --dry-run: write the rendered message (.eml or .json) into this directory.")
 @click.pass_obj
-def digest(app: App, channel_name: str, dry_run: bool, out_dir: Path | None) -> None:
+def digest(app: App, channel_name: str | None, dry_run: bool, out_dir: Path | None) -> None:
     """Build a channel's digest of every event since its last one, and send it now."""
     dispatcher = _dispatcher(app)
+    channel_name = channel_name or _only_digest_channel(dispatcher)
     channel_format = _working_channel(dispatcher, channel_name)
     if channel_format.channel.mode != "digest":
         raise click.ClickException(f"channel {channel_name!r} is an instant channel; `deliver` sends its alerts")

@@ -171,6 +171,16 @@ class Archive:
         except sqlite3.OperationalError:  # the tables are not migrated yet
             return 0
 
+    def succeeded_by_source(self) -> Counter[str]:
+        connection = self._connect()
+        if connection is None:
+            return Counter()
+        try:
+            return Counter(dict(connection.execute(
+                "SELECT source, count(*) FROM crawl_runs WHERE status = 'succeeded' GROUP BY source").fetchall()))
+        except sqlite3.OperationalError:  # the tables are not migrated yet
+            return Counter()
+
     def runs(self) -> list[dict[str, Any]]:
         connection = self._connect()
         assert connection is not None

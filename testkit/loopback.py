@@ -1,5 +1,6 @@
 """What the test doubles (the mirror, the webhook receiver, the SMTP server) share: a threaded HTTP/1.1 server on
-127.0.0.1, and the life cycle of a server on an ephemeral port."""
+127.0.0.1 (or another loopback address: a benchmark's sites on hosts of their own), and the life cycle of a server on
+an ephemeral port."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     # Named in the log when a request handler fails.
     role = "loopback server"
 
-    def __init__(self, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(("127.0.0.1", port), handler)
+    def __init__(self, port: int, handler: type[BaseHTTPRequestHandler], address: str = "127.0.0.1") -> None:
+        super().__init__((address, port), handler)
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
@@ -32,7 +33,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host name up in DNS, which can stall; the name is not needed.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]
+        self.server_name, self.server_port = self.socket.getsockname()[:2]
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
@@ -78,6 +79,8 @@ class LoopbackService(ABC):
 
     kind: ClassVar[str]  # named when the port is asked for too early
     _port: int = 0
+    # Any of 127.0.0.0/8: the crawler paces each host by its name, so sites on two addresses are two hosts to it.
+    address: str = "127.0.0.1"
 
     @abstractmethod
     def start(self) -> Self: ...
@@ -121,7 +124,7 @@ class LoopbackHTTPService(LoopbackService):
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
 
 def wait_for_termination() -> None:

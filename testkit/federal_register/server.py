@@ -162,13 +162,13 @@ def _text(register: FederalRegister, kind: str, extension: str, published: date 
 class _Server(LoopbackHTTPServer):
     role = "federal register imitation"
 
-    def __init__(self, port: int, state: ServingState) -> None:
-        super().__init__(port, _Handler)
+    def __init__(self, port: int, state: ServingState, address: str) -> None:
+        super().__init__(port, _Handler, address)
         self.state = state
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_port}"
+        return f"http://{self.server_name}:{self.server_port}"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -260,12 +260,14 @@ class FederalRegisterServer(LoopbackHTTPService):
 
     kind = "federal register imitation"
 
-    def __init__(self, register: FederalRegister, port: int = 0, *, latency: float = 0.0) -> None:
+    def __init__(self, register: FederalRegister, port: int = 0, *, latency: float = 0.0,
+                 address: str = "127.0.0.1") -> None:
         self.state = ServingState(register, latency)
         self._port = port
+        self.address = address
 
     def _new_server(self, port: int) -> _Server:
-        return _Server(port, self.state)
+        return _Server(port, self.state, self.address)
 
     @property
     def register(self) -> FederalRegister:

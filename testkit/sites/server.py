@@ -26,8 +26,9 @@ class Site(Protocol):
 class _Server(LoopbackHTTPServer):
     role = "imitation site"
 
-    def __init__(self, port: int, site: Site, requests: list[str], lock: threading.Lock, etags: bool) -> None:
-        super().__init__(port, _Handler)
+    def __init__(self, port: int, site: Site, requests: list[str], lock: threading.Lock, etags: bool,
+                 address: str) -> None:
+        super().__init__(port, _Handler, address)
         self.site = site
         self.etags = etags
         self.requests = requests
@@ -89,17 +90,18 @@ class SiteServer(LoopbackHTTPService):
 
     kind = "imitation site"
 
-    def __init__(self, site: Site, port: int = 0, *, etags: bool = False) -> None:
+    def __init__(self, site: Site, port: int = 0, *, etags: bool = False, address: str = "127.0.0.1") -> None:
         """`etags`: every 200 answer carries an ETag of its body, and a request naming it (If-None-Match) is answered
-        304, as a web server serves a file."""
+        304, as a web server serves a file. `address`: the loopback address served on."""
         self.site = site
+        self.address = address
         self.etags = etags
         self._port = port
         self._requests: list[str] = []
         self._lock = threading.Lock()
 
     def _new_server(self, port: int) -> LoopbackHTTPServer:
-        return _Server(port, self.site, self._requests, self._lock, self.etags)
+        return _Server(port, self.site, self._requests, self._lock, self.etags, self.address)
 
     def url(self, path: str) -> str:
         return self.base_url + path

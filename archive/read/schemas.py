@@ -72,7 +72,8 @@ class StatementHit(StatementSummary):
     """A statement in a list; a search adds its rank, the version it matched, and the matched words marked in that
     version's title and a snippet."""
 
-    rank: float | None = None
+    rank: float | None = Field(None, description=(
+        "Lower is better; a search sorted by relevance only (sorted by date, the matches are not ranked)."))
     title_highlighted: list[Piece] | None = None
     snippet: list[Piece] | None = None
     matched_version: int | None = Field(None, description=(

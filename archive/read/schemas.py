@@ -73,7 +73,7 @@ class StatementHit(StatementSummary):
     version's title and a snippet."""
 
     rank: float | None = Field(None, description=(
-        "Lower is better; a search sorted by relevance only (sorted by date, the matches are not ranked)."))
+        "Lower is better. Given when a search is sorted by relevance (sorted by date, matches are not ranked)."))
     title_highlighted: list[Piece] | None = None
     snippet: list[Piece] | None = None
     matched_version: int | None = Field(None, description=(

@@ -17,9 +17,10 @@ from archive.models import Statement, Version, statement_fts, statement_search, 
 from archive.read.query import SearchQuery
 
 # A search ranks its newest matches only, this many at most: a common word matches most of the archive, and ranking
-# all of 100,000 matches costs a tenth of a second on SQLite and seconds on PostgreSQL, where ranking the newest
-# thousand costs milliseconds. Sorted by date, every match can still be paged through.
-CANDIDATES = 1000
+# all of 100,000 matches costs a tenth of a second on SQLite and seconds on PostgreSQL. Ranking is linear in them:
+# the newest thousand took 50 ms of PostgreSQL's time on a 2-core VM (ts_rank_cd reads each match's tsvector), half
+# of the search page's 100 ms budget; five hundred, 25 ms. Sorted by date, every match can still be paged through.
+CANDIDATES = 500
 # And the most recently archived versions that match, this many at most, for the statements that no longer say what
 # was searched: every version matches a common word too, and ranking a second thousand doubled a broad search's cost
 # on the benchmark's archive. A narrower search, whose matching versions are fewer, loses none of them.

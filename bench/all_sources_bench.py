@@ -29,7 +29,6 @@ import logging
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -71,8 +70,6 @@ log = logging.getLogger("all_sources_bench")
 MARKERS = ("<!-- all_sources_bench results: start -->", "<!-- all_sources_bench results: end -->")
 PRESS_OFFICE, FEDERAL_REGISTER, PAGES, LISTING = "press-office", "fr-korus", "korus-fta", "motir"
 SOURCES = (PRESS_OFFICE, FEDERAL_REGISTER, PAGES, LISTING)
-RUN_COLUMNS = ("id", "source", "status", "baseline", "started_at", "finished_at", "requests", "not_modified", "new",
-               "edited", "unchanged", "errors")
 # The landing page's sentence that the edits of each round turn one way and back.
 EDITS = ("at least once a year", "at least twice a year")
 
@@ -142,18 +139,6 @@ class Sites:
         return [*titles, fr_title, listing_title]
 
 
-def runs_after(database: Path, after: int) -> list[dict[str, Any]]:
-    """The crawl runs recorded after run `after`, their times as seconds since the epoch."""
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
-        rows = connection.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM crawl_runs WHERE id > ? ORDER BY id",
-                                  (after,)).fetchall()
-    runs = [dict(zip(RUN_COLUMNS, row, strict=True)) for row in rows]
-    for run in runs:
-        for key in ("started_at", "finished_at"):
-            run[key] = datetime.fromisoformat(run[key]).replace(tzinfo=UTC).timestamp()
-    return runs
-
-
 @dataclass
 class Poll:
     """One `korus-watch crawl` process: its wall time and CPU, its runs, and the peaks each measured site saw."""
@@ -172,13 +157,13 @@ class Poll:
         return next((r for r in self.runs if r["source"] == source), None)
 
 
-def poll_all(name: str, sites: Sites, env: dict[str, str], database: Path, scratch: Path,
+def poll_all(name: str, sites: Sites, env: dict[str, str], archive: Archive, scratch: Path,
              *options: str) -> Poll:
     sites.mirror.control("clear_log")
     sites.federal_register.clear_log()
-    last = runs_after(database, 0)[-1]["id"] if database.exists() else 0
+    last = archive.runs()[-1]["id"] if archive.path.exists() else 0
     run = measure(name, [KORUS_WATCH, "crawl", *options], env, sites.mirror, scratch)
-    runs = runs_after(database, last)
+    runs = archive.runs(after=last)
     press_office = next((r for r in runs if r["source"] == PRESS_OFFICE), None)
     answered = [r["finished"] or r["arrived"] for r in sites.mirror.requests()]
     # CLOCK_MONOTONIC is one clock for every process of the machine: the mirror's log converts to the epoch so.
@@ -196,12 +181,14 @@ def together(arguments: argparse.Namespace, scratch: Path) -> list[Poll]:
         config, database = scratch / "together.toml", scratch / "together.sqlite3"
         config.write_text(sites.sources_config(), encoding="utf-8")
         env = default_env(sites.mirror, database) | {"KORUS_WATCH_CONFIG": str(config)}
-        polls = [poll_all("baseline of every source", sites, env, database, scratch),
-                 poll_all("routine poll, nothing new", sites, env, database, scratch)]
+        archive = Archive(database)
+        cleanup.callback(archive.close)
+        polls = [poll_all("baseline of every source", sites, env, archive, scratch),
+                 poll_all("routine poll, nothing new", sites, env, archive, scratch)]
         sites.news()
-        polls.append(poll_all("routine poll, something new in each source", sites, env, database, scratch))
+        polls.append(poll_all("routine poll, something new in each source", sites, env, archive, scratch))
         sites.new_statement()
-        polls.append(poll_all("the press office alone, a new statement", sites, env, database, scratch,
+        polls.append(poll_all("the press office alone, a new statement", sites, env, archive, scratch,
                               "--source", PRESS_OFFICE))
         return polls
 

@@ -75,7 +75,7 @@ DEFAULT_INTERVAL_MINUTES, DEFAULT_REVISIT_HOURS = 15.0, 24.0
 WEBHOOK_PATH = "/slack/T0/B0/service-bench"
 KORUS_PARAGRAPH = ("The U.S.-Korea Free Trade Agreement (KORUS FTA) Joint Committee met today to review the "
                    "implementation of the agreement and trade between the United States and the Republic of Korea.")
-RUN_COLUMNS = ("id", "status", "baseline", "full", "started_at", "finished_at", "requests", "not_modified", "new",
+RUN_COLUMNS = ("id", "source", "status", "baseline", "full", "started_at", "finished_at", "requests", "not_modified", "new",
                "edited", "removed", "restored", "unchanged", "errors", "cpu_seconds")
 
 
@@ -163,13 +163,7 @@ class Archive:
         return self._connection
 
     def succeeded(self) -> int:
-        connection = self._connect()
-        if connection is None:
-            return 0
-        try:
-            return int(connection.execute("SELECT count(*) FROM crawl_runs WHERE status = 'succeeded'").fetchone()[0])
-        except sqlite3.OperationalError:  # the tables are not migrated yet
-            return 0
+        return sum(self.succeeded_by_source().values())
 
     def succeeded_by_source(self) -> Counter[str]:
         connection = self._connect()
@@ -181,10 +175,12 @@ class Archive:
         except sqlite3.OperationalError:  # the tables are not migrated yet
             return Counter()
 
-    def runs(self) -> list[dict[str, Any]]:
+    def runs(self, after: int = 0) -> list[dict[str, Any]]:
+        """The crawl runs recorded after run `after`, their times as seconds since the epoch."""
         connection = self._connect()
         assert connection is not None
-        rows = connection.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM crawl_runs ORDER BY id").fetchall()
+        rows = connection.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM crawl_runs WHERE id > ? ORDER BY id",
+                                  (after,)).fetchall()
         runs = [dict(zip(RUN_COLUMNS, row, strict=True)) for row in rows]
         for run in runs:
             for key in ("started_at", "finished_at"):
